@@ -1,0 +1,30 @@
+"""Packaging for tfgan_suite (distribution ``tfgan-suite``)."""
+from setuptools import find_packages, setup
+
+setup(
+    name="tfgan-suite",
+    version="0.1.0",
+    description="Generative Adversarial Networks for TensorFlow 2 / Keras 3: train, measure, ship.",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["tfgan_suite", "tfgan_suite.*"]),
+    python_requires=">=3.10,<3.13",
+    install_requires=[
+        "tensorflow==2.21.*",
+        "keras==3.15.*",
+        "tensorboard==2.21.*",
+        "tensorflow-datasets>=4.9,<4.10",
+        "tf-keras-vis==0.8.7",
+        "tensorflow-serving-api==2.21.*",
+        "ai-edge-litert>=2.0,<3",
+        "numpy>=1.26",
+        "scipy>=1.11",
+        "scikit-learn>=1.4",
+        "Pillow>=10",
+        "matplotlib>=3.8",
+        "PyYAML>=6",
+    ],
+    extras_require={"dev": ["pytest>=8", "ruff>=0.6"]},
+    entry_points={"console_scripts": ["tfgan=tfgan_suite.cli:main"]},
+    include_package_data=True,
+)
