@@ -14,7 +14,12 @@ from tfgan_suite.metrics.stats import as_feature_matrix, check_same_num_features
 
 def polynomial_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """k(x, y) = (xᵀy / d + 1)³ for all row pairs; returns shape (len(x), len(y))."""
-    return (x @ y.T / x.shape[1] + 1.0) ** 3
+    gram = x @ y.T
+    gram /= x.shape[1]
+    gram += 1.0
+    cubed = gram * gram  # in place and by multiplication: faster and leaner than ** 3
+    cubed *= gram
+    return cubed
 
 
 def unbiased_mmd2(x: np.ndarray, y: np.ndarray) -> float:

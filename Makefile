@@ -1,0 +1,39 @@
+# The two commands of the README: `make demo` and `make test`. Both create .venv,
+# install the package into it (editable, with the [dev] extras) and run their job.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FASHION_DIR := /usr/share/datasets/fashion-mnist
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: demo test lint data venv clean
+
+$(STAMP): setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Fashion-MNIST comes from Debian's dataset-fashion-mnist; install it when we can.
+data:
+	@if [ ! -d $(FASHION_DIR) ] && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "installing dataset-fashion-mnist with apt-get"; \
+		(apt-get install -y dataset-fashion-mnist || \
+		 (apt-get update && apt-get install -y dataset-fashion-mnist)) >/dev/null \
+		 || echo "warning: could not install dataset-fashion-mnist; digits fallback will be used"; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check tfgan_suite tests tools
+
+test: $(STAMP) data lint
+	$(BIN)/python -m pytest -q tests
+
+demo: $(STAMP) data
+	$(BIN)/tfgan demo --out runs/demo
+
+clean:
+	rm -rf $(VENV) runs build *.egg-info

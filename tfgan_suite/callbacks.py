@@ -1,0 +1,144 @@
+"""Training callbacks: sample grids, checkpoints, step/time limits and a non-finite guard.
+
+Order matters when they are combined (``runs.train`` does it): the guard runs first so a
+checkpoint is never written from NaN weights.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from typing import Optional
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfgan_suite.viz import grids
+
+
+def _step(model) -> int:
+    return int(model.step_counter.numpy())
+
+
+class NonFiniteGuard(keras.callbacks.Callback):
+    """Stops training as soon as a logged loss is NaN/Inf; ``message`` names step and loss."""
+
+    def __init__(self):
+        super().__init__()
+        self.message: Optional[str] = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        for name, value in (logs or {}).items():
+            if not np.all(np.isfinite(np.asarray(value, dtype=np.float64))):
+                self.message = (f"non-finite {name}={float(np.asarray(value))!r} at step "
+                                f"{_step(self.model)}; training stopped, the last checkpoint "
+                                f"holds the last finite weights")
+                self.model.stop_training = True
+                return
+
+    @property
+    def tripped(self) -> bool:
+        return self.message is not None
+
+
+class StopAt(keras.callbacks.Callback):
+    """Stops after ``steps`` generator updates in total, or ``max_minutes`` of wall clock."""
+
+    def __init__(self, steps: int, max_minutes: Optional[float] = None):
+        super().__init__()
+        self.steps = steps
+        self.max_seconds = None if max_minutes is None else 60.0 * max_minutes
+        self.stopped_by_time = False
+
+    def on_train_begin(self, logs=None):
+        self._start = time.monotonic()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if _step(self.model) >= self.steps:
+            self.model.stop_training = True
+        elif self.max_seconds is not None and time.monotonic() - self._start > self.max_seconds:
+            self.stopped_by_time = True
+            self.model.stop_training = True
+
+
+class CheckpointEachEpoch(keras.callbacks.Callback):
+    """Saves a ``tf.train.CheckpointManager`` checkpoint at each epoch end (and at the end).
+
+    ``CheckpointManager`` writes the data files first and then atomically replaces the
+    ``checkpoint`` index, so a crash mid-write leaves the previous checkpoint as latest.
+    """
+
+    def __init__(self, manager: tf.train.CheckpointManager,
+                 guard: Optional[NonFiniteGuard] = None):
+        super().__init__()
+        self.manager = manager
+        self.guard = guard
+        self._last_saved = None
+
+    def _save(self):
+        if self.guard is not None and self.guard.tripped:
+            return
+        step = _step(self.model)
+        if step != self._last_saved:
+            self.manager.save(checkpoint_number=step)
+            self._last_saved = step
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._save()
+
+    def on_train_end(self, logs=None):
+        self._save()
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Writes ``samples/step_XXXXXXX.png`` (image grid or toy scatter) from a fixed seed at
+    each epoch end and logs it to TensorBoard as an image.
+
+    Args:
+        directory: where PNGs go.
+        n: number of samples (images: a square number gives a square grid).
+        seed: the fixed sampling seed, so grids show the same z over training.
+        centers: toy mixtures' mode centres (draws a scatter plot instead of a grid).
+        log_dir: TensorBoard directory for the image summaries (None disables them).
+        labels: for conditional models, the labels of the grid's samples.
+    """
+
+    def __init__(self, directory: str, n: int = 64, seed: int = 0,
+                 centers: Optional[np.ndarray] = None, log_dir: Optional[str] = None,
+                 labels: Optional[np.ndarray] = None):
+        super().__init__()
+        self.directory = directory
+        self.n = n
+        self.seed = seed
+        self.centers = centers
+        self.labels = labels
+        self.writer = tf.summary.create_file_writer(log_dir) if log_dir else None
+        self.last_path: Optional[str] = None
+
+    def write(self, step: int) -> str:
+        samples = self.model.sample(self.n, seed=self.seed, labels=self.labels)
+        path = os.path.join(self.directory, f"step_{step:07d}.png")
+        if samples.ndim == 2:
+            grids.save_scatter(samples, path, centers=self.centers, title=f"step {step}")
+        else:
+            columns = None
+            if self.labels is not None:
+                columns = int(math.ceil(self.n / len(np.unique(self.labels))))
+            grids.save_image_grid(samples, path, columns=columns)
+        if self.writer is not None:
+            with self.writer.as_default():
+                tf.summary.image("samples", grids.figure_to_array(path)[None], step=step)
+            self.writer.flush()
+        self.last_path = path
+        return path
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.write(_step(self.model))
+
+    def on_train_end(self, logs=None):
+        # Keras skips on_epoch_end when training stops mid-epoch; always end with a grid.
+        step = _step(self.model)
+        if self.last_path is None or not self.last_path.endswith(f"step_{step:07d}.png"):
+            self.write(step)

@@ -1,0 +1,267 @@
+"""The config schema — every default lives here — and the YAML loader with ``--set`` overrides.
+
+A recipe (``configs/*.yaml``) overrides this schema; ``--set a.b=value`` overrides the
+recipe. Unknown keys and bad values raise ``ConfigError`` (a ``ValueError``) whose one-line
+message names the field and lists what is accepted. Two sections are *open*: the network
+sections (``generator``, ``discriminator``) take the options of the network class their
+``name`` selects, and ``penalties`` maps penalty names to their options; those are checked
+against the network and penalty registries when the model is built (``factory.py``).
+
+Run ``tfgan_suite.config.describe()`` (or read ``SCHEMA`` below) for the documented list.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+from typing import Any, Callable, Optional, Sequence, Union
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A config field has an unknown key or a bad value."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Field:
+    """One leaf of the schema: default, documentation and accepted values."""
+
+    default: Any
+    doc: str
+    types: tuple = ()
+    choices: Optional[Sequence[Any]] = None
+    check: Optional[Callable[[Any], Optional[str]]] = None  # returns an error or None
+    nullable: bool = False
+
+    def validate(self, path: str, value: Any) -> Any:
+        if value is None and (self.nullable or self.default is None):
+            return None
+        types = self.types or (type(self.default),)
+        if float in types and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            names = "/".join(t.__name__ for t in types)
+            raise ConfigError(f"{path}: expected {names}, got {value!r}")
+        if self.choices is not None and value not in self.choices:
+            raise ConfigError(f"{path}: unknown value {value!r}; accepted: "
+                              f"{', '.join(map(str, self.choices))}")
+        if self.check is not None:
+            problem = self.check(value)
+            if problem:
+                raise ConfigError(f"{path}: {problem}, got {value!r}")
+        return value
+
+
+def _positive(value) -> Optional[str]:
+    return None if value > 0 else "must be positive"
+
+
+def _non_negative(value) -> Optional[str]:
+    return None if value >= 0 else "must be non-negative"
+
+
+def _unit_interval(value) -> Optional[str]:
+    return None if 0.0 <= value < 1.0 else "must be in [0, 1)"
+
+
+#: Open sections: any key, checked later against a registry.
+OPEN = object()
+
+SCHEMA: dict[str, Any] = {
+    "seed": Field(0, "Seed of initial weights, data order and every training draw.", (int,)),
+    "model": Field("gan", "GAN family (gans registry): gan = unconditional adversarial model.",
+                   (str,)),
+    "data": {
+        "name": Field("ring", "Dataset: ring | grid (toy 2-D), fashion_mnist, digits, "
+                      "tfds:<name>, folder:<path>.", (str,)),
+        "split": Field("train", "Split to train on.", (str,), choices=("train", "test")),
+        "batch_size": Field(256, "Global batch size (split across replicas).", (int,),
+                            check=_positive),
+        "image_size": Field(None, "Resize/pad images to this size; null keeps native size.",
+                            (int,), check=_positive, nullable=True),
+        "n_modes": Field(8, "ring: number of modes.", (int,), check=_positive),
+        "radius": Field(1.0, "ring: radius.", (float,), check=_positive),
+        "side": Field(5, "grid: modes per side.", (int,), check=_positive),
+        "spacing": Field(2.0, "grid: distance between neighbouring modes.", (float,),
+                         check=_positive),
+        "std": Field(None, "toy: std of each mode; null = ring 0.01, grid 0.05.", (float,),
+                     check=_positive, nullable=True),
+    },
+    "generator": OPEN,       # {name: <generators registry>, **options of that class}
+    "discriminator": OPEN,   # {name: <discriminators registry>, **options}
+    "objective": {
+        "name": Field("non_saturating", "Adversarial objective (objectives.names()).", (str,)),
+        "label_smoothing": Field(0.0, "One-sided label smoothing (minimax/non_saturating).",
+                                 (float,), check=_unit_interval),
+    },
+    "penalties": OPEN,       # {gp|r1|r2|dragan|drift|clip: {weight, interval, ...}}
+    "train": {
+        "steps": Field(2000, "Generator updates in total.", (int,), check=_positive),
+        "steps_per_epoch": Field(500, "Steps between checkpoints / sample grids / logs.",
+                                 (int,), check=_positive),
+        "max_minutes": Field(None, "Stop after this much wall-clock time (checked between "
+                             "executions).", (float,), check=_positive, nullable=True),
+        "n_critic": Field(1, "Discriminator updates per generator update.", (int,),
+                          check=_positive),
+        "d_learning_rate": Field(2e-4, "Adam learning rate of the discriminator.", (float,),
+                                 check=_positive),
+        "g_learning_rate": Field(2e-4, "Adam learning rate of the generator.", (float,),
+                                 check=_positive),
+        "lr_schedule": Field("constant", "Learning-rate schedule over train.steps: constant, "
+                             "or cosine / linear decay to zero.", (str,),
+                             choices=("constant", "cosine", "linear")),
+        "beta_1": Field(0.5, "Adam β₁ (both networks).", (float,), check=_unit_interval),
+        "beta_2": Field(0.999, "Adam β₂ (both networks).", (float,), check=_unit_interval),
+        "ema_decay": Field(None, "Generator EMA decay; null disables the averaged copy.",
+                           (float,), check=_unit_interval, nullable=True),
+        "ema_start": Field(0, "Steps during which the EMA copies the generator.", (int,),
+                           check=_non_negative),
+        "jit_compile": Field(False, "Compile the step with XLA.", (bool,)),
+        "steps_per_execution": Field(1, "Steps run inside one tf.function call.", (int,),
+                                     check=_positive),
+        "checkpoints_to_keep": Field(3, "Checkpoints kept in checkpoints/.", (int,),
+                                     check=_positive),
+    },
+    "sample": {
+        "grid_size": Field(64, "Images in each sample grid (a square number is best).",
+                           (int,), check=_positive),
+        "seed": Field(0, "Seed of the fixed z used for the grids.", (int,)),
+        "toy_points": Field(2500, "Points drawn for toy scatter plots.", (int,),
+                            check=_positive),
+    },
+    "distribute": {
+        "strategy": Field("default", "tf.distribute strategy.", (str,),
+                          choices=("default", "mirrored")),
+        "logical_cpus": Field(None, "mirrored on a CPU-only machine: split the CPU into N "
+                              "logical devices.", (int,), check=_positive, nullable=True),
+    },
+}
+
+
+def defaults() -> dict[str, Any]:
+    """The schema's defaults as a plain nested dict."""
+
+    def walk(node):
+        if node is OPEN:
+            return {}
+        if isinstance(node, Field):
+            return copy.deepcopy(node.default)
+        return {key: walk(child) for key, child in node.items()}
+
+    return walk(SCHEMA)
+
+
+def describe() -> str:
+    """Human-readable documentation of every field and its default."""
+    lines = []
+
+    def walk(node, prefix):
+        for key, child in node.items():
+            path = f"{prefix}{key}"
+            if child is OPEN:
+                lines.append(f"{path}: (open section, options of the selected class)")
+            elif isinstance(child, Field):
+                lines.append(f"{path} = {child.default!r}: {child.doc}")
+            else:
+                walk(child, path + ".")
+
+    walk(SCHEMA, "")
+    return "\n".join(lines)
+
+
+def _merge(base: dict, update: dict, schema: Any, path: str) -> dict:
+    for key, value in update.items():
+        field_path = f"{path}{key}"
+        if schema is OPEN:
+            if isinstance(value, dict) and isinstance(base.get(key), dict):
+                base[key] = _merge(base[key], value, OPEN, field_path + ".")
+            else:
+                base[key] = copy.deepcopy(value)
+            continue
+        if key not in schema:
+            level = path.rstrip(".") or "top level"
+            raise ConfigError(f"{field_path}: unknown key; accepted at {level}: "
+                              f"{', '.join(sorted(schema))}")
+        child = schema[key]
+        if isinstance(child, Field):
+            base[key] = child.validate(field_path, value)
+        elif child is OPEN:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{field_path}: expected a mapping, got {value!r}")
+            base[key] = _merge(base.get(key) or {}, value, OPEN, field_path + ".")
+        else:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{field_path}: expected a mapping of "
+                                  f"{', '.join(sorted(child))}, got {value!r}")
+            base[key] = _merge(base[key], value, child, field_path + ".")
+    return base
+
+
+def parse_override(item: str) -> tuple[str, Any]:
+    """``"objective.name=hinge"`` → ``("objective.name", "hinge")``; values are YAML scalars."""
+    if "=" not in item:
+        raise ConfigError(f"--set: expected key=value, got {item!r}")
+    key, raw = item.split("=", 1)
+    key = key.strip()
+    if not key or any(not part for part in key.split(".")):
+        raise ConfigError(f"--set: malformed key {key!r}")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"--set {key}: value {raw!r} is not valid YAML ({error})") from None
+    return key, value
+
+
+def _nest(key: str, value: Any) -> dict:
+    node: Any = value
+    for part in reversed(key.split(".")):
+        node = {part: node}
+    return node
+
+
+def read_yaml(path: Union[str, os.PathLike]) -> dict:
+    """Parse a YAML config file (``safe_load``); errors name the file and the line."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ConfigError(f"config: file not found: {path}")
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ConfigError(f"config: malformed YAML in {path}{where}: {problem}") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"config: {path} must hold a mapping at the top level, "
+                          f"got {type(loaded).__name__}")
+    return loaded
+
+
+def load(config: Union[str, os.PathLike, dict, None] = None,
+         overrides: Union[dict, Sequence[str], None] = None) -> dict[str, Any]:
+    """Schema defaults ← recipe (a path or a dict) ← overrides → a validated config dict.
+
+    Args:
+        config: a YAML path, a dict, or None for the defaults.
+        overrides: ``{"objective.name": "hinge"}`` or ``["objective.name=hinge", ...]``.
+    """
+    resolved = defaults()
+    recipe = read_yaml(config) if isinstance(config, (str, os.PathLike)) else (config or {})
+    resolved = _merge(resolved, recipe, SCHEMA, "")
+    if overrides:
+        items = (overrides.items() if isinstance(overrides, dict)
+                 else (parse_override(item) for item in overrides))
+        for key, value in items:
+            resolved = _merge(resolved, _nest(key, value), SCHEMA, "")
+    return resolved
+
+
+def dump(config: dict, path: Union[str, os.PathLike]) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(config, handle, sort_keys=False)

@@ -1,0 +1,376 @@
+"""``AdversarialModel``: the one adversarial training step, as a Keras model.
+
+Algorithm (one ``train_step``, i.e. one generator update):
+
+    for i in 1..n_critic:
+        z ~ N(0, I);  x̃ = G(z)
+        L_D = objective.d_loss(D(x), D(x̃)) + Σ_p weight_p · penalty_p   (lazy: every k-th)
+        D ← D − ∇L_D
+    z ~ N(0, I);  L_G = objective.g_loss(D(x), D(G(z)));  G ← G − ∇L_G
+    G_ema ← β·G_ema + (1 − β)·G
+
+Variants change behaviour through small hooks (``unpack_batch``, ``generator_inputs``,
+``discriminate``, ``extra_d_losses``, ``extra_g_losses``) instead of rewriting the step.
+
+Distribution: ``train_step`` runs once per replica and optimizers *sum* gradients over
+replicas, so every loss term (a mean over the replica's examples) is divided by the
+number of replicas: the sum over replicas is then the mean over the global batch.
+Random draws use stateless RNG keyed by (seed, step, stream) and are drawn for the whole
+global batch, each replica taking its own rows; a run is therefore reproducible for any
+number of replicas, and a 2-replica step equals the 1-device step.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfgan_suite import objectives as objectives_lib
+from tfgan_suite import penalties as penalties_lib
+
+# Stream ids keep the stateless draws of one step apart (see ``_draw``).
+_STREAMS_PER_UPDATE = 16
+_MAX_STREAMS = 1024
+_SAMPLE_STREAM = 0x5A
+
+
+class _StepContext:
+    """What a penalty sees of the current discriminator update (``PenaltyContext``)."""
+
+    def __init__(self, model: AdversarialModel, critic, real, fake, real_logits, step,
+                 update_index):
+        self.critic = critic
+        self.real = real
+        self.fake = fake
+        self.real_logits = real_logits
+        self._model = model
+        self._step = step
+        self._update_index = update_index
+
+    def uniform(self, shape_per_example: tuple, stream: int) -> tf.Tensor:
+        stream_id = self._update_index * _STREAMS_PER_UPDATE + stream
+        return self._model._draw(tf.random.stateless_uniform, tf.shape(self.real)[0],
+                                 [int(d) for d in shape_per_example], self._step, stream_id)
+
+
+def _sync_assign(pairs: list, combine) -> None:
+    """For (target, source) variable pairs: target ← combine(target, source), on every replica.
+
+    Model variables are mirrored under a strategy; writing them from the replica context
+    goes through a merge call, exactly as Keras optimizers do.
+    """
+    if not pairs:
+        return
+
+    def merge_fn(strategy, pairs):
+        for target, source in pairs:
+            target = target.value if isinstance(target, keras.Variable) else target
+            source = source.value if isinstance(source, keras.Variable) else source
+            strategy.extended.update(
+                target, lambda t, s: t.assign(combine(t, s)), args=(source,), group=False)
+
+    tf.__internal__.distribute.interim.maybe_merge_call(
+        merge_fn, tf.distribute.get_strategy(), pairs)
+
+
+@keras.saving.register_keras_serializable(package="tfgan_suite")
+class AdversarialModel(keras.Model):
+    """A GAN: a generator, a discriminator, and the adversarial ``train_step``.
+
+    Args:
+        generator: a ``keras.Model`` mapping z (``[batch, latent_dim]``) to samples.
+        discriminator: a ``keras.Model`` mapping samples to logits ``[batch, 1]``.
+        latent_dim: size of z; read from ``generator.inputs`` when omitted.
+        n_critic: discriminator updates per generator update.
+        ema_decay: β of the generator's exponential moving average; ``None`` disables
+            it. Once enabled, ``sample`` uses the averaged generator.
+        ema_start: steps during which the average simply copies the generator. After it,
+            the decay is min(β, (1 + t) / (10 + t)), t = steps since ``ema_start``.
+        seed: seed of every random draw in training (z, penalty interpolation).
+
+    Example:
+        >>> gan = AdversarialModel(MLPGenerator(), MLPDiscriminator())
+        >>> gan.compile(d_optimizer="adam", g_optimizer="adam", objective="hinge",
+        ...             penalties={"r1": {"weight": 1.0}})
+        >>> gan.fit(toy_dataset, steps_per_epoch=100, epochs=1)
+        >>> gan.sample(16, seed=0).shape
+        (16, 2)
+    """
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model,
+                 latent_dim: Optional[int] = None, n_critic: int = 1,
+                 ema_decay: Optional[float] = None, ema_start: int = 0, seed: int = 0,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(n_critic, int) or n_critic < 1:
+            raise ValueError(f"train.n_critic: must be a positive integer, got {n_critic!r}")
+        if ema_decay is not None and not 0.0 <= float(ema_decay) < 1.0:
+            raise ValueError(f"train.ema_decay: must be in [0, 1) or null, got {ema_decay!r}")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(latent_dim or generator.inputs[0].shape[-1])
+        self.n_critic = n_critic
+        self.ema_decay = None if ema_decay is None else float(ema_decay)
+        self.ema_start = int(ema_start)
+        self.seed = int(seed)
+        self.ema_generator = None
+        if self.ema_decay is not None:
+            self.ema_generator = generator.__class__.from_config(generator.get_config())
+            self.ema_generator.set_weights(generator.get_weights())
+            self.ema_generator.trainable = False
+        # One generator update per step; ONLY_FIRST_REPLICA keeps it consistent.
+        self.step_counter = keras.Variable(0, dtype="int64", trainable=False, name="step",
+                                           aggregation="only_first_replica")
+        self.objective = None
+        self.penalties: list[penalties_lib.Penalty] = []
+        self._sample_fn = None
+        self.built = True  # both networks are built functional models
+
+    # --- configuration ---------------------------------------------------------------------
+
+    def compile(self, d_optimizer: Any = "adam", g_optimizer: Any = "adam",
+                objective: Any = "non_saturating", penalties: Optional[dict] = None,
+                label_smoothing: float = 0.0, **kwargs) -> None:
+        """Set optimizers, objective and penalties; ``kwargs`` go to ``keras.Model.compile``.
+
+        Args:
+            d_optimizer, g_optimizer: optimizer instances or identifiers (separate
+                learning rates, e.g. TTUR, come from two instances).
+            objective: a name from ``objectives.names()`` or an ``Objective``.
+            penalties: ``{name: {option: value}}``, e.g. ``{"gp": {"weight": 10.0}}``.
+            label_smoothing: one-sided label smoothing for minimax / non-saturating.
+            **kwargs: e.g. ``jit_compile``, ``steps_per_execution`` (keywords only).
+        """
+        super().compile(**kwargs)
+        if isinstance(objective, objectives_lib.Objective):
+            self.objective = objective
+        else:
+            self.objective = objectives_lib.get(objective, label_smoothing=label_smoothing)
+        self._penalty_spec = dict(penalties or {})
+        self.penalties = penalties_lib.build_all(self._penalty_spec)
+        self._label_smoothing = label_smoothing
+        self.d_optimizer = keras.optimizers.get(d_optimizer)
+        self.g_optimizer = keras.optimizers.get(g_optimizer)
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+        names = ["d_loss", "g_loss"] + [p.name for p in self.penalties]
+        names += self.extra_metric_names()
+        self._trackers = {name: keras.metrics.Mean(name=name) for name in names}
+
+    def extra_metric_names(self) -> list[str]:
+        """Names of the extra loss terms a subclass logs (hook)."""
+        return []
+
+    @property
+    def metrics(self):
+        return list(getattr(self, "_trackers", {}).values())
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "latent_dim": self.latent_dim, "n_critic": self.n_critic,
+            "ema_decay": self.ema_decay, "ema_start": self.ema_start, "seed": self.seed,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(
+                config[key], custom_objects=custom_objects)
+        return cls(**config)
+
+    def get_compile_config(self) -> Optional[dict[str, Any]]:
+        if self.objective is None:
+            return None
+        return {
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            "objective": self.objective.name, "penalties": self._penalty_spec,
+            "label_smoothing": self._label_smoothing,
+            "jit_compile": bool(self.jit_compile),
+            "steps_per_execution": self.steps_per_execution,
+        }
+
+    def compile_from_config(self, config: dict[str, Any]) -> None:
+        config = dict(config)
+        for key in ("d_optimizer", "g_optimizer"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        self.compile(**config)
+
+    # --- hooks for variants ----------------------------------------------------------------
+
+    def unpack_batch(self, data):
+        """(real, labels) from a dataset element; unconditional models drop labels."""
+        if isinstance(data, (tuple, list)):
+            return data[0], None
+        return data, None
+
+    def generator_inputs(self, z: tf.Tensor, labels):
+        """What the generator is called on (conditional models add the labels)."""
+        return z
+
+    def discriminate(self, x: tf.Tensor, labels, training: bool = True):
+        """Adversarial logits of ``x``. SN needs ``training=True`` inside the step."""
+        return self.discriminator(x, training=training)
+
+    def extra_d_losses(self, real, fake, labels) -> dict[str, tf.Tensor]:
+        """Additional named discriminator loss terms (e.g. AC-GAN's classifier loss)."""
+        return {}
+
+    def extra_g_losses(self, fake, labels) -> dict[str, tf.Tensor]:
+        return {}
+
+    # --- randomness ----------------------------------------------------------------------
+
+    def _draw(self, sampler, per_replica_batch, shape_per_example: tuple, step, stream_id):
+        """Rows of a global-batch stateless draw keyed by (seed, step, stream_id)."""
+        context = tf.distribute.get_replica_context()
+        replica_id = tf.cast(context.replica_id_in_sync_group if context else 0, tf.int32)
+        num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        global_batch = per_replica_batch * num_replicas
+        seed = tf.stack([tf.constant(self.seed, tf.int64),
+                         tf.cast(step, tf.int64) * _MAX_STREAMS + stream_id])
+        shape = tf.concat([[global_batch], tf.constant(shape_per_example, tf.int32)], axis=0)
+        full = sampler(shape, seed=seed)
+        start = replica_id * per_replica_batch
+        return full[start:start + per_replica_batch]
+
+    def _latent(self, batch, step, stream_id):
+        return self._draw(tf.random.stateless_normal, batch, [self.latent_dim], step, stream_id)
+
+    # --- the step ------------------------------------------------------------------------
+
+    def train_step(self, data):
+        real, labels = self.unpack_batch(data)
+        real = tf.cast(real, tf.float32)
+        step = tf.convert_to_tensor(self.step_counter.value)
+        logs = {}
+        for critic_iteration in range(self.n_critic):
+            logs.update(self._discriminator_update(real, labels, step, critic_iteration))
+        logs.update(self._generator_update(real, labels, step))
+        self._update_ema(step)
+        self.step_counter.assign_add(1)
+        for name, value in logs.items():
+            self._trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self._trackers.items()}
+
+    def _scale(self, loss):
+        return loss / tf.cast(tf.distribute.get_strategy().num_replicas_in_sync, loss.dtype)
+
+    def _discriminator_update(self, real, labels, step, critic_iteration):
+        batch = tf.shape(real)[0]
+        update_index = critic_iteration
+        z = self._latent(batch, step, update_index * _STREAMS_PER_UPDATE)
+        fake = self.generator(self.generator_inputs(z, labels), training=True)
+        fake = tf.stop_gradient(tf.cast(fake, tf.float32))
+        # Global discriminator-update index, for lazy regularisation intervals.
+        d_index = tf.cast(step, tf.int64) * self.n_critic + critic_iteration
+
+        def critic(x):
+            return self.discriminate(x, labels, training=True)
+
+        with tf.GradientTape() as tape:
+            real_logits = critic(real)
+            fake_logits = critic(fake)
+            terms = {"d_loss": self.objective.d_loss(real_logits, fake_logits)}
+            terms.update(self.extra_d_losses(real, fake, labels))
+            total = tf.add_n(list(terms.values()))
+            context = _StepContext(self, critic, real, fake, real_logits, step, update_index)
+            for penalty in self.penalties:
+                value = self._penalty_value(penalty, context, d_index)
+                terms[penalty.name] = value
+                total += penalty.weight * value * penalty.interval
+            scaled = self._scale(total)
+        variables = self.discriminator.trainable_variables
+        gradients = tape.gradient(scaled, variables)
+        self.d_optimizer.apply_gradients(zip(gradients, variables, strict=True))
+        for penalty in self.penalties:
+            project = penalty.constrain(variables)
+            if project is not None:
+                _sync_assign([(v, v) for v in variables], lambda t, s, f=project: f(t))
+        return terms
+
+    @staticmethod
+    def _penalty_value(penalty, context, d_index):
+        if penalty.interval == 1:
+            return penalty.compute(context)
+        due = tf.equal(d_index % penalty.interval, 0)
+        return tf.cond(due, lambda: penalty.compute(context), lambda: tf.constant(0.0))
+
+    def _generator_update(self, real, labels, step):
+        batch = tf.shape(real)[0]
+        z = self._latent(batch, step, self.n_critic * _STREAMS_PER_UPDATE)
+        with tf.GradientTape() as tape:
+            fake = tf.cast(self.generator(self.generator_inputs(z, labels), training=True),
+                           tf.float32)
+            fake_logits = self.discriminate(fake, labels, training=True)
+            real_logits = None
+            if self.objective.uses_real_in_g:
+                real_logits = self.discriminate(real, labels, training=True)
+            terms = {"g_loss": self.objective.g_loss(real_logits, fake_logits)}
+            terms.update(self.extra_g_losses(fake, labels))
+            scaled = self._scale(tf.add_n(list(terms.values())))
+        variables = self.generator.trainable_variables
+        gradients = tape.gradient(scaled, variables)
+        self.g_optimizer.apply_gradients(zip(gradients, variables, strict=True))
+        return terms
+
+    def _update_ema(self, step):
+        if self.ema_generator is None:
+            return
+        # Warm-up as tf.train.ExponentialMovingAverage(num_updates): early averages are
+        # short, so the average does not drag the untrained initial weights along.
+        steps_averaged = tf.cast(step - self.ema_start, tf.float32)
+        decay = tf.minimum(self.ema_decay, (1.0 + steps_averaged) / (10.0 + steps_averaged))
+        decay = tf.where(step < self.ema_start, 0.0, decay)
+        averaged, copied = [], []
+        for ema_weight, weight in self._ema_pairs():
+            (averaged if weight.trainable else copied).append((ema_weight, weight))
+        _sync_assign(averaged, lambda t, s: decay * t + (1.0 - decay) * s)
+        _sync_assign(copied, lambda t, s: s)  # BatchNorm statistics are copied, not averaged
+
+    def _ema_pairs(self) -> list:
+        """(EMA weight, generator weight) pairs, matched by variable path."""
+        ema = {w.path: w for w in self.ema_generator.weights}
+        pairs = [(ema.get(w.path), w) for w in self.generator.weights]
+        if any(e is None for e, _ in pairs) or len(ema) != len(pairs):
+            raise ValueError("ema_generator does not mirror the generator's weights")
+        return pairs
+
+    # --- sampling --------------------------------------------------------------------------
+
+    @property
+    def sampling_generator(self) -> keras.Model:
+        """The averaged generator when EMA is enabled, else the generator."""
+        return self.ema_generator if self.ema_generator is not None else self.generator
+
+    def latent(self, n: int, seed: int = 0) -> np.ndarray:
+        """The z that ``sample(n, seed)`` feeds the generator: stateless N(0, I)."""
+        return tf.random.stateless_normal([n, self.latent_dim], seed=[seed, _SAMPLE_STREAM]).numpy()
+
+    def sample(self, n: int, seed: int = 0, labels=None, batch_size: int = 256) -> np.ndarray:
+        """``n`` samples from the (averaged) generator as float32 numpy, deterministic in seed."""
+        if not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"n: must be a positive integer, got {n!r}")
+        z = self.latent(int(n), seed)
+        labels = self._sampling_labels(int(n), labels)
+        if self._sample_fn is None:
+            generator = self.sampling_generator
+            self._sample_fn = tf.function(lambda inputs: generator(inputs, training=False))
+        chunks = []
+        for start in range(0, int(n), batch_size):
+            z_chunk = tf.constant(z[start:start + batch_size])
+            label_chunk = None if labels is None else tf.constant(labels[start:start + batch_size])
+            chunks.append(self._sample_fn(self.generator_inputs(z_chunk, label_chunk)).numpy())
+        return np.concatenate(chunks).astype(np.float32)
+
+    def _sampling_labels(self, n: int, labels):
+        if labels is not None:
+            raise ValueError("labels: this model is unconditional; pass labels=None")
+        return None

@@ -1,0 +1,19 @@
+"""Generator and discriminator families; each is a registered functional ``keras.Model``."""
+
+from tfgan_suite.networks.base import DISCRIMINATORS, GENERATORS, Network, build
+from tfgan_suite.networks.dcgan import DCGANDiscriminator, DCGANGenerator
+from tfgan_suite.networks.mlp import MLPDiscriminator, MLPGenerator
+
+
+def build_generator(spec: dict, **defaults) -> Network:
+    """``{"name": "dcgan", **options}`` → generator; ``defaults`` fill unset shared options."""
+    return build(GENERATORS, spec, "generator", **defaults)
+
+
+def build_discriminator(spec: dict, **defaults) -> Network:
+    return build(DISCRIMINATORS, spec, "discriminator", **defaults)
+
+
+__all__ = ["GENERATORS", "DISCRIMINATORS", "Network", "build_generator",
+           "build_discriminator", "MLPGenerator", "MLPDiscriminator", "DCGANGenerator",
+           "DCGANDiscriminator"]

@@ -1,0 +1,174 @@
+"""``train`` and ``load_run``: a config in, a run directory out, and back.
+
+A run directory holds ``config.yaml`` (resolved), ``checkpoints/`` (models, optimizers,
+step counter), ``logs/`` (TensorBoard scalars and sample images), ``samples/`` (PNG
+grids), ``metrics.json`` and ``generator/`` (the sampling generator as ``.keras``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import time
+from typing import Any, Optional, Union
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfgan_suite import callbacks as callbacks_lib
+from tfgan_suite import config as config_lib
+from tfgan_suite import distribute, factory
+
+
+class RunError(ValueError):
+    """The run directory cannot be used as asked (exists, missing, or incomplete)."""
+
+
+@dataclasses.dataclass
+class Run:
+    """What ``train`` returns: where it wrote, the trained model and the summary."""
+
+    directory: str
+    model: Any
+    config: dict
+    metrics: dict
+    sample_grid: Optional[str]
+
+
+def _checkpoint(model) -> tf.train.Checkpoint:
+    return tf.train.Checkpoint(model=model, d_optimizer=model.d_optimizer,
+                               g_optimizer=model.g_optimizer)
+
+
+def _prepare_directory(out: str, config, overrides, resume: bool) -> dict:
+    saved = os.path.join(out, "config.yaml")
+    if resume:
+        if not os.path.isfile(saved):
+            raise RunError(f"--resume: {out} has no config.yaml; nothing to resume")
+        return config_lib.load(config_lib.read_yaml(saved), overrides)
+    if os.path.isdir(os.path.join(out, "checkpoints")) and os.listdir(
+            os.path.join(out, "checkpoints")):
+        raise RunError(f"--out: {out} already holds a run; pass --resume to continue it or "
+                       f"choose another directory")
+    if config is None:
+        raise RunError("--config: a config file is required to start a new run")
+    return config_lib.load(config, overrides)
+
+
+def _toy_metrics(model, config: dict) -> dict:
+    from tfgan_suite import metrics
+
+    mix = factory.mixture(config)
+    samples = model.sample(config["sample"]["toy_points"], seed=config["sample"]["seed"] + 1)
+    coverage = metrics.mode_coverage(samples, mix.centers, mix.std)
+    return {key: coverage[key] for key in ("modes", "hq_fraction", "reverse_kl")} | {
+        "n_modes": int(mix.n_modes)}
+
+
+def train(config: Union[str, dict, None], out: str,
+          overrides: Union[dict, list, None] = None, resume: bool = False,
+          verbose: Union[str, int] = "auto") -> Run:
+    """Train the GAN a config describes, writing the run directory ``out``.
+
+    Args:
+        config: recipe path or dict (optional with ``resume``: the run's own config).
+        out: run directory.
+        overrides: ``{"objective.name": "hinge"}`` or ``["objective.name=hinge"]``.
+        resume: continue from the latest checkpoint in ``out``.
+        verbose: Keras progress-bar setting.
+    """
+    config = _prepare_directory(out, config, overrides, resume)
+    strategy = distribute.make_strategy(config["distribute"])
+    for sub in ("checkpoints", "logs", "samples", "generator"):
+        os.makedirs(os.path.join(out, sub), exist_ok=True)
+    config_lib.dump(config, os.path.join(out, "config.yaml"))
+    keras.utils.set_random_seed(config["seed"])
+    info = factory.data_info(config)
+    with strategy.scope():
+        model = factory.build_gan(config)
+        factory.compile_gan(model, config)
+    manager = tf.train.CheckpointManager(_checkpoint(model), os.path.join(out, "checkpoints"),
+                                         max_to_keep=config["train"]["checkpoints_to_keep"])
+    if resume and manager.latest_checkpoint:
+        _checkpoint(model).restore(manager.latest_checkpoint).assert_existing_objects_matched()
+    start_step = int(model.step_counter.numpy())
+    train_cfg = config["train"]
+    steps_per_epoch = train_cfg["steps_per_epoch"]
+    guard = callbacks_lib.NonFiniteGuard()
+    stop = callbacks_lib.StopAt(train_cfg["steps"], train_cfg["max_minutes"])
+    mix = factory.mixture(config)
+    grid = callbacks_lib.SampleGrid(
+        os.path.join(out, "samples"), n=(config["sample"]["toy_points"] if mix is not None
+                                         else config["sample"]["grid_size"]),
+        seed=config["sample"]["seed"], centers=None if mix is None else mix.centers,
+        log_dir=os.path.join(out, "logs", "samples"),
+        labels=factory.grid_labels(config, config["sample"]["grid_size"]))
+    callbacks = [guard, stop, callbacks_lib.CheckpointEachEpoch(manager, guard), grid,
+                 keras.callbacks.TensorBoard(os.path.join(out, "logs"), write_graph=False)]
+    started = time.monotonic()
+    if start_step < train_cfg["steps"]:
+        model.fit(factory.dataset(config, with_labels=info.get("num_classes") is not None
+                                  and getattr(model, "conditional", False)),
+                  epochs=math.ceil(train_cfg["steps"] / steps_per_epoch),
+                  initial_epoch=start_step // steps_per_epoch,
+                  steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose)
+    elapsed = time.monotonic() - started
+    if guard.tripped:
+        raise FloatingPointError(guard.message)
+    steps_done = int(model.step_counter.numpy())
+    summary = {
+        "steps": steps_done, "steps_this_session": steps_done - start_step,
+        "elapsed_seconds": round(elapsed, 2),
+        "steps_per_second": round((steps_done - start_step) / max(elapsed, 1e-9), 3),
+        "stopped_by_time": stop.stopped_by_time,
+        "losses": {m.name: float(m.result()) for m in model.metrics},
+    }
+    if mix is not None:
+        summary["mode_coverage"] = _toy_metrics(model, config)
+    with open(os.path.join(out, "metrics.json"), "w", encoding="utf-8") as handle:
+        json.dump(summary, handle, indent=2)
+    model.sampling_generator.save(os.path.join(out, "generator", "generator.keras"))
+    if grid.last_path is None:  # nothing trained this session (already at train.steps)
+        grid.set_model(model)
+        grid.write(steps_done)
+    return Run(out, model, config, summary, grid.last_path)
+
+
+def load_run(run: str):
+    """The trained model of run directory ``run`` (latest checkpoint), ready to ``sample``."""
+    saved = os.path.join(run, "config.yaml")
+    if not os.path.isfile(saved):
+        raise RunError(f"--run: {run} is not a run directory (no config.yaml)")
+    config = config_lib.load(config_lib.read_yaml(saved))
+    config["distribute"] = {"strategy": "default", "logical_cpus": None}
+    model = factory.build_gan(config)
+    factory.compile_gan(model, config)
+    latest = tf.train.latest_checkpoint(os.path.join(run, "checkpoints"))
+    if latest is None:
+        raise RunError(f"--run: {run} has no checkpoint yet")
+    _checkpoint(model).restore(latest).expect_partial()
+    model.run_config = config
+    return model
+
+
+def sample_to_file(model, n: int, out: str, seed: int = 0,
+                   labels: Optional[np.ndarray] = None) -> str:
+    """``tfgan sample``: ``.npy`` holds the samples; ``.png`` a grid or a scatter plot."""
+    from tfgan_suite.viz import grids
+
+    samples = model.sample(n, seed=seed, labels=labels)
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    if out.endswith(".npy"):
+        np.save(out, samples)
+    elif out.endswith(".png"):
+        if samples.ndim == 2:
+            mix = factory.mixture(model.run_config)
+            grids.save_scatter(samples, out, centers=None if mix is None else mix.centers)
+        else:
+            grids.save_image_grid(samples, out)
+    else:
+        raise ValueError(f"--out: unsupported extension in {out!r}; accepted: .npy, .png")
+    return out
