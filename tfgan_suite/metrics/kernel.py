@@ -63,8 +63,8 @@ def kernel_distance(
     Returns:
       (mean, std) over subsets as Python floats; std uses ddof=0 like torch-fidelity.
     """
-    feat_a = as_feature_matrix(feat_a, "feat_a", min_rows=2).astype(np.float64, copy=False)
-    feat_b = as_feature_matrix(feat_b, "feat_b", min_rows=2).astype(np.float64, copy=False)
+    feat_a = as_feature_matrix(feat_a, "feat_a", min_rows=2)
+    feat_b = as_feature_matrix(feat_b, "feat_b", min_rows=2)
     check_same_num_features(feat_a, feat_b, "feat_a", "feat_b")
     if int(subsets) != subsets or subsets < 1:
         raise ValueError(f"`subsets` must be a positive integer; got {subsets!r}.")
@@ -77,7 +77,10 @@ def kernel_distance(
     for s in range(int(subsets)):
         rows_a = rng.choice(feat_a.shape[0], size=m, replace=False)
         rows_b = rng.choice(feat_b.shape[0], size=m, replace=False)
-        values[s] = unbiased_mmd2(feat_a[rows_a], feat_b[rows_b])
+        # Cast per subset: float32 inputs are never copied whole to float64.
+        values[s] = unbiased_mmd2(
+            feat_a[rows_a].astype(np.float64), feat_b[rows_b].astype(np.float64)
+        )
     return float(values.mean()), float(values.std())
 
 
