@@ -211,6 +211,11 @@ def parse_override(item: str) -> tuple[str, Any]:
         value = yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError as error:
         raise ConfigError(f"--set {key}: value {raw!r} is not valid YAML ({error})") from None
+    if isinstance(value, str):
+        try:  # YAML 1.1 reads "1e-3" as a string; users mean a number
+            value = float(value) if any(c in value for c in ".eE") else int(value)
+        except ValueError:
+            pass
     return key, value
 
 

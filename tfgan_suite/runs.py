@@ -110,8 +110,11 @@ def train(config: Union[str, dict, None], out: str,
                  keras.callbacks.TensorBoard(os.path.join(out, "logs"), write_graph=False)]
     started = time.monotonic()
     if start_step < train_cfg["steps"]:
-        model.fit(factory.dataset(config, with_labels=info.get("num_classes") is not None
-                                  and getattr(model, "conditional", False)),
+        # Skip the batches already trained on, so a resumed run sees the same data
+        # sequence as an uninterrupted one.
+        batches = factory.dataset(config, with_labels=info.get("num_classes") is not None
+                                  and getattr(model, "conditional", False)).skip(start_step)
+        model.fit(batches,
                   epochs=math.ceil(train_cfg["steps"] / steps_per_epoch),
                   initial_epoch=start_step // steps_per_epoch,
                   steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose)
