@@ -68,13 +68,14 @@ class ObjectiveValuesTest(tf.test.TestCase):
         real_rel = REAL - mean_fake  # [3.25, 0.25]
         fake_rel = FAKE - mean_real  # [0, -3.5]
         sp = np.vectorize(softplus)
+        relu = np.vectorize(lambda v: max(0.0, v))
         cases = {
             "ragan": (np.mean(sp(-real_rel)) + np.mean(sp(fake_rel)),
                       np.mean(sp(-fake_rel)) + np.mean(sp(real_rel))),
             "ralsgan": (np.mean((real_rel - 1) ** 2) + np.mean((fake_rel + 1) ** 2),
                         np.mean((fake_rel - 1) ** 2) + np.mean((real_rel + 1) ** 2)),
-            "rahinge": (np.mean(np.maximum(0, 1 - real_rel)) + np.mean(np.maximum(0, 1 + fake_rel)),
-                        np.mean(np.maximum(0, 1 - fake_rel)) + np.mean(np.maximum(0, 1 + real_rel))),
+            "rahinge": (np.mean(relu(1 - real_rel)) + np.mean(relu(1 + fake_rel)),
+                        np.mean(relu(1 - fake_rel)) + np.mean(relu(1 + real_rel))),
         }
         for name, (d_expected, g_expected) in cases.items():
             obj = objectives.get(name)

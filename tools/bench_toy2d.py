@@ -119,7 +119,8 @@ def write_results(table, rows, args, wall_seconds):
         "# Mode coverage on 2-D mixtures", "",
         f"- command: `{meta['command']}`", f"- git revision: {revision}",
         f"- machine: {meta['machine']}; TensorFlow {meta['tensorflow']}; each run in its own "
-        "single-threaded process", f"- date: {meta['date']}; wall clock {wall_seconds / 60:.1f} min",
+        "single-threaded process",
+        f"- date: {meta['date']}; wall clock {wall_seconds / 60:.1f} min",
         f"- seeds: {meta['seeds']}; recipe `configs/toy2d.yaml` + the row's overrides",
         "- data: ring = 8 modes on the unit circle, std 0.01; grid = 25 modes on "
         "{−4,−2,0,2,4}², std 0.05 (benchmarks.md §1)",

@@ -46,7 +46,7 @@ class DCGANTest(tf.test.TestCase):
             with tf.GradientTape() as tape:
                 loss = tf.reduce_mean(discriminator(x, training=True) ** 2)
             grads = tape.gradient(loss, discriminator.trainable_variables)
-            optimizer.apply_gradients(zip(grads, discriminator.trainable_variables))
+            optimizer.apply_gradients(zip(grads, discriminator.trainable_variables, strict=True))
         for _ in range(30):  # let the power iteration settle on the final kernel
             discriminator(x, training=True)
         wrapped = [layer for layer in discriminator.layers
