@@ -1,0 +1,123 @@
+"""Export a generator as a SavedModel in TF Serving's layout.
+
+``export_saved_model(model, "models")`` writes ``models/generator/1/`` holding
+
+* ``serving_default``:   ``z`` float32 ``[batch, latent_dim]`` → ``images`` float32 in
+  [−1, 1] and ``images_uint8`` uint8 = clip(round((x + 1) · 127.5), 0, 255);
+* ``sample_from_seeds``: ``seeds`` int64 ``[batch]`` → the same outputs, with
+  z_i ~ N(0, I) drawn by ``tf.random.stateless_normal([latent_dim], seed=[seed_i, 0])``,
+  so a client needs no Gaussian noise and a seed always gives the same image;
+* ``assets.extra/tf_serving_warmup_requests``: one small request per signature.
+
+The input signatures fix shapes and dtypes, so a request with the wrong ones is rejected
+by the server instead of being silently cast. The generator is the sampling generator
+(the EMA copy when the model keeps one) called with ``training=False`` (BatchNorm uses
+its moving statistics).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Optional, Union
+
+import keras
+import tensorflow as tf
+
+from tfgan_suite.export import serving
+
+#: The second word of the stateless seed of ``sample_from_seeds``.
+SEED_STREAM = 0
+
+
+def images_to_uint8(images: tf.Tensor) -> tf.Tensor:
+    """[−1, 1] float images → uint8 pixels: clip(round((x + 1) · 127.5), 0, 255)."""
+    pixels = tf.round((tf.cast(images, tf.float32) + 1.0) * 127.5)
+    return tf.cast(tf.clip_by_value(pixels, 0.0, 255.0), tf.uint8)
+
+
+def latents_from_seeds(seeds: tf.Tensor, latent_dim: int) -> tf.Tensor:
+    """z [len(seeds), latent_dim]: row i is ``stateless_normal([latent_dim], [seeds[i], 0])``."""
+    seeds = tf.cast(seeds, tf.int64)
+
+    def one(seed):
+        return tf.random.stateless_normal(
+            [latent_dim], seed=tf.stack([seed, tf.constant(SEED_STREAM, tf.int64)]))
+
+    return tf.map_fn(one, seeds, fn_output_signature=tf.TensorSpec([latent_dim], tf.float32))
+
+
+def _endpoints(generator: keras.Model, latent_dim: int) -> dict:
+    """Signature name → (function, input signature) for the two serving signatures."""
+
+    def outputs(z: tf.Tensor) -> dict[str, tf.Tensor]:
+        images = tf.cast(generator(z, training=False), tf.float32)
+        return {"images": images, "images_uint8": images_to_uint8(images)}
+
+    def serving_default(z):
+        return outputs(z)
+
+    def sample_from_seeds(seeds):
+        return outputs(latents_from_seeds(seeds, latent_dim))
+
+    return {
+        "serving_default": (serving_default,
+                            [tf.TensorSpec([None, latent_dim], tf.float32, name="z")]),
+        "sample_from_seeds": (sample_from_seeds, [tf.TensorSpec([None], tf.int64, name="seeds")]),
+    }
+
+
+def sampling_generator_of(model_or_generator) -> tuple[keras.Model, int]:
+    """(generator, latent_dim) of an ``AdversarialModel`` (its EMA copy if any) or a generator."""
+    generator = getattr(model_or_generator, "sampling_generator", model_or_generator)
+    if not isinstance(generator, keras.Model):
+        raise TypeError(f"model_or_generator: expected an AdversarialModel or a keras.Model "
+                        f"generator, got {type(model_or_generator).__name__}")
+    if len(generator.inputs) != 1:
+        raise ValueError(f"model_or_generator: only unconditional generators (one input z) "
+                         f"can be exported; {generator.name} has {len(generator.inputs)} "
+                         f"inputs")
+    latent_dim = getattr(model_or_generator, "latent_dim", None)
+    return generator, int(latent_dim or generator.inputs[0].shape[-1])
+
+
+def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
+                       model_name: str = "generator", version: int = 1,
+                       latent_dim: Optional[int] = None, warmup_batch: int = 2,
+                       overwrite: bool = False) -> str:
+    """Write ``<out>/<model_name>/<version>/`` for TF Serving; returns that directory.
+
+    Args:
+        model_or_generator: an ``AdversarialModel`` (its ``sampling_generator`` is
+            exported) or an unconditional generator ``keras.Model``.
+        out: the models directory TF Serving's ``base_path`` points into.
+        model_name: the served model's name (the URL's ``/v1/models/<model_name>``).
+        version: version directory number; TF Serving serves the highest by default.
+        latent_dim: size of z; read from the model or the generator's input when omitted.
+        warmup_batch: batch size of the warmup requests (0 writes none).
+        overwrite: replace an existing version directory instead of refusing.
+    """
+    generator, inferred = sampling_generator_of(model_or_generator)
+    latent_dim = int(latent_dim or inferred)
+    if latent_dim != generator.inputs[0].shape[-1]:
+        raise ValueError(f"latent_dim: {latent_dim} does not match the generator's input "
+                         f"size {generator.inputs[0].shape[-1]}")
+    target = serving.version_dir(out, model_name, version)
+    if os.path.exists(target):
+        if not overwrite:
+            raise ValueError(f"--out: {target} already exists; choose another version or "
+                             f"pass overwrite=True")
+        shutil.rmtree(target)
+    # keras.export.ExportArchive rather than tf.saved_model.save on a tf.Module holding the
+    # model: with the latter (Keras 3.15) the TFLite converter keeps every weight as a
+    # mutable resource variable (VAR_HANDLE / READ_VARIABLE ops, uninitialised on device)
+    # instead of folding it into a constant.
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+    for name, (function, signature) in _endpoints(generator, latent_dim).items():
+        archive.add_endpoint(name, function, input_signature=signature)
+    archive.write_out(target, verbose=False)
+    if warmup_batch:
+        serving.write_warmup_requests(
+            target, serving.warmup_requests(model_name, latent_dim, warmup_batch))
+    return target

@@ -1,0 +1,145 @@
+"""TF Serving's side of an exported generator: directory layout, requests, warmup records.
+
+TF Serving loads ``<base_path>/<version>/saved_model.pb`` for each model in its
+``--model_config_file`` and replays ``<version>/assets.extra/tf_serving_warmup_requests``
+(a TFRecord file of ``PredictionLog`` protos) before it reports the version AVAILABLE,
+so the first real request does not pay for graph initialisation.
+
+The request builders here are the one definition of the wire formats, shared by the
+warmup writer and ``serving/client.py``:
+
+* REST row format:      ``{"signature_name": S, "instances": [...]}``  → ``{"predictions": ...}``
+* REST columnar format: ``{"signature_name": S, "inputs": {name: [...]}}`` → ``{"outputs": ...}``
+* gRPC: ``PredictRequest(model_spec=ModelSpec(name, signature_name), inputs={name: TensorProto})``
+
+(https://www.tensorflow.org/tfx/serving/api_rest)
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+#: signature name → (input name, input dtype)
+SIGNATURE_INPUTS = {
+    "serving_default": ("z", np.float32),
+    "sample_from_seeds": ("seeds", np.int64),
+}
+OUTPUT_NAMES = ("images", "images_uint8")
+WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
+
+
+def version_dir(base: str, model_name: str = "generator", version: int = 1) -> str:
+    """``<base>/<model_name>/<version>``: where TF Serving looks for one model version."""
+    if not isinstance(version, (int, np.integer)) or isinstance(version, bool) or version < 1:
+        raise ValueError(f"version: must be a positive integer (TF Serving version "
+                         f"directories are numbers), got {version!r}")
+    if not model_name or os.sep in model_name:
+        raise ValueError(f"model_name: must be a non-empty name without {os.sep!r}, "
+                         f"got {model_name!r}")
+    return os.path.join(base, model_name, str(int(version)))
+
+
+def _input_array(signature_name: str, values: Any) -> tuple[str, np.ndarray]:
+    if signature_name not in SIGNATURE_INPUTS:
+        raise ValueError(f"signature_name: unknown value {signature_name!r}; accepted: "
+                         f"{', '.join(SIGNATURE_INPUTS)}")
+    name, dtype = SIGNATURE_INPUTS[signature_name]
+    return name, np.asarray(values, dtype=dtype)
+
+
+def rest_instances_body(signature_name: str, values: Any) -> dict:
+    """REST row format: one entry per example (``z`` rows or seeds)."""
+    _, array = _input_array(signature_name, values)
+    return {"signature_name": signature_name, "instances": array.tolist()}
+
+
+def rest_inputs_body(signature_name: str, values: Any) -> dict:
+    """REST columnar format: ``{"inputs": {input_name: batch}}``."""
+    name, array = _input_array(signature_name, values)
+    return {"signature_name": signature_name, "inputs": {name: array.tolist()}}
+
+
+def parse_rest_response(body: Mapping[str, Any], output: str = "images") -> np.ndarray:
+    """The ``output`` tensor of a ``:predict`` response, in either format, as numpy.
+
+    Row requests answer ``{"predictions": [{output: ..., ...}, ...]}`` (or a bare list per
+    example when the signature has one output); columnar requests answer
+    ``{"outputs": {output: batch}}`` (or the bare batch for one output).
+    """
+    if output not in OUTPUT_NAMES:
+        raise ValueError(f"output: unknown value {output!r}; accepted: {', '.join(OUTPUT_NAMES)}")
+    dtype = np.uint8 if output == "images_uint8" else np.float32
+    if "error" in body:
+        raise RuntimeError(f"TF Serving error: {body['error']}")
+    if "predictions" in body:
+        rows = body["predictions"]
+        if rows and isinstance(rows[0], Mapping):
+            rows = [row[output] for row in rows]
+        return np.asarray(rows, dtype=dtype)
+    if "outputs" in body:
+        outputs = body["outputs"]
+        if isinstance(outputs, Mapping):
+            outputs = outputs[output]
+        return np.asarray(outputs, dtype=dtype)
+    raise ValueError(f"response: expected a 'predictions' or 'outputs' key, got "
+                     f"{sorted(body)}")
+
+
+def predict_request(model_name: str, signature_name: str, values: Any):
+    """A gRPC ``PredictRequest`` for one batch of ``z`` rows or seeds."""
+    from tensorflow_serving.apis import predict_pb2
+
+    name, array = _input_array(signature_name, values)
+    request = predict_pb2.PredictRequest()
+    request.model_spec.name = model_name
+    request.model_spec.signature_name = signature_name
+    request.inputs[name].CopyFrom(tf.make_tensor_proto(array))
+    return request
+
+
+def warmup_requests(model_name: str, latent_dim: int, batch_size: int = 2,
+                    seed: int = 0) -> list:
+    """One small ``PredictRequest`` per signature (deterministic values)."""
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal([batch_size, latent_dim]).astype(np.float32)
+    seeds = np.arange(batch_size, dtype=np.int64)
+    return [predict_request(model_name, "serving_default", z),
+            predict_request(model_name, "sample_from_seeds", seeds)]
+
+
+def write_warmup_requests(saved_model_dir: str, requests: Sequence) -> str:
+    """Write ``requests`` as ``PredictionLog`` records where TF Serving replays them."""
+    from tensorflow_serving.apis import prediction_log_pb2
+
+    path = os.path.join(saved_model_dir, WARMUP_FILE)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with tf.io.TFRecordWriter(path) as writer:
+        for request in requests:
+            log = prediction_log_pb2.PredictionLog(
+                predict_log=prediction_log_pb2.PredictLog(request=request))
+            writer.write(log.SerializeToString())
+    return path
+
+
+def read_warmup_requests(saved_model_dir: str) -> list:
+    """The ``PredictRequest`` protos of a version's warmup file (as TF Serving reads them)."""
+    from tensorflow_serving.apis import prediction_log_pb2
+
+    path = os.path.join(saved_model_dir, WARMUP_FILE)
+    requests = []
+    for record in tf.data.TFRecordDataset(path).as_numpy_iterator():
+        log = prediction_log_pb2.PredictionLog.FromString(record)
+        if log.WhichOneof("log_type") != "predict_log":
+            raise ValueError(f"{path}: expected predict_log records, got "
+                             f"{log.WhichOneof('log_type')}")
+        requests.append(log.predict_log.request)
+    return requests
+
+
+def request_inputs(request) -> dict[str, np.ndarray]:
+    """A ``PredictRequest``'s inputs as numpy arrays (to replay it through a signature)."""
+    return {name: tf.make_ndarray(proto) for name, proto in request.inputs.items()}

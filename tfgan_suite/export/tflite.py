@@ -1,0 +1,128 @@
+"""Convert an exported generator SavedModel to TFLite, optionally quantised; run it with LiteRT.
+
+``TFLiteConverter.from_keras_model`` fails on Keras 3, so conversion always starts from
+the SavedModel ``export_saved_model`` writes (its ``serving_default`` signature:
+``z`` → ``images``, ``images_uint8``).
+
+Quantisation modes (``quantize``):
+
+=========  ==================================================================================
+none       float32 weights and activations.
+float16    weights stored as float16 (≈ ½ size), dequantised to float32 when loaded.
+dynamic    weights int8 (≈ ¼ size); activations quantised on the fly per op, float I/O.
+int8       weights and activations int8, activation ranges calibrated on
+           ``representative_z`` (≈ 100 draws of z). Inputs and outputs stay float32:
+           the model quantises ``z`` on entry and dequantises on exit, so callers do not
+           change; ops with no int8 kernel (e.g. the final round/cast to uint8) stay float.
+=========  ==================================================================================
+
+Only TFLite built-in ops are allowed (no Select TF / "Flex" ops, which need the large
+Flex delegate on device): a graph that needs one fails here with a ``ValueError`` naming
+the ops, not later on the phone.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Iterator, Optional
+
+import numpy as np
+import tensorflow as tf
+
+QUANTIZE_MODES = ("none", "float16", "dynamic", "int8")
+
+
+def _representative_dataset(representative_z: np.ndarray):
+    def generate() -> Iterator[list[np.ndarray]]:
+        for row in representative_z:
+            yield [row[None, :].astype(np.float32)]
+    return generate
+
+
+def _unsupported_ops(message: str) -> list[str]:
+    """TF op names the converter reports as having no TFLite builtin kernel."""
+    listed = re.search(r"TF Select ops: ([\w, ]+)", message)
+    if listed:
+        return sorted({op.strip() for op in listed.group(1).split(",") if op.strip()})
+    return sorted(set(re.findall(r"'tf\.(\w+)' op is neither a custom op nor a flex op",
+                                 message)))
+
+
+def export_tflite(saved_model_dir: str, out_path: str, quantize: str = "none",
+                  representative_z: Optional[np.ndarray] = None,
+                  signature_key: str = "serving_default") -> str:
+    """Convert ``saved_model_dir``'s ``signature_key`` to a ``.tflite`` file; returns its path.
+
+    Args:
+        saved_model_dir: a version directory written by ``export_saved_model``.
+        out_path: the ``.tflite`` file to write.
+        quantize: one of ``QUANTIZE_MODES`` (table above).
+        representative_z: float32 ``[n, latent_dim]`` calibration latents; required for
+            ``int8`` (≈ 100 rows is enough for a generator).
+        signature_key: the signature to convert.
+    """
+    if quantize not in QUANTIZE_MODES:
+        raise ValueError(f"--quantize: unknown value {quantize!r}; accepted: "
+                         f"{', '.join(QUANTIZE_MODES)}")
+    if not os.path.isfile(os.path.join(saved_model_dir, "saved_model.pb")):
+        raise FileNotFoundError(f"saved_model_dir: no saved_model.pb in {saved_model_dir}")
+    converter = tf.lite.TFLiteConverter.from_saved_model(saved_model_dir,
+                                                         signature_keys=[signature_key])
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    if quantize != "none":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if quantize == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    elif quantize == "int8":
+        if representative_z is None or len(representative_z) == 0:
+            raise ValueError("representative_z: int8 quantisation needs calibration latents "
+                             "[n, latent_dim] (about 100 draws of z)")
+        converter.representative_dataset = _representative_dataset(
+            np.asarray(representative_z, np.float32))
+    try:
+        flatbuffer = converter.convert()
+    except Exception as error:  # the converter raises ConverterError and friends
+        ops = _unsupported_ops(str(error))
+        if ops or "not supported" in str(error) or "Flex" in str(error):
+            raise ValueError(
+                f"{saved_model_dir}: signature {signature_key!r} needs ops that are not "
+                f"TFLite builtins: {', '.join(ops) or 'see converter log'}; Select TF (Flex) "
+                f"ops are disabled on purpose. Replace them in the model.") from error
+        raise
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+    with open(out_path, "wb") as handle:
+        handle.write(flatbuffer)
+    return out_path
+
+
+class TFLiteGenerator:
+    """A converted generator run by the LiteRT interpreter: ``generate(z) -> images``.
+
+    Args:
+        path: the ``.tflite`` file.
+        num_threads: interpreter threads.
+        signature_key: the converted signature.
+    """
+
+    def __init__(self, path: str, num_threads: int = 1,
+                 signature_key: str = "serving_default"):
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.interpreter = Interpreter(model_path=path, num_threads=num_threads)
+        self.runner = self.interpreter.get_signature_runner(signature_key)
+        details = self.runner.get_input_details()
+        self.input_name = next(iter(details))
+        self.latent_dim = int(details[self.input_name]["shape_signature"][-1])
+
+    def __call__(self, z: np.ndarray) -> dict[str, np.ndarray]:
+        """All outputs (``images``, ``images_uint8``) for a batch of z."""
+        z = np.asarray(z, np.float32)
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"z: expected shape [batch, {self.latent_dim}], got "
+                             f"{list(z.shape)}")
+        return self.runner(**{self.input_name: z})
+
+    def generate(self, z: np.ndarray) -> np.ndarray:
+        """Float images in [−1, 1] for a batch of z."""
+        return self(z)["images"]
