@@ -58,7 +58,7 @@ class SavedModelExportTest(tf.test.TestCase):
     def test_images_uint8_is_rounded_and_clipped_images(self):
         outputs = self.loaded.signatures["serving_default"](z=tf.constant(self.z()))
         images = outputs["images"].numpy()
-        expected = np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
+        expected = np.clip(np.round(images * 127.5 + 127.5), 0, 255).astype(np.uint8)
         self.assertEqual(outputs["images_uint8"].dtype, tf.uint8)
         self.assertAllEqual(outputs["images_uint8"].numpy(), expected)
         extremes = images_to_uint8(tf.constant([-1.5, -1.0, 0.0, 1.0, 1.5])).numpy()

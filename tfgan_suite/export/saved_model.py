@@ -32,7 +32,10 @@ SEED_STREAM = 0
 
 def images_to_uint8(images: tf.Tensor) -> tf.Tensor:
     """[−1, 1] float images → uint8 pixels: clip(round((x + 1) · 127.5), 0, 255)."""
-    pixels = tf.round((tf.cast(images, tf.float32) + 1.0) * 127.5)
+    # x·127.5 + 127.5 rather than (x + 1)·127.5: the same value, but the TFLite int8
+    # quantiser gives the intermediate x + 1 the range of the product (scale ≈ 1 for a
+    # [0, 2] tensor), which wrecks the uint8 output of int8 models.
+    pixels = tf.round(tf.cast(images, tf.float32) * 127.5 + 127.5)
     return tf.cast(tf.clip_by_value(pixels, 0.0, 255.0), tf.uint8)
 
 
