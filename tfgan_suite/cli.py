@@ -2,6 +2,7 @@
 
     tfgan train  --config CONFIG --out RUN [--set key=value ...] [--resume]
     tfgan sample --run RUN --n N --out FILE(.npy|.png) [--seed S] [--labels ...]
+    tfgan export --run RUN --format saved_model|tflite [--quantize MODE] --out PATH
     tfgan demo   [--out RUN] [--minutes M]
 
 Bad input exits with status 2 and one line on stderr naming the field and the accepted
@@ -68,6 +69,30 @@ def _sample(args) -> int:
     return 0
 
 
+def _export(args) -> int:
+    import tempfile
+
+    from tfgan_suite import export, runs
+
+    if args.format == "saved_model" and args.quantize != "none":
+        raise ValueError(f"--quantize: applies to --format tflite only, got {args.quantize!r} "
+                         f"with --format saved_model")
+    model = runs.load_run(args.run)
+    if args.format == "saved_model":
+        path = export.export_saved_model(model, args.out)
+        print(f"wrote SavedModel {os.path.abspath(path)}")
+        print(f"TF Serving base_path: {os.path.abspath(os.path.dirname(path))}")
+        return 0
+    with tempfile.TemporaryDirectory() as scratch:
+        saved_model = export.export_saved_model(model, scratch, warmup_batch=0)
+        # Calibration latents for int8: the distribution the generator is sampled from.
+        path = export.export_tflite(saved_model, args.out, quantize=args.quantize,
+                                    representative_z=model.latent(100, seed=0))
+    print(f"wrote TFLite model {os.path.abspath(path)} ({args.quantize}, "
+          f"{os.path.getsize(path) / 1e6:.2f} MB)")
+    return 0
+
+
 def _demo(args) -> int:
     from tfgan_suite import data, runs
 
@@ -108,6 +133,16 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--labels", help="conditional models: one class or n comma-separated")
     sample.set_defaults(handler=_sample)
+    export = commands.add_parser("export", help="export the sampling generator for serving")
+    export.add_argument("--run", required=True)
+    export.add_argument("--format", required=True, choices=["saved_model", "tflite"])
+    export.add_argument("--quantize", default="none",
+                        choices=["none", "float16", "dynamic", "int8"],
+                        help="TFLite only: weight / activation quantisation")
+    export.add_argument("--out", required=True,
+                        help="saved_model: models directory (writes OUT/generator/1); "
+                             "tflite: FILE.tflite")
+    export.set_defaults(handler=_export)
     demo = commands.add_parser("demo", help="the README's demo: DCGAN on Fashion-MNIST")
     demo.add_argument("--out", default="runs/demo")
     demo.add_argument("--minutes", type=float, default=4.0)

@@ -1,5 +1,7 @@
 """SavedModel export: TF Serving layout, signatures equal the Keras generator, warmup replays."""
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -9,6 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan_suite import cli, runs
 from tfgan_suite.export import export_saved_model, images_to_uint8
 from tfgan_suite.export import serving as serving_lib
 from tfgan_suite.gans.base import AdversarialModel
@@ -16,6 +19,19 @@ from tfgan_suite.networks.dcgan import DCGANDiscriminator, DCGANGenerator
 
 LATENT_DIM = 8
 SAVED_MODEL_CLI = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+#: A two-step DCGAN run on scikit-learn's digits (no download), small networks.
+TINY_RUN = ["data.name=digits", "data.image_size=28", "data.batch_size=16",
+            "generator.latent_dim=8", "generator.base_filters=8",
+            "discriminator.base_filters=8", "train.steps=2", "train.steps_per_epoch=2",
+            "train.steps_per_execution=1", "train.jit_compile=false", "sample.grid_size=4"]
+
+
+def run_cli(*argv):
+    stderr, stdout = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(stdout):
+        code = cli.main(list(argv))
+    return code, stdout.getvalue(), stderr.getvalue()
 
 
 def small_generator(seed: int = 0) -> DCGANGenerator:
@@ -134,6 +150,50 @@ class AdversarialModelExportTest(tf.test.TestCase):
             z=tf.constant(z))["images"].numpy()
         self.assertAllClose(images, gan.ema_generator(z, training=False), atol=1e-5)
         self.assertGreater(np.abs(images - gan.generator(z, training=False)).max(), 1e-3)
+
+
+class ExportCommandTest(tf.test.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.workdir = tempfile.mkdtemp()
+        cls.run_dir = os.path.join(cls.workdir, "run")
+        sets = [arg for item in TINY_RUN for arg in ("--set", item)]
+        code, _, stderr = run_cli("train", "--config",
+                                  os.path.join(ROOT, "configs", "dcgan_fashion_mnist.yaml"),
+                                  "--out", cls.run_dir, *sets)
+        assert code == 0, stderr
+
+    def test_export_saved_model_serves_the_runs_ema_generator(self):
+        models = os.path.join(self.workdir, "models")
+        code, stdout, stderr = run_cli("export", "--run", self.run_dir, "--format",
+                                       "saved_model", "--out", models)
+        self.assertEqual(code, 0, stderr)
+        self.assertIn(os.path.join(models, "generator", "1"), stdout)
+        model = runs.load_run(self.run_dir)
+        z = model.latent(3, seed=0)
+        images = tf.saved_model.load(os.path.join(models, "generator", "1")).signatures[
+            "serving_default"](z=tf.constant(z))["images"].numpy()
+        self.assertAllClose(images, model.sampling_generator(z, training=False), atol=1e-5)
+        self.assertIs(model.sampling_generator, model.ema_generator)
+
+    def test_export_tflite_int8_writes_a_runnable_model(self):
+        out = os.path.join(self.workdir, "g_int8.tflite")
+        code, stdout, stderr = run_cli("export", "--run", self.run_dir, "--format", "tflite",
+                                       "--quantize", "int8", "--out", out)
+        self.assertEqual(code, 0, stderr)
+        self.assertIn("int8", stdout)
+        from tfgan_suite.export.tflite import TFLiteGenerator
+
+        images = TFLiteGenerator(out).generate(np.zeros([2, 8], np.float32))
+        self.assertEqual(images.shape, (2, 28, 28, 1))
+
+    def test_quantize_with_saved_model_is_a_one_line_error(self):
+        code, _, stderr = run_cli("export", "--run", self.run_dir, "--format", "saved_model",
+                                  "--quantize", "int8", "--out", self.workdir)
+        self.assertEqual(code, 2)
+        self.assertEqual(len(stderr.strip().splitlines()), 1)
+        self.assertIn("--quantize", stderr)
 
 
 if __name__ == "__main__":
