@@ -2,6 +2,7 @@
 
     tfgan train  --config CONFIG --out RUN [--set key=value ...] [--resume]
     tfgan sample --run RUN --n N --out FILE(.npy|.png) [--seed S] [--labels ...]
+    tfgan eval   --run RUN [--out FILE] [--n N]
     tfgan export --run RUN --format saved_model|tflite [--quantize MODE] --out PATH
     tfgan demo   [--out RUN] [--minutes M]
 
@@ -69,6 +70,18 @@ def _sample(args) -> int:
     return 0
 
 
+def _eval(args) -> int:
+    from tfgan_suite import evaluation
+
+    if args.n < 2:
+        raise ValueError(f"--n: must be an integer >= 2, got {args.n}")
+    result = evaluation.evaluate_run(args.run, n=args.n, out=args.out)
+    print(f"wrote evaluation to {evaluation.evaluation_path(args.run, args.out)} "
+          f"(key \"evaluation\")")
+    print(evaluation.summary_line(result))
+    return 0
+
+
 def _export(args) -> int:
     import tempfile
 
@@ -133,6 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--labels", help="conditional models: one class or n comma-separated")
     sample.set_defaults(handler=_sample)
+    evaluate = commands.add_parser("eval", help="measure a trained run (FD_fmnist, KID, "
+                                   "PRDC; mode coverage for toy data)")
+    evaluate.add_argument("--run", required=True)
+    evaluate.add_argument("--out", help="JSON file to merge into (default RUN/metrics.json)")
+    evaluate.add_argument("--n", type=int, default=10000, help="generated samples")
+    evaluate.set_defaults(handler=_eval)
     export = commands.add_parser("export", help="export the sampling generator for serving")
     export.add_argument("--run", required=True)
     export.add_argument("--format", required=True, choices=["saved_model", "tflite"])

@@ -1,0 +1,145 @@
+"""evaluate_run / tfgan eval and EvaluationCallback on tiny toy and digits runs."""
+
+import glob
+import json
+import math
+import os
+import shutil
+import tempfile
+from unittest import mock
+
+import tensorflow as tf
+
+from tfgan_suite import cli, evaluation, runs
+from tfgan_suite.metrics import classifier as classifier_lib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FAST_TRAIN = ["train.steps_per_execution=10", "train.jit_compile=false", "data.batch_size=32"]
+TOY_OVERRIDES = ["generator.hidden_units=[16]", "discriminator.hidden_units=[16]",
+                 "train.steps=40", "train.steps_per_epoch=20", "sample.toy_points=200",
+                 *FAST_TRAIN]
+DIGITS_OVERRIDES = ["data.name=digits", "data.image_size=28", "generator.base_filters=8",
+                    "discriminator.base_filters=8", "train.steps=20",
+                    "train.steps_per_epoch=10", "sample.grid_size=16", *FAST_TRAIN]
+
+
+class ToyEvaluationTest(tf.test.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.workdir = tempfile.mkdtemp(prefix="tfgan_eval_toy_")
+        cls.run_dir = os.path.join(cls.workdir, "run")
+        runs.train(os.path.join(ROOT, "configs", "toy2d.yaml"), out=cls.run_dir,
+                   overrides=TOY_OVERRIDES, verbose=0)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.workdir, ignore_errors=True)
+        super().tearDownClass()
+
+    def test_toy_run_reports_mode_coverage_merged_into_metrics_json(self):
+        result = evaluation.evaluate_run(self.run_dir, n=300)
+        self.assertEqual(result["kind"], "toy")
+        self.assertEqual(result["metrics"]["n_modes"], 8)
+        for key in ("modes", "hq_fraction", "reverse_kl", "counts"):
+            self.assertIn(key, result["metrics"])
+        with open(os.path.join(self.run_dir, "metrics.json"), encoding="utf-8") as handle:
+            stored = json.load(handle)
+        self.assertIn("steps", stored)  # the training summary is kept
+        self.assertEqual(stored["evaluation"]["metrics"]["modes"], result["metrics"]["modes"])
+
+    def test_cli_eval_writes_the_requested_file_and_prints_a_summary(self):
+        out = os.path.join(self.workdir, "eval.json")
+        with mock.patch("builtins.print") as printed:
+            status = cli.main(["eval", "--run", self.run_dir, "--out", out, "--n", "200"])
+        self.assertEqual(status, 0)
+        with open(out, encoding="utf-8") as handle:
+            self.assertEqual(json.load(handle)["evaluation"]["n_fake"], 200)
+        lines = " ".join(str(call.args[0]) for call in printed.call_args_list)
+        self.assertIn(out, lines)
+        self.assertIn("modes=", lines)
+
+    def test_cli_eval_of_a_missing_run_is_bad_input(self):
+        missing = os.path.join(self.workdir, "no_such_run")
+        self.assertEqual(cli.main(["eval", "--run", missing]), cli.EXIT_BAD_INPUT)
+
+    def test_callback_keeps_the_best_checkpoint_and_logs_scalars(self):
+        model = runs.load_run(self.run_dir)
+        log_dir = os.path.join(self.workdir, "callback_logs")
+        best_dir = os.path.join(self.workdir, "best")
+        callback = evaluation.EvaluationCallback(model.run_config, log_dir=log_dir,
+                                                 best_dir=best_dir, n=200,
+                                                 monitor="hq_fraction")
+        callback.set_model(model)
+        callback.on_epoch_end(0)
+        self.assertTrue(tf.train.latest_checkpoint(best_dir) or
+                        glob.glob(os.path.join(best_dir, "ckpt*")))
+        with open(os.path.join(best_dir, "best.json"), encoding="utf-8") as handle:
+            best = json.load(handle)
+        self.assertEqual(best["monitor"], "hq_fraction")
+        self.assertEqual(best["epoch"], 1)
+        callback.on_epoch_end(1)  # same weights, same seed: not an improvement
+        with open(os.path.join(best_dir, "best.json"), encoding="utf-8") as handle:
+            self.assertEqual(json.load(handle)["epoch"], 1)
+        self.assertLen(callback.history, 2)
+        self.assertNotEmpty(glob.glob(os.path.join(log_dir, "events.out.tfevents.*")))
+
+    def test_distances_are_lower_is_better_and_scores_higher_is_better(self):
+        for name in ("fd_fmnist", "kid_fmnist_mean", "intra_fd_digits_mean", "reverse_kl"):
+            self.assertTrue(evaluation.lower_is_better(name), name)
+        for name in ("precision_fmnist", "coverage_digits", "modes", "hq_fraction"):
+            self.assertFalse(evaluation.lower_is_better(name), name)
+
+
+class DigitsEvaluationTest(tf.test.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.workdir = tempfile.mkdtemp(prefix="tfgan_eval_digits_")
+        cls.environment = mock.patch.dict(
+            os.environ, {classifier_lib.CACHE_DIR_ENV: os.path.join(cls.workdir, "cache")})
+        cls.environment.start()
+        cls.run_dir = os.path.join(cls.workdir, "run")
+        runs.train(os.path.join(ROOT, "configs", "dcgan_fashion_mnist.yaml"), out=cls.run_dir,
+                   overrides=DIGITS_OVERRIDES, verbose=0)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.environment.stop()
+        shutil.rmtree(cls.workdir, ignore_errors=True)
+        super().tearDownClass()
+
+    def test_image_run_gives_finite_feature_space_metrics_named_after_the_space(self):
+        result = evaluation.evaluate_run(self.run_dir, n=500)
+        metrics = result["metrics"]
+        expected = ["fd_digits", "kid_digits_mean", "kid_digits_std", "precision_digits",
+                    "recall_digits", "density_digits", "coverage_digits"]
+        self.assertCountEqual(metrics, expected)
+        for name in expected:
+            self.assertTrue(math.isfinite(metrics[name]), f"{name}={metrics[name]}")
+        self.assertGreater(metrics["fd_digits"], 0.0)
+        # The digits test split has 360 images: min(n, test size) of each.
+        self.assertEqual(result["n_real"], 360)
+        self.assertEqual(result["n_fake"], 360)
+        extractor = result["feature_extractor"]
+        self.assertEqual(extractor["name"], "DomainClassifier(digits, 8px)")
+        self.assertGreater(extractor["test_accuracy"], 0.85)
+
+    def test_callback_evaluates_a_subset_of_groups(self):
+        model = runs.load_run(self.run_dir)
+        callback = evaluation.EvaluationCallback(model.run_config, n=100,
+                                                 metrics=("fd", "kid"))
+        callback.set_model(model)
+        callback.on_epoch_end(0)
+        self.assertEqual(callback.monitor, "fd_digits")
+        self.assertCountEqual(
+            [k for k in callback.history[0] if k not in ("epoch", "step")],
+            ["fd_digits", "kid_digits_mean", "kid_digits_std"])
+
+    def test_unknown_metric_group_is_rejected_with_the_accepted_ones(self):
+        model = runs.load_run(self.run_dir)
+        evaluator = evaluation.Evaluator(model.run_config, n=50)
+        with self.assertRaisesRegex(ValueError, "accepted: .*'fd'"):
+            evaluator.evaluate(model, groups=["fid"])
