@@ -1,0 +1,126 @@
+"""Ask TF Serving for generated images (REST or gRPC) and write them as a PNG grid.
+
+    python serving/client.py --n 16 --out samples.png                  # REST, seeds → images
+    python serving/client.py --protocol grpc --n 16 --out samples.png  # gRPC on port 8500
+    python serving/client.py --signature serving_default --latent-dim 64 --format inputs \\
+        --n 16 --out samples.png                                       # send z yourself
+
+``sample_from_seeds`` (the default) takes int64 seeds and draws z on the server, so a seed
+always names the same image; ``serving_default`` takes z ``[n, latent_dim]`` (drawn here
+from N(0, I) with numpy). Request bodies and response parsing are defined once, in
+``tfgan_suite.export.serving``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.error
+import urllib.request
+from typing import Any, Mapping, Optional, Sequence
+
+import numpy as np
+
+from tfgan_suite.export import serving as protocol
+
+PROTOCOLS = ("rest", "grpc")
+BODY_FORMATS = ("instances", "inputs")
+
+
+def rest_url(host: str, port: int, model_name: str, version: Optional[int] = None) -> str:
+    """``http://host:port/v1/models/<name>[/versions/<v>]:predict``."""
+    path = f"/v1/models/{model_name}" + (f"/versions/{version}" if version else "")
+    return f"http://{host}:{port}{path}:predict"
+
+
+def rest_predict(url: str, body: Mapping[str, Any], timeout: float = 60.0) -> dict:
+    """POST a JSON ``body`` to a ``:predict`` URL; the decoded JSON response."""
+    request = urllib.request.Request(url, data=json.dumps(body).encode("utf-8"),
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as error:  # TF Serving explains failures in the body
+        detail = error.read().decode("utf-8", "replace")
+        raise RuntimeError(f"{url}: HTTP {error.code}: {detail}") from None
+
+
+def grpc_predict(target: str, request, timeout: float = 60.0) -> dict[str, np.ndarray]:
+    """Send a ``PredictRequest`` to ``host:port``; its outputs as numpy arrays."""
+    import grpc
+    import tensorflow as tf
+    from tensorflow_serving.apis import prediction_service_pb2_grpc
+
+    with grpc.insecure_channel(target) as channel:
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        response = stub.Predict(request, timeout=timeout)
+    return {name: tf.make_ndarray(proto) for name, proto in response.outputs.items()}
+
+
+def request_images(values: Any, signature_name: str = "sample_from_seeds",
+                   transport: str = "rest", body_format: str = "instances",
+                   host: str = "localhost", rest_port: int = 8501, grpc_port: int = 8500,
+                   model_name: str = "generator", output: str = "images",
+                   timeout: float = 60.0) -> np.ndarray:
+    """One ``:predict`` round trip: seeds or z in, ``output`` (images) out."""
+    if transport == "rest":
+        if body_format not in BODY_FORMATS:
+            raise ValueError(f"--format: unknown value {body_format!r}; accepted: "
+                             f"{', '.join(BODY_FORMATS)}")
+        build = (protocol.rest_instances_body if body_format == "instances"
+                 else protocol.rest_inputs_body)
+        response = rest_predict(rest_url(host, rest_port, model_name),
+                                build(signature_name, values), timeout)
+        return protocol.parse_rest_response(response, output)
+    if transport == "grpc":
+        request = protocol.predict_request(model_name, signature_name, values)
+        return grpc_predict(f"{host}:{grpc_port}", request, timeout)[output]
+    raise ValueError(f"--protocol: unknown value {transport!r}; accepted: "
+                     f"{', '.join(PROTOCOLS)}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=16, help="number of images")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="first seed (seeds are seed .. seed+n-1), or numpy seed of z")
+    parser.add_argument("--out", default="served_samples.png", help="PNG grid to write")
+    parser.add_argument("--protocol", choices=PROTOCOLS, default="rest")
+    parser.add_argument("--format", choices=BODY_FORMATS, default="instances",
+                        help="REST body: row (instances) or columnar (inputs)")
+    parser.add_argument("--signature", choices=sorted(protocol.SIGNATURE_INPUTS),
+                        default="sample_from_seeds")
+    parser.add_argument("--latent-dim", type=int,
+                        help="size of z (required with --signature serving_default)")
+    parser.add_argument("--host", default="localhost")
+    parser.add_argument("--rest-port", type=int, default=8501)
+    parser.add_argument("--grpc-port", type=int, default=8500)
+    parser.add_argument("--model", default="generator", help="served model name")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.n < 1:
+        raise SystemExit(f"client: error: --n: must be a positive integer, got {args.n}")
+    if args.signature == "sample_from_seeds":
+        values = np.arange(args.seed, args.seed + args.n, dtype=np.int64)
+    elif not args.latent_dim:
+        raise SystemExit("client: error: --latent-dim: required with --signature "
+                         "serving_default (the generator's z size)")
+    else:
+        values = np.random.default_rng(args.seed).standard_normal(
+            [args.n, args.latent_dim]).astype(np.float32)
+    images = request_images(values, args.signature, args.protocol, args.format, args.host,
+                            args.rest_port, args.grpc_port, args.model)
+    from tfgan_suite.viz import save_image_grid
+
+    path = save_image_grid(images, args.out)
+    print(f"wrote {len(images)} images {list(images.shape[1:])} from {args.model} "
+          f"({args.protocol}, {args.signature}) to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,308 @@
+"""serving/: request bodies in TF Serving's formats, response parsing, gRPC requests, configs.
+
+The transport is exercised against in-process stand-ins that answer like TF Serving from
+the exported SavedModel (REST over http.server, gRPC over a grpc server implementing
+PredictionService); the real ``tensorflow_model_server`` runs only when it is on PATH.
+"""
+
+import concurrent.futures
+import http.server
+import importlib.util
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+
+import keras
+import numpy as np
+import tensorflow as tf
+import yaml
+
+from tfgan_suite.export import export_saved_model
+from tfgan_suite.export import serving as protocol
+from tfgan_suite.networks.dcgan import DCGANGenerator
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SERVING = os.path.join(ROOT, "serving")
+LATENT_DIM = 8
+
+
+def load_client():
+    spec = importlib.util.spec_from_file_location("serving_client",
+                                                  os.path.join(SERVING, "client.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+client = load_client()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def export_small_generator(models_dir: str) -> str:
+    keras.utils.set_random_seed(0)
+    generator = DCGANGenerator(latent_dim=LATENT_DIM, image_size=32, channels=1,
+                               base_filters=8)
+    return export_saved_model(generator, models_dir)
+
+
+class RequestFormatTest(tf.test.TestCase):
+    def test_rest_row_body_is_signature_name_and_instances(self):
+        body = protocol.rest_instances_body("sample_from_seeds", [4, 5])
+        self.assertEqual(body, {"signature_name": "sample_from_seeds", "instances": [4, 5]})
+        z = np.array([[0.5, -1.0], [2.0, 0.0]], np.float32)
+        body = protocol.rest_instances_body("serving_default", z)
+        self.assertEqual(body, {"signature_name": "serving_default",
+                                "instances": [[0.5, -1.0], [2.0, 0.0]]})
+        json.dumps(body)  # plain JSON types only
+
+    def test_rest_columnar_body_is_signature_name_and_named_inputs(self):
+        body = protocol.rest_inputs_body("serving_default", np.zeros([1, 3], np.float32))
+        self.assertEqual(body, {"signature_name": "serving_default",
+                                "inputs": {"z": [[0.0, 0.0, 0.0]]}})
+        body = protocol.rest_inputs_body("sample_from_seeds", np.array([7], np.int64))
+        self.assertEqual(body, {"signature_name": "sample_from_seeds", "inputs": {"seeds": [7]}})
+
+    def test_unknown_signature_is_a_value_error_listing_the_signatures(self):
+        with self.assertRaisesRegex(ValueError, "accepted: serving_default, sample_from_seeds"):
+            protocol.rest_inputs_body("predict", [1])
+
+    def test_rest_url_follows_the_v1_models_scheme(self):
+        self.assertEqual(client.rest_url("localhost", 8501, "generator"),
+                         "http://localhost:8501/v1/models/generator:predict")
+        self.assertEqual(client.rest_url("h", 1, "g", version=3),
+                         "http://h:1/v1/models/g/versions/3:predict")
+
+    def test_response_parser_reads_row_predictions(self):
+        rows = {"predictions": [{"images": [[0.5]], "images_uint8": [[191]]},
+                                {"images": [[-1.0]], "images_uint8": [[0]]}]}
+        self.assertAllEqual(protocol.parse_rest_response(rows), [[[0.5]], [[-1.0]]])
+        pixels = protocol.parse_rest_response(rows, "images_uint8")
+        self.assertEqual(pixels.dtype, np.uint8)
+        self.assertAllEqual(pixels, [[[191]], [[0]]])
+        bare = {"predictions": [[0.25], [0.75]]}  # single-output signatures drop the name
+        self.assertAllEqual(protocol.parse_rest_response(bare), [[0.25], [0.75]])
+
+    def test_response_parser_reads_columnar_outputs(self):
+        columns = {"outputs": {"images": [[0.1], [0.2]], "images_uint8": [[140], [153]]}}
+        self.assertAllClose(protocol.parse_rest_response(columns), [[0.1], [0.2]])
+        self.assertAllClose(protocol.parse_rest_response({"outputs": [[0.3]]}), [[0.3]])
+
+    def test_response_parser_raises_on_error_bodies_and_unknown_shapes(self):
+        with self.assertRaisesRegex(RuntimeError, "Servable not found"):
+            protocol.parse_rest_response({"error": "Servable not found for request"})
+        with self.assertRaisesRegex(ValueError, "'predictions' or 'outputs'"):
+            protocol.parse_rest_response({"result": []})
+
+    def test_grpc_request_names_model_signature_and_typed_tensor(self):
+        request = protocol.predict_request("generator", "sample_from_seeds", [3, 9])
+        self.assertEqual(request.model_spec.name, "generator")
+        self.assertEqual(request.model_spec.signature_name, "sample_from_seeds")
+        self.assertEqual(list(request.inputs), ["seeds"])
+        tensor = request.inputs["seeds"]
+        self.assertEqual(tensor.dtype, tf.int64.as_datatype_enum)
+        self.assertEqual([d.size for d in tensor.tensor_shape.dim], [2])
+        self.assertAllEqual(tf.make_ndarray(tensor), [3, 9])
+        z_request = protocol.predict_request("generator", "serving_default",
+                                             np.ones([2, LATENT_DIM]))
+        self.assertEqual(z_request.inputs["z"].dtype, tf.float32.as_datatype_enum)
+        self.assertEqual([d.size for d in z_request.inputs["z"].tensor_shape.dim],
+                         [2, LATENT_DIM])
+
+
+class ServingConfigTest(tf.test.TestCase):
+    def test_models_config_parses_as_model_server_config(self):
+        from google.protobuf import text_format
+        from tensorflow_serving.config import model_server_config_pb2
+
+        with open(os.path.join(SERVING, "models.config"), encoding="utf-8") as handle:
+            config = text_format.Parse(handle.read(), model_server_config_pb2.ModelServerConfig())
+        (model,) = config.model_config_list.config
+        self.assertEqual((model.name, model.base_path, model.model_platform),
+                         ("generator", "/models/generator", "tensorflow"))
+
+    def test_batching_config_sets_the_batching_parameters(self):
+        with open(os.path.join(SERVING, "batching.config"), encoding="utf-8") as handle:
+            lines = [line for line in handle if line.strip() and not line.startswith("#")]
+        fields = dict(line.replace("{", "").replace("}", "").replace("value:", "").split()
+                      for line in lines)
+        self.assertEqual(set(fields), {"max_batch_size", "batch_timeout_micros",
+                                       "max_enqueued_batches", "num_batch_threads"})
+        self.assertEqual(int(fields["max_batch_size"]), 64)
+
+    def test_docker_compose_serves_both_ports_with_config_and_batching(self):
+        with open(os.path.join(SERVING, "docker-compose.yml"), encoding="utf-8") as handle:
+            service = yaml.safe_load(handle)["services"]["generator"]
+        self.assertTrue(service["image"].startswith("tensorflow/serving:"))
+        self.assertEqual(sorted(service["ports"]), ["8500:8500", "8501:8501"])
+        flags = dict(flag.lstrip("-").split("=", 1) for flag in service["command"])
+        self.assertEqual(flags["model_config_file"], "/config/models.config")
+        self.assertEqual(flags["enable_batching"], "true")
+        self.assertEqual(flags["batching_parameters_file"], "/config/batching.config")
+        mounts = {volume.rsplit(":", 2)[-2] for volume in service["volumes"]}
+        self.assertLessEqual({"/models", "/config/models.config", "/config/batching.config"},
+                             mounts)
+
+
+class _StandInRestHandler(http.server.BaseHTTPRequestHandler):
+    """Answers ``:predict`` like TF Serving's REST API, from a loaded SavedModel."""
+
+    signatures = None
+
+    def do_POST(self):  # noqa: N802 (http.server's naming)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        signature = self.signatures[body.get("signature_name", "serving_default")]
+        (name, spec), = signature.structured_input_signature[1].items()
+        if "instances" in body:
+            outputs = signature(**{name: tf.constant(body["instances"], spec.dtype)})
+            reply = {"predictions": [{key: outputs[key][i].numpy().tolist() for key in outputs}
+                                     for i in range(len(body["instances"]))]}
+        else:
+            outputs = signature(**{name: tf.constant(body["inputs"][name], spec.dtype)})
+            reply = {"outputs": {key: value.numpy().tolist() for key, value in outputs.items()}}
+        data = json.dumps(reply).encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+class ClientTransportTest(tf.test.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.workdir = tempfile.mkdtemp()
+        cls.signatures = tf.saved_model.load(export_small_generator(cls.workdir)).signatures
+        handler = type("Handler", (_StandInRestHandler,), {"signatures": cls.signatures})
+        cls.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=cls.http.serve_forever, daemon=True).start()
+        cls.rest_port = cls.http.server_address[1]
+        cls.grpc_server, cls.grpc_port = cls._start_grpc_stand_in()
+        cls.seeds = np.array([0, 5, 11], np.int64)
+        cls.expected = cls.signatures["sample_from_seeds"](seeds=tf.constant(cls.seeds))
+
+    @classmethod
+    def _start_grpc_stand_in(cls):
+        import grpc
+        from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
+
+        signatures = cls.signatures
+
+        class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
+            def Predict(self, request, context):  # noqa: N802 (gRPC method name)
+                signature = signatures[request.model_spec.signature_name]
+                inputs = {k: tf.make_ndarray(v) for k, v in request.inputs.items()}
+                response = predict_pb2.PredictResponse()
+                response.model_spec.CopyFrom(request.model_spec)
+                for key, value in signature(**inputs).items():
+                    response.outputs[key].CopyFrom(tf.make_tensor_proto(value.numpy()))
+                return response
+
+        server = grpc.server(concurrent.futures.ThreadPoolExecutor(max_workers=1))
+        prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
+            PredictionService(), server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        server.start()
+        return server, port
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.http.shutdown()
+        cls.grpc_server.stop(None)
+        super().tearDownClass()
+
+    def request(self, transport, body_format="instances", output="images"):
+        return client.request_images(self.seeds, "sample_from_seeds", transport, body_format,
+                                     "127.0.0.1", self.rest_port, self.grpc_port,
+                                     output=output)
+
+    def test_rest_row_and_columnar_requests_return_the_signatures_images(self):
+        for body_format in client.BODY_FORMATS:
+            images = self.request("rest", body_format)
+            self.assertAllClose(images, self.expected["images"], atol=1e-6)
+        pixels = self.request("rest", "inputs", output="images_uint8")
+        self.assertAllEqual(pixels, self.expected["images_uint8"])
+
+    def test_grpc_request_returns_the_signatures_images(self):
+        self.assertAllEqual(self.request("grpc"), self.expected["images"])
+
+    def test_main_writes_a_png_grid(self):
+        out = os.path.join(self.workdir, "grid.png")
+        code = client.main(["--n", "4", "--out", out, "--host", "127.0.0.1",
+                            "--rest-port", str(self.rest_port)])
+        self.assertEqual(code, 0)
+        self.assertTrue(os.path.isfile(out))
+        code = client.main(["--n", "2", "--out", out, "--protocol", "grpc", "--host",
+                            "127.0.0.1", "--grpc-port", str(self.grpc_port), "--signature",
+                            "serving_default", "--latent-dim", str(LATENT_DIM)])
+        self.assertEqual(code, 0)
+
+
+class ModelServerIntegrationTest(tf.test.TestCase):
+    """The real server: export → tensorflow_model_server → REST and gRPC round trips."""
+
+    def setUp(self):
+        self.binary = shutil.which("tensorflow_model_server")
+        if self.binary is None:
+            self.skipTest("tensorflow_model_server is not installed (TF Serving ships only as "
+                          "Docker image / Google apt repo)")
+
+    def test_served_generator_answers_rest_and_grpc_like_the_saved_model(self):
+        workdir = tempfile.mkdtemp()
+        version_dir = export_small_generator(os.path.join(workdir, "models"))
+        config = os.path.join(workdir, "models.config")
+        base_path = os.path.dirname(version_dir)
+        with open(config, "w", encoding="utf-8") as handle:
+            handle.write(f'model_config_list {{ config {{ name: "generator" '
+                         f'base_path: "{base_path}" model_platform: "tensorflow" }} }}')
+        rest_port, grpc_port = free_port(), free_port()
+        server = subprocess.Popen(
+            [self.binary, f"--port={grpc_port}", f"--rest_api_port={rest_port}",
+             f"--model_config_file={config}", "--enable_batching=true",
+             f"--batching_parameters_file={os.path.join(SERVING, 'batching.config')}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            self._wait_until_available(rest_port)
+            seeds = np.array([1, 2], np.int64)
+            expected = tf.saved_model.load(version_dir).signatures["sample_from_seeds"](
+                seeds=tf.constant(seeds))["images"]
+            for transport, body_format in [("rest", "instances"), ("rest", "inputs"),
+                                           ("grpc", "instances")]:
+                images = client.request_images(seeds, "sample_from_seeds", transport,
+                                               body_format, "127.0.0.1", rest_port, grpc_port)
+                self.assertAllClose(images, expected, atol=1e-5)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    def _wait_until_available(self, port, timeout=60.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models/generator",
+                                            timeout=2) as response:
+                    states = [v["state"] for v in json.load(response)["model_version_status"]]
+                if "AVAILABLE" in states:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        self.fail(f"tensorflow_model_server did not report the model AVAILABLE in {timeout} s")
+
+
+if __name__ == "__main__":
+    tf.test.main()
