@@ -1,0 +1,228 @@
+"""Sampling speed, size and fidelity of an exported generator (issue #6, "Ship generators").
+
+For one generator, measures images/s at batch 1 and 64 for: Keras ``predict``, a direct
+eager call ``generator(z, training=False)``, the exported SavedModel's
+``serving_default``, and the TFLite model per quantisation mode (LiteRT interpreter);
+the size of each artifact; and each TFLite mode's error against the SavedModel on the
+same z. Results: ``docs/results/export.md`` and ``.json``.
+
+    python tools/bench_sample.py                          # DCGAN 32 px, base_filters 64
+    python tools/bench_sample.py --run runs/demo --name export_demo   # a trained run
+
+Everything runs on one thread (TF intra/inter-op and LiteRT ``num_threads``), so the
+numbers compare the runtimes rather than their threading, and the benchmark stays light
+on a shared machine. Speed is the median over repeated calls (robust to other load).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BATCHES = (1, 64)
+#: The random generator's output convolution is scaled by this factor so its tanh output
+#: covers [−1, 1] like a trained generator's (at initialisation it stays within ±0.1,
+#: which would flatter the quantisation error).
+OUTPUT_SCALE = 30.0
+
+
+def machine() -> dict:
+    cpu = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            cpu = next(line.split(":", 1)[1].strip() for line in handle
+                       if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    load = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "tensorflow": tf.__version__, "load_average_at_start": load}
+
+
+def git_revision() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                              capture_output=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def directory_size(path: str) -> int:
+    return sum(os.path.getsize(os.path.join(folder, name))
+               for folder, _, names in os.walk(path) for name in names)
+
+
+def median_seconds(call, min_seconds: float, min_calls: int = 5) -> float:
+    """Median wall time of ``call()`` after two warm-up calls."""
+    call()
+    call()
+    times = []
+    started = time.perf_counter()
+    while len(times) < min_calls or time.perf_counter() - started < min_seconds:
+        begin = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - begin)
+    return float(np.median(times))
+
+
+def build_generator(args):
+    """(generator, latent_dim, description) from ``--run`` or a seeded random DCGAN."""
+    import keras
+
+    if args.run:
+        from tfgan_suite import runs
+
+        model = runs.load_run(args.run)
+        generator = model.sampling_generator
+        config = model.run_config
+        options = {k: v for k, v in generator.get_config().items() if k != "name"}
+        description = (f"TRAINED run `{args.run}`: {config['generator']['name']} generator "
+                       f"{options}, {generator.count_params():,} parameters, trained "
+                       f"{int(model.step_counter.numpy())} steps on {config['data']['name']}; "
+                       f"the sampling generator (EMA copy when enabled)")
+        return generator, model.latent_dim, description
+    from tfgan_suite.networks.dcgan import DCGANGenerator
+
+    keras.utils.set_random_seed(args.seed)
+    generator = DCGANGenerator(latent_dim=args.latent_dim, image_size=32, channels=3,
+                               base_filters=args.base_filters)
+    kernel = generator.get_layer("to_image").kernel
+    kernel.assign(kernel * OUTPUT_SCALE)
+    description = (f"DCGAN generator, 32x32x3, latent_dim {args.latent_dim}, base_filters "
+                   f"{args.base_filters}, {generator.count_params():,} parameters; RANDOM "
+                   f"weights (seed {args.seed}, glorot init, BatchNorm at its initial "
+                   f"statistics) with the output convolution scaled x{OUTPUT_SCALE:g} so "
+                   f"images span [-1, 1]; not trained")
+    return generator, args.latent_dim, description
+
+
+def measure(args) -> dict:
+    from tfgan_suite.export import QUANTIZE_MODES, export_saved_model, export_tflite
+    from tfgan_suite.export.tflite import TFLiteGenerator
+
+    generator, latent_dim, description = build_generator(args)
+    workdir = tempfile.mkdtemp(prefix="bench_sample_")
+    saved_model_dir = export_saved_model(generator, workdir, warmup_batch=0)
+    signature = tf.saved_model.load(saved_model_dir).signatures["serving_default"]
+    rng = np.random.default_rng(args.seed)
+    calibration = rng.standard_normal([100, latent_dim]).astype(np.float32)
+    z_eval = rng.standard_normal([args.eval_n, latent_dim]).astype(np.float32)
+    keras_path = os.path.join(workdir, "generator.keras")
+    generator.save(keras_path)
+    sizes = {"keras (.keras)": os.path.getsize(keras_path),
+             "SavedModel (dir)": directory_size(saved_model_dir)}
+    runners = {
+        "Keras predict": lambda z: generator.predict(z, batch_size=len(z), verbose=0),
+        "Keras direct call": lambda z: generator(z, training=False).numpy(),
+        "SavedModel serving_default": lambda z: signature(z=tf.constant(z))["images"].numpy(),
+    }
+    reference = signature(z=tf.constant(z_eval))
+    errors = {}
+    for mode in QUANTIZE_MODES:
+        path = export_tflite(saved_model_dir, os.path.join(workdir, f"{mode}.tflite"),
+                             quantize=mode, representative_z=calibration)
+        sizes[f"TFLite {mode}"] = os.path.getsize(path)
+        model = TFLiteGenerator(path, num_threads=1)
+        runners[f"TFLite {mode}"] = model.generate
+        outputs = model(z_eval)
+        error = np.abs(outputs["images"] - reference["images"].numpy())
+        levels = np.abs(outputs["images_uint8"].astype(np.int32)
+                        - reference["images_uint8"].numpy().astype(np.int32))
+        errors[mode] = {"max_abs": float(error.max()), "mean_abs": float(error.mean()),
+                        "uint8_max_levels": int(levels.max()),
+                        "uint8_mean_levels": float(levels.mean())}
+    speed = {}
+    for name, run in runners.items():
+        speed[name] = {}
+        for batch in BATCHES:
+            z = rng.standard_normal([batch, latent_dim]).astype(np.float32)
+            seconds = median_seconds(lambda run=run, z=z: run(z), args.min_seconds)
+            speed[name][str(batch)] = {"median_ms_per_call": round(seconds * 1e3, 3),
+                                       "images_per_second": round(batch / seconds, 1)}
+            print(f"{name:28s} batch {batch:3d}: {batch / seconds:9.1f} images/s", flush=True)
+    return {"generator": description, "latent_dim": latent_dim,
+            "eval_images": args.eval_n, "calibration_draws": len(calibration),
+            "threads": 1, "speed": speed, "sizes_bytes": sizes, "tflite_error": errors}
+
+
+def write_markdown(result: dict, path: str) -> None:
+    lines = [f"# Exported generator: speed, size, fidelity ({result['name']})", "",
+             f"- command: `{result['command']}`",
+             f"- git revision: `{result['git_revision']}`, date: {result['date']}",
+             f"- machine: {result['machine']['cpu']}, {result['machine']['cores']} cores "
+             f"(load average at start {result['machine']['load_average_at_start']}; another "
+             f"benchmark may share the machine), TensorFlow {result['machine']['tensorflow']}",
+             f"- generator: {result['generator']}",
+             "- one thread everywhere (TF intra/inter-op = 1, LiteRT num_threads = 1); "
+             "speed = batch / median call time",
+             "", "## Images per second", "",
+             "| runtime | batch 1 | batch 64 | ms / call at 1 | ms / call at 64 |",
+             "|---|---:|---:|---:|---:|"]
+    for name, by_batch in result["speed"].items():
+        one, many = by_batch["1"], by_batch["64"]
+        lines.append(f"| {name} | {one['images_per_second']:,.1f} | "
+                     f"{many['images_per_second']:,.1f} | {one['median_ms_per_call']:.2f} | "
+                     f"{many['median_ms_per_call']:.2f} |")
+    float_size = result["sizes_bytes"]["TFLite none"]
+    lines += ["", "## Sizes", "", "| artifact | bytes | TFLite float32 / this |", "|---|---:|---:|"]
+    for name, size in result["sizes_bytes"].items():
+        lines.append(f"| {name} | {size:,} | {float_size / size:.2f}x |"
+                     if name.startswith("TFLite") else f"| {name} | {size:,} | |")
+    lines += ["", f"## TFLite error vs the SavedModel ({result['eval_images']} images, "
+                  f"same z; int8 calibrated on {result['calibration_draws']} draws of z)", "",
+              "| mode | max abs (images, [-1, 1]) | mean abs | uint8 max levels | "
+              "uint8 mean levels |", "|---|---:|---:|---:|---:|"]
+    for mode, error in result["tflite_error"].items():
+        lines.append(f"| {mode} | {error['max_abs']:.2e} | {error['mean_abs']:.2e} | "
+                     f"{error['uint8_max_levels']} | {error['uint8_mean_levels']:.3f} |")
+    lines += ["", "int8 keeps float32 input and output (quantise on entry, dequantise on exit);",
+              "ops without an int8 kernel stay float. All TFLite models use built-in ops only.",
+              ""]
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", help="benchmark this run's sampling generator instead")
+    parser.add_argument("--base-filters", type=int, default=64)
+    parser.add_argument("--latent-dim", type=int, default=64)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--eval-n", type=int, default=256, help="images for the error")
+    parser.add_argument("--min-seconds", type=float, default=2.0,
+                        help="time per (runtime, batch) measurement")
+    parser.add_argument("--name", default="export", help="docs/results/<name>.md/.json")
+    args = parser.parse_args(argv)
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    result = {"name": args.name,
+              "command": "python tools/bench_sample.py " + " ".join(sys.argv[1:]
+                                                                    if argv is None else argv),
+              "git_revision": git_revision(),
+              "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+              "machine": machine()}
+    result |= measure(args)
+    out = os.path.join(ROOT, "docs", "results")
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, f"{args.name}.json"), "w", encoding="utf-8") as handle:
+        json.dump(result, handle, indent=2)
+    write_markdown(result, os.path.join(out, f"{args.name}.md"))
+    print(f"wrote {os.path.join(out, args.name)}.md and .json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
