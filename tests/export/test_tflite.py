@@ -93,6 +93,19 @@ class TFLiteExportTest(tf.test.TestCase):
         with self.assertRaisesRegex(ValueError, "z: expected shape"):
             model.generate(np.zeros([2, LATENT_DIM + 1], np.float32))
 
+    def test_fixed_batch_model_matches_saved_model_and_rejects_other_batches(self):
+        for mode in ("none", "int8"):
+            path = export_tflite(self.saved_model_dir,
+                                 os.path.join(self.workdir, f"{mode}_b8.tflite"), quantize=mode,
+                                 representative_z=latents(100, seed=2), batch_size=8)
+            model = TFLiteGenerator(path)
+            self.assertEqual(model.batch_size, 8)
+            error = np.abs(model.generate(self.z[:8]) - self.reference["images"][:8])
+            self.assertLess(error.max(), ERROR_BOUNDS[mode][0], mode)
+            self.assertLess(error.mean(), ERROR_BOUNDS[mode][1], mode)
+        with self.assertRaisesRegex(ValueError, r"expected shape \[8, 8\]"):
+            model.generate(self.z[:4])
+
     def test_signature_needing_flex_ops_fails_at_export_naming_the_ops(self):
         with self.assertRaisesRegex(ValueError, r"not TFLite builtins: .*StatelessRandomNormalV2"):
             export_tflite(self.saved_model_dir, os.path.join(self.workdir, "seeds.tflite"),
