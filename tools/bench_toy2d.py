@@ -30,10 +30,10 @@ VARIANTS = [
     ("GAN (minimax, no penalty)", ["objective.name=minimax", "penalties.r1=false"]),
     ("non-saturating + R1", ["objective.name=non_saturating"]),
     ("LSGAN + R1", ["objective.name=least_squares"]),
+    # As the WGAN-GP authors' toy script: λ = 0.1, 5 critic updates per generator update.
     ("WGAN-GP", ["objective.name=wasserstein", "penalties.r1=false",
-                 "penalties.gp.weight=0.1"]),
-    ("hinge + SN", ["objective.name=hinge", "penalties.r1=false",
-                    "discriminator.spectral_norm=true"]),
+                 "penalties.gp.weight=0.1", "train.n_critic=5"]),
+    ("hinge + R1", ["objective.name=hinge"]),
     ("RSGAN + R1", ["objective.name=rsgan"]),
     ("RaGAN + R1", ["objective.name=ragan"]),
     ("RaLSGAN + R1", ["objective.name=ralsgan"]),
@@ -41,7 +41,7 @@ VARIANTS = [
 ]
 DATASETS = ["ring", "grid"]
 #: Per-dataset overrides: the grid (25 modes over [-4, 4]²) needs more steps than the ring.
-DATASET_OVERRIDES = {"ring": ["train.steps=10000"], "grid": ["train.steps=15000"]}
+DATASET_OVERRIDES = {"ring": ["train.steps=10000"], "grid": ["train.steps=20000"]}
 
 
 def run_one(label: str, overrides: list[str], dataset: str, seed: int, workdir: str,
