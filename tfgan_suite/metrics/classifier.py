@@ -28,6 +28,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import time
 from typing import Optional
 
 import keras
@@ -261,14 +262,17 @@ def get_domain_classifier(dataset: str, image_size: Optional[int] = None,
             meta = json.load(handle)
         network = keras.models.load_model(model_path, compile=False)
         return DomainClassifier(network, dataset, meta["test_accuracy"], key, config)
+    started = time.monotonic()
     classifier = train_domain_classifier(dataset, image_size, config)
+    train_seconds = round(time.monotonic() - started, 1)
     os.makedirs(root, exist_ok=True)
     # Write to temporary names and rename, so a concurrent reader never sees half a file.
     classifier.network.save(model_path + ".tmp.keras")
     with open(meta_path + ".tmp", "w", encoding="utf-8") as handle:
         json.dump({"dataset": dataset, "image_size": image_size, "key": key,
                    "test_accuracy": classifier.test_accuracy,
-                   "config": dataclasses.asdict(config)}, handle, indent=2)
+                   "train_seconds": train_seconds, "config": dataclasses.asdict(config)},
+                  handle, indent=2)
     os.replace(model_path + ".tmp.keras", model_path)
     os.replace(meta_path + ".tmp", meta_path)
     return classifier
