@@ -92,7 +92,8 @@ def _export(args) -> int:
                          f"with --format saved_model")
     model = runs.load_run(args.run)
     if args.format == "saved_model":
-        path = export.export_saved_model(model, args.out)
+        # A new version directory each time: a running TF Serving swaps to it.
+        path = export.export_saved_model(model, args.out, version=None)
         print(f"wrote SavedModel {os.path.abspath(path)}")
         print(f"TF Serving base_path: {os.path.abspath(os.path.dirname(path))}")
         return 0
@@ -159,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
                         choices=["none", "float16", "dynamic", "int8"],
                         help="TFLite only: weight / activation quantisation")
     export.add_argument("--out", required=True,
-                        help="saved_model: models directory (writes OUT/generator/1); "
+                        help="saved_model: models directory (writes OUT/generator/<next "
+                             "version>); "
                              "tflite: FILE.tflite")
     export.set_defaults(handler=_export)
     demo = commands.add_parser("demo", help="the README's demo: DCGAN on Fashion-MNIST")

@@ -137,6 +137,13 @@ class SavedModelExportTest(tf.test.TestCase):
         with self.assertRaisesRegex(ValueError, "version"):
             export_saved_model(self.generator, self.models_dir, version=0)
 
+    def test_version_none_takes_the_next_free_version_number(self):
+        models = tempfile.mkdtemp()
+        first = export_saved_model(self.generator, models, version=None, warmup_batch=0)
+        second = export_saved_model(self.generator, models, version=None, warmup_batch=0)
+        self.assertEqual([first, second], [os.path.join(models, "generator", "1"),
+                                           os.path.join(models, "generator", "2")])
+
 
 class AdversarialModelExportTest(tf.test.TestCase):
     def test_exports_the_ema_generator_of_an_adversarial_model(self):
@@ -176,6 +183,10 @@ class ExportCommandTest(tf.test.TestCase):
             "serving_default"](z=tf.constant(z))["images"].numpy()
         self.assertAllClose(images, model.sampling_generator(z, training=False), atol=1e-5)
         self.assertIs(model.sampling_generator, model.ema_generator)
+        code, stdout, _ = run_cli("export", "--run", self.run_dir, "--format", "saved_model",
+                                  "--out", models)
+        self.assertEqual(code, 0)
+        self.assertIn(os.path.join(models, "generator", "2"), stdout)  # the next version
 
     def test_export_tflite_int8_writes_a_runnable_model(self):
         out = os.path.join(self.workdir, "g_int8.tflite")

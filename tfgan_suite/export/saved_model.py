@@ -85,7 +85,7 @@ def sampling_generator_of(model_or_generator) -> tuple[keras.Model, int]:
 
 
 def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
-                       model_name: str = "generator", version: int = 1,
+                       model_name: str = "generator", version: Optional[int] = 1,
                        latent_dim: Optional[int] = None, warmup_batch: int = 2,
                        overwrite: bool = False) -> str:
     """Write ``<out>/<model_name>/<version>/`` for TF Serving; returns that directory.
@@ -96,6 +96,7 @@ def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
         out: the models directory TF Serving's ``base_path`` points into.
         model_name: the served model's name (the URL's ``/v1/models/<model_name>``).
         version: version directory number; TF Serving serves the highest by default.
+            ``None`` takes the next free number (``serving.next_version``).
         latent_dim: size of z; read from the model or the generator's input when omitted.
         warmup_batch: batch size of the warmup requests (0 writes none).
         overwrite: replace an existing version directory instead of refusing.
@@ -105,6 +106,8 @@ def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
     if latent_dim != generator.inputs[0].shape[-1]:
         raise ValueError(f"latent_dim: {latent_dim} does not match the generator's input "
                          f"size {generator.inputs[0].shape[-1]}")
+    if version is None:
+        version = serving.next_version(out, model_name)
     target = serving.version_dir(out, model_name, version)
     if os.path.exists(target):
         if not overwrite:

@@ -43,6 +43,18 @@ def version_dir(base: str, model_name: str = "generator", version: int = 1) -> s
     return os.path.join(base, model_name, str(int(version)))
 
 
+def next_version(base: str, model_name: str = "generator") -> int:
+    """One more than the highest numbered version directory of ``model_name`` (1 if none).
+
+    TF Serving serves the highest version and swaps to a new one when it appears, so
+    exporting to ``next_version`` rolls a model forward without touching the served one.
+    """
+    folder = os.path.join(base, model_name)
+    versions = [int(name) for name in (os.listdir(folder) if os.path.isdir(folder) else [])
+                if name.isdigit()]
+    return max(versions, default=0) + 1
+
+
 def _input_array(signature_name: str, values: Any) -> tuple[str, np.ndarray]:
     if signature_name not in SIGNATURE_INPUTS:
         raise ValueError(f"signature_name: unknown value {signature_name!r}; accepted: "
