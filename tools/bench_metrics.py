@@ -119,6 +119,10 @@ def write_results(result: dict) -> None:
         f"pool) → Dense({clf['feature_dim']}) ReLU = features → dropout → 10 logits, trained "
         f"on the 60,000 train images for {clf['epochs']} epochs (Adam 2e-3, batch 128).", "",
         f"- **test accuracy: {100 * clf['test_accuracy']:.2f} %** (10,000 test images)",
+        "- training is seeded but TensorFlow's CPU kernels are not bit-deterministic, so "
+        "retraining the same cache key gives a slightly different network (accuracy within "
+        "a few tenths of a percent): the cached file is the reference feature space; copy "
+        "it to compare numbers across machines.",
         f"- training time: {clf['train_seconds']} s (test accuracy included; "
         + ("trained by this run)" if clf["trained_now"] else
            "read from the cache entry, trained by an earlier run)"), "",
@@ -132,8 +136,8 @@ def write_results(result: dict) -> None:
         f"{floor['precision']:.4f} | {floor['recall']:.4f} | {floor['density']:.4f} | "
         f"{floor['coverage']:.4f} |", "",
         f"KID's ± is the std of MMD² over its 100 subsets of 1,000 (standard error of the mean "
-        f"= std / 10). In this space the cubic kernel is heavy-tailed (features are ReLU "
-        f"outputs with norms ≈ 15; {clf['live_feature_dims_on_test']} of "
+        f"= std / 10). In this space the cubic kernel is heavy-tailed (features are unnormalised "
+        f"ReLU outputs; {clf['live_feature_dims_on_test']} of "
         f"{clf['feature_dim']} units are non-zero on the test set), so KID differences "
         f"below ≈ {2 * floor['kid_std'] / 10:.4f} are not resolved at these counts.", "",
         f"## Cost of each metric on {SAMPLES:,} × {SAMPLES:,} features", "",

@@ -5,9 +5,12 @@ scikit-learn's digits) use a small CNN trained on the dataset's train split; its
 layer is the feature space and its test accuracy is reported next to every number measured
 in it. A Fréchet distance in this space is ``FD_fmnist``, never "FID".
 
-The classifier is deterministic in its config: it is cached on disk under a key hashed from
-(dataset, input size, architecture and training config, seed), in ``$TFGAN_CACHE_DIR`` or
-``~/.cache/tfgan_suite``, so every run is measured in the same feature space.
+The classifier is cached on disk under a key hashed from (dataset, input size, architecture
+and training config, seed), in ``$TFGAN_CACHE_DIR`` or ``~/.cache/tfgan_suite``, so every run
+is measured in the same feature space. Training is seeded, but TensorFlow's CPU kernels are
+not bit-deterministic: retraining the same key gives a slightly different network (test
+accuracy within a few tenths of a percent). The cached file is the reference; copy it to
+compare numbers across machines.
 
 Image size. The classifier works at the dataset's native size (28 px Fashion-MNIST, 8 px
 digits) unless told otherwise. Images of another size are brought to it by
