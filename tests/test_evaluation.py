@@ -8,9 +8,10 @@ import shutil
 import tempfile
 from unittest import mock
 
+import numpy as np
 import tensorflow as tf
 
-from tfgan_suite import cli, evaluation, runs
+from tfgan_suite import cli, data, evaluation, runs
 from tfgan_suite.metrics import classifier as classifier_lib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -21,6 +22,23 @@ TOY_OVERRIDES = ["generator.hidden_units=[16]", "discriminator.hidden_units=[16]
 DIGITS_OVERRIDES = ["data.name=digits", "data.image_size=28", "generator.base_filters=8",
                     "discriminator.base_filters=8", "train.steps=20",
                     "train.steps_per_epoch=10", "sample.grid_size=16", *FAST_TRAIN]
+
+
+class RealDigitsSampler:
+    """A perfect conditional "generator": real digits train images of the requested class."""
+
+    conditional = True
+    num_classes = 10
+
+    def __init__(self):
+        self.images, self.labels = data.load_arrays("digits", "train")
+
+    def sample(self, n, seed=0, labels=None):
+        rng = np.random.default_rng(seed)
+        if labels is None:
+            return self.images[rng.choice(len(self.images), n)]
+        return np.stack([self.images[rng.choice(np.flatnonzero(self.labels == label))]
+                         for label in labels])
 
 
 class ToyEvaluationTest(tf.test.TestCase):
@@ -143,3 +161,14 @@ class DigitsEvaluationTest(tf.test.TestCase):
         evaluator = evaluation.Evaluator(model.run_config, n=50)
         with self.assertRaisesRegex(ValueError, "accepted: .*'fd'"):
             evaluator.evaluate(model, groups=["fid"])
+
+    def test_conditional_model_gets_gan_test_accuracy_and_intra_class_fd(self):
+        config = runs.load_run(self.run_dir).run_config
+        evaluator = evaluation.Evaluator(config, n=300)
+        metrics = evaluator.evaluate(RealDigitsSampler())
+        # Real images of the requested class: accuracy is the classifier's own.
+        self.assertGreater(metrics["gan_test_accuracy_digits"], 0.85)
+        self.assertLen(metrics["intra_fd_digits"], 10)
+        self.assertAllClose(metrics["intra_fd_digits_mean"],
+                            np.mean(list(metrics["intra_fd_digits"].values())))
+        self.assertLess(metrics["fd_digits"], 50.0)
