@@ -88,3 +88,16 @@ class InceptionExtractorTest(tf.test.TestCase):
         self.assertAllClose(probabilities.sum(axis=1), [1.0, 1.0], atol=1e-4)
         expected = reference.predict(extractors.preprocess(images), verbose=0)
         self.assertAllClose(probabilities, expected, atol=1e-5)
+
+
+class WeightsHaveTopTest(tf.test.TestCase):
+
+    def test_keras3_weights_file_has_a_top_exactly_when_it_holds_a_dense_layer(self):
+        inputs = keras.Input((8, 8, 3))
+        features = keras.layers.GlobalAveragePooling2D()(keras.layers.Conv2D(2, 3)(inputs))
+        for name, outputs, expected in (
+                ("notop", features, False),
+                ("top", keras.layers.Dense(4, name="predictions")(features), True)):
+            path = os.path.join(self.get_temp_dir(), f"{name}.weights.h5")
+            keras.Model(inputs, outputs).save_weights(path)
+            self.assertEqual(extractors.weights_have_top(path), expected, name)

@@ -98,8 +98,9 @@ def find_weights(weights_path: Optional[str] = None) -> str:
 def weights_have_top(path: str) -> bool:
     """Whether an InceptionV3 weights file holds the classifier top (``predictions``).
 
-    Reads the layer names of a Keras HDF5 weights file; falls back to the file name
-    (``notop``) for files without them.
+    Reads the layer names of a legacy Keras HDF5 file (the keras-applications download) or
+    the layer keys of a Keras 3 ``.weights.h5`` file; otherwise goes by the file name
+    (``notop``).
     """
     import h5py
 
@@ -108,8 +109,10 @@ def weights_have_top(path: str) -> bool:
         if names is not None:
             return any((n.decode() if isinstance(n, bytes) else str(n)) == "predictions"
                        for n in names)
-        if "layers" in handle:  # Keras 3 ``.weights.h5`` layout
-            return "predictions" in handle["layers"]
+        if "layers" in handle:
+            # Keras 3 ``.weights.h5`` keys layers by class (``dense``, ``conv2d_3``, ...);
+            # InceptionV3's only Dense layer is the classifier top.
+            return any(key.startswith("dense") for key in handle["layers"])
     return "notop" not in os.path.basename(path)
 
 
