@@ -38,6 +38,10 @@ class NonFiniteGuard(keras.callbacks.Callback):
                 self.model.stop_training = True
                 return
 
+    def trip(self, message: str) -> None:
+        self.message = message
+        self.model.stop_training = True
+
     @property
     def tripped(self) -> bool:
         return self.message is not None
@@ -81,6 +85,10 @@ class CheckpointEachEpoch(keras.callbacks.Callback):
         if self.guard is not None and self.guard.tripped:
             return
         step = _step(self.model)
+        if not all(np.all(np.isfinite(w)) for w in self.model.get_weights()):
+            if self.guard is not None:
+                self.guard.trip(f"non-finite weights at step {step}; not checkpointed")
+            return
         if step != self._last_saved:
             self.manager.save(checkpoint_number=step)
             self._last_saved = step

@@ -121,6 +121,13 @@ SCHEMA: dict[str, Any] = {
         "jit_compile": Field(False, "Compile the step with XLA.", (bool,)),
         "steps_per_execution": Field(1, "Steps run inside one tf.function call.", (int,),
                                      check=_positive),
+        "on_nonfinite": Field("stop", "When a loss or weight turns NaN/Inf: stop (with the "
+                              "step and the loss), or rollback to the last checkpoint with "
+                              "lower learning rates.", (str,), choices=("stop", "rollback")),
+        "rollback_lr_factor": Field(0.5, "rollback: learning rates are multiplied by this.",
+                                    (float,), check=_unit_interval),
+        "max_rollbacks": Field(3, "rollback: give up (stop) after this many.", (int,),
+                               check=_non_negative),
         "checkpoints_to_keep": Field(3, "Checkpoints kept in checkpoints/.", (int,),
                                      check=_positive),
     },
@@ -132,11 +139,18 @@ SCHEMA: dict[str, Any] = {
                             check=_positive),
     },
     "distribute": {
-        "strategy": Field("default", "tf.distribute strategy.", (str,),
-                          choices=("default", "mirrored")),
+        "strategy": Field("default", "tf.distribute strategy (distribute.py).", (str,),
+                          choices=("default", "mirrored", "multi_worker", "tpu")),
         "logical_cpus": Field(None, "mirrored on a CPU-only machine: split the CPU into N "
                               "logical devices.", (int,), check=_positive, nullable=True),
+        "devices": Field(None, "mirrored: explicit device names; null = all GPUs (or CPU).",
+                         (list,), nullable=True),
+        "tpu": Field(None, "tpu: TPU name or address; null = the local TPU.", (str,),
+                     nullable=True),
     },
+    "precision": Field("float32", "Compute precision (Keras dtype policy); variables stay "
+                       "float32, generator outputs and logits are float32.", (str,),
+                       choices=("float32", "mixed_bfloat16", "mixed_float16")),
 }
 
 

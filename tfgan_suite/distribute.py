@@ -1,18 +1,33 @@
 """``tf.distribute`` strategy from the ``distribute:`` config section.
 
-``default`` is TensorFlow's default (one device). ``mirrored`` replicates the step on
-several devices; on a CPU-only machine ``logical_cpus: N`` first splits the CPU into N
-logical devices so the distributed path runs and is tested without accelerators. Logical
-devices must be configured before TensorFlow initialises its runtime (before the first op).
+- ``default``: TensorFlow's default strategy (one device).
+- ``mirrored``: synchronous replicas on this machine: explicit ``devices``, else all GPUs
+  (or the CPU when there is none). On a CPU-only machine ``logical_cpus: N`` first splits
+  the CPU into N logical devices, so the distributed path runs and is tested without
+  accelerators. Logical devices must be configured before TensorFlow initialises its
+  runtime (before the first op).
+- ``multi_worker``: ``MultiWorkerMirroredStrategy`` over the cluster in ``TF_CONFIG``.
+- ``tpu``: ``TPUStrategy`` on the TPU named by ``tpu`` (or the local one).
+
+The batch size in configs is global: Keras splits each batch across replicas. Only the
+chief (``is_chief``) writes checkpoints, logs and samples; other workers write theirs to
+a scratch directory, as multi-worker checkpointing requires every worker to save.
+
+BatchNorm across replicas: ``keras.layers.BatchNormalization`` normalises with the
+statistics of the replica's own examples (its moving averages are kept per replica and
+read from the first). With ``synchronized=True`` it all-reduces the statistics (SyncBN),
+which makes an N-replica step equal the 1-device step.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from typing import Optional
 
 import tensorflow as tf
 
-STRATEGIES = ("default", "mirrored")
+STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 
 
 def configure_logical_cpus(count: int) -> list[str]:
@@ -31,6 +46,32 @@ def configure_logical_cpus(count: int) -> list[str]:
     return [device.name for device in tf.config.list_logical_devices("CPU")]
 
 
+def cluster_spec() -> dict:
+    """The parsed ``TF_CONFIG`` (empty when unset)."""
+    raw = os.environ.get("TF_CONFIG", "")
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"TF_CONFIG: not valid JSON ({error})") from None
+
+
+def is_chief() -> bool:
+    """Whether this process writes run artefacts: no TF_CONFIG, or the chief / worker 0."""
+    task = cluster_spec().get("task") or {}
+    task_type, task_index = task.get("type"), task.get("index", 0)
+    if task_type in (None, "chief"):
+        return True
+    has_chief = "chief" in (cluster_spec().get("cluster") or {})
+    return task_type == "worker" and task_index == 0 and not has_chief
+
+
+def task_id() -> str:
+    task = cluster_spec().get("task") or {}
+    return f"{task.get('type', 'local')}_{task.get('index', 0)}"
+
+
 def make_strategy(section: Optional[dict] = None) -> tf.distribute.Strategy:
     """Build the strategy named by ``section["strategy"]`` (see ``STRATEGIES``)."""
     section = dict(section or {})
@@ -40,15 +81,23 @@ def make_strategy(section: Optional[dict] = None) -> tf.distribute.Strategy:
                          f"{', '.join(STRATEGIES)}")
     if name == "default":
         return tf.distribute.get_strategy()
-    logical_cpus = section.get("logical_cpus")
-    if logical_cpus:
-        devices = configure_logical_cpus(int(logical_cpus))
-        # NCCL is GPU-only; reduce through one device on CPUs.
-        return tf.distribute.MirroredStrategy(
-            devices=devices, cross_device_ops=tf.distribute.ReductionToOneDevice())
-    return tf.distribute.MirroredStrategy()
-
-
-def is_chief() -> bool:
-    """Whether this process writes run artefacts (always true without multi-worker)."""
-    return True
+    if name == "mirrored":
+        devices = section.get("devices")
+        cross_device_ops = None
+        if section.get("logical_cpus"):
+            devices = configure_logical_cpus(int(section["logical_cpus"]))
+        if not tf.config.list_physical_devices("GPU"):
+            cross_device_ops = tf.distribute.ReductionToOneDevice()  # NCCL is GPU-only
+        return tf.distribute.MirroredStrategy(devices=devices or None,
+                                              cross_device_ops=cross_device_ops)
+    if name == "multi_worker":
+        if not cluster_spec():
+            raise ValueError("distribute.strategy: multi_worker needs the TF_CONFIG "
+                             "environment variable describing the cluster and this task")
+        communication = tf.distribute.experimental.CommunicationOptions(
+            implementation=tf.distribute.experimental.CommunicationImplementation.RING)
+        return tf.distribute.MultiWorkerMirroredStrategy(communication_options=communication)
+    resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=section.get("tpu") or "")
+    tf.config.experimental_connect_to_cluster(resolver)
+    tf.tpu.experimental.initialize_tpu_system(resolver)
+    return tf.distribute.TPUStrategy(resolver)

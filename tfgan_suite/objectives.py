@@ -8,7 +8,8 @@ and constants are TF-GAN's, so a user moving from TF-GAN gets the same numbers.
 Distribution: the training step divides each scalar by the number of replicas, which
 turns a per-replica mean into an average over the global batch (every replica sees the
 same number of examples). The relativistic-*average* losses use the batch mean of the
-other side's logits; under a strategy that mean is taken over the replica's examples.
+other side's logits; under a strategy that mean is all-reduced over the global batch
+(``global_batch_mean``), so they too match the single-device numbers.
 
 Usage:
     obj = objectives.get("hinge")
@@ -23,6 +24,7 @@ from typing import Callable, Optional
 
 import tensorflow as tf
 
+from tfgan_suite.ops import global_batch_mean
 from tfgan_suite.registry import Registry
 
 LossFn = Callable[..., tf.Tensor]
@@ -127,8 +129,8 @@ def rsgan_g_loss(real_logits, fake_logits) -> tf.Tensor:
 
 def _relativistic_average(real_logits, fake_logits):
     real_logits, fake_logits = _f32(real_logits), _f32(fake_logits)
-    real_rel = real_logits - _mean(fake_logits)  # D̃(x_r) = C(x_r) − E C(x_f)
-    fake_rel = fake_logits - _mean(real_logits)  # D̃(x_f) = C(x_f) − E C(x_r)
+    real_rel = real_logits - global_batch_mean(fake_logits)  # D̃(x_r) = C(x_r) − E C(x_f)
+    fake_rel = fake_logits - global_batch_mean(real_logits)  # D̃(x_f) = C(x_f) − E C(x_r)
     return real_rel, fake_rel
 
 

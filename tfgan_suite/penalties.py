@@ -17,6 +17,7 @@ from typing import Any, Callable, Optional, Protocol
 
 import tensorflow as tf
 
+from tfgan_suite.ops import global_batch_mean
 from tfgan_suite.registry import Registry
 
 Critic = Callable[[tf.Tensor], tf.Tensor]
@@ -79,7 +80,9 @@ def dragan_penalty(critic: Critic, real: tf.Tensor, noise: tf.Tensor, epsilon: t
         scale: c, the perturbation scale relative to the batch's standard deviation.
     """
     real = tf.cast(real, tf.float32)
-    _, variance = tf.nn.moments(real, axes=list(range(real.shape.rank)))
+    # The batch's std, over the global batch under a strategy (replica-independent).
+    mean = global_batch_mean(real)
+    variance = tf.maximum(global_batch_mean(tf.square(real)) - tf.square(mean), 0.0)
     perturbed = real + scale * tf.sqrt(variance) * tf.cast(noise, tf.float32)
     x_hat = interpolate(perturbed, real, epsilon)  # α·x_p + (1 − α)·x = x + α·δ
     norm = tf.sqrt(_per_example_sq_norm(_critic_gradients(critic, x_hat)) + 1e-12)

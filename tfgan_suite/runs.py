@@ -7,10 +7,13 @@ grids), ``metrics.json`` and ``generator/`` (the sampling generator as ``.keras`
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import dataclasses
 import json
 import math
 import os
+import tempfile
 import time
 from typing import Any, Optional, Union
 
@@ -68,10 +71,38 @@ def _toy_metrics(model, config: dict) -> dict:
         "n_modes": int(mix.n_modes)}
 
 
+@contextlib.contextmanager
+def precision_policy(name: str):
+    """Set Keras's global dtype policy for building networks; restore it afterwards."""
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(name)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+
+
+def _build(config: dict, strategy):
+    with strategy.scope():
+        model = factory.build_gan(config)
+        factory.compile_gan(model, config)
+    return model
+
+
+def _scaled_learning_rates(config: dict, factor: float) -> dict:
+    config = copy.deepcopy(config)
+    config["train"]["d_learning_rate"] *= factor
+    config["train"]["g_learning_rate"] *= factor
+    return config
+
+
 def train(config: Union[str, dict, None], out: str,
           overrides: Union[dict, list, None] = None, resume: bool = False,
           verbose: Union[str, int] = "auto") -> Run:
     """Train the GAN a config describes, writing the run directory ``out``.
+
+    Only the chief writes ``out``; other workers of a multi-worker job write their
+    (required) checkpoint copies to a scratch directory.
 
     Args:
         config: recipe path or dict (optional with ``resume``: the run's own config).
@@ -82,62 +113,92 @@ def train(config: Union[str, dict, None], out: str,
     """
     config = _prepare_directory(out, config, overrides, resume)
     strategy = distribute.make_strategy(config["distribute"])
+    chief = distribute.is_chief()
+    directory = out if chief else tempfile.mkdtemp(prefix=f"tfgan_{distribute.task_id()}_")
     for sub in ("checkpoints", "logs", "samples", "generator"):
-        os.makedirs(os.path.join(out, sub), exist_ok=True)
-    config_lib.dump(config, os.path.join(out, "config.yaml"))
+        os.makedirs(os.path.join(directory, sub), exist_ok=True)
+    if chief:
+        config_lib.dump(config, os.path.join(out, "config.yaml"))
     keras.utils.set_random_seed(config["seed"])
-    info = factory.data_info(config)
-    with strategy.scope():
-        model = factory.build_gan(config)
-        factory.compile_gan(model, config)
-    manager = tf.train.CheckpointManager(_checkpoint(model), os.path.join(out, "checkpoints"),
-                                         max_to_keep=config["train"]["checkpoints_to_keep"])
-    if resume and manager.latest_checkpoint:
-        _checkpoint(model).restore(manager.latest_checkpoint).assert_existing_objects_matched()
-    start_step = int(model.step_counter.numpy())
-    train_cfg = config["train"]
-    steps_per_epoch = train_cfg["steps_per_epoch"]
-    guard = callbacks_lib.NonFiniteGuard()
-    stop = callbacks_lib.StopAt(train_cfg["steps"], train_cfg["max_minutes"])
-    mix = factory.mixture(config)
-    grid = callbacks_lib.SampleGrid(
-        os.path.join(out, "samples"), n=(config["sample"]["toy_points"] if mix is not None
-                                         else config["sample"]["grid_size"]),
-        seed=config["sample"]["seed"], centers=None if mix is None else mix.centers,
-        log_dir=os.path.join(out, "logs", "samples"),
-        labels=factory.grid_labels(config, config["sample"]["grid_size"]))
-    callbacks = [guard, stop, callbacks_lib.CheckpointEachEpoch(manager, guard), grid,
-                 keras.callbacks.TensorBoard(os.path.join(out, "logs"), write_graph=False)]
-    started = time.monotonic()
-    if start_step < train_cfg["steps"]:
-        # Skip the batches already trained on, so a resumed run sees the same data
-        # sequence as an uninterrupted one.
-        batches = factory.dataset(config, with_labels=info.get("num_classes") is not None
-                                  and getattr(model, "conditional", False)).skip(start_step)
-        model.fit(batches,
-                  epochs=math.ceil(train_cfg["steps"] / steps_per_epoch),
-                  initial_epoch=start_step // steps_per_epoch,
-                  steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose)
+    with precision_policy(config["precision"]):
+        model = _build(config, strategy)
+        checkpoints = os.path.join(directory, "checkpoints")
+        if resume:
+            latest = tf.train.latest_checkpoint(os.path.join(out, "checkpoints"))
+            if latest:
+                _checkpoint(model).restore(latest).assert_existing_objects_matched()
+        start_step = int(model.step_counter.numpy())
+        started = time.monotonic()
+        rollbacks = 0
+        while True:
+            session = _fit(model, config, directory, chief, verbose)
+            if not session["guard"].tripped:
+                break
+            train_cfg = config["train"]
+            latest = tf.train.latest_checkpoint(checkpoints)
+            if (train_cfg["on_nonfinite"] != "rollback" or rollbacks >= train_cfg["max_rollbacks"]
+                    or latest is None):
+                raise FloatingPointError(session["guard"].message)
+            rollbacks += 1
+            config = _scaled_learning_rates(config, train_cfg["rollback_lr_factor"])
+            print(f"tfgan: {session['guard'].message}; rolling back to {latest} with learning "
+                  f"rates x{train_cfg['rollback_lr_factor']} (rollback {rollbacks})")
+            model = _build(config, strategy)
+            _checkpoint(model).restore(latest).assert_existing_objects_matched()
     elapsed = time.monotonic() - started
-    if guard.tripped:
-        raise FloatingPointError(guard.message)
     steps_done = int(model.step_counter.numpy())
     summary = {
         "steps": steps_done, "steps_this_session": steps_done - start_step,
         "elapsed_seconds": round(elapsed, 2),
         "steps_per_second": round((steps_done - start_step) / max(elapsed, 1e-9), 3),
-        "stopped_by_time": stop.stopped_by_time,
+        "stopped_by_time": session["stop"].stopped_by_time, "rollbacks": rollbacks,
         "losses": {m.name: float(m.result()) for m in model.metrics},
     }
-    if mix is not None:
-        summary["mode_coverage"] = _toy_metrics(model, config)
-    with open(os.path.join(out, "metrics.json"), "w", encoding="utf-8") as handle:
-        json.dump(summary, handle, indent=2)
-    model.sampling_generator.save(os.path.join(out, "generator", "generator.keras"))
-    if grid.last_path is None:  # nothing trained this session (already at train.steps)
-        grid.set_model(model)
-        grid.write(steps_done)
+    grid = session["grid"]
+    if chief:
+        if factory.mixture(config) is not None:
+            summary["mode_coverage"] = _toy_metrics(model, config)
+        with open(os.path.join(out, "metrics.json"), "w", encoding="utf-8") as handle:
+            json.dump(summary, handle, indent=2)
+        model.sampling_generator.save(os.path.join(out, "generator", "generator.keras"))
+        if grid.last_path is None:  # nothing trained this session (already at train.steps)
+            grid.set_model(model)
+            grid.write(steps_done)
     return Run(out, model, config, summary, grid.last_path)
+
+
+def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
+    """One ``model.fit`` from the model's current step to ``train.steps`` (or a stop)."""
+    train_cfg = config["train"]
+    steps_per_epoch = train_cfg["steps_per_epoch"]
+    start_step = int(model.step_counter.numpy())
+    manager = tf.train.CheckpointManager(_checkpoint(model),
+                                         os.path.join(directory, "checkpoints"),
+                                         max_to_keep=train_cfg["checkpoints_to_keep"])
+    guard = callbacks_lib.NonFiniteGuard()
+    stop = callbacks_lib.StopAt(train_cfg["steps"], train_cfg["max_minutes"])
+    mix = factory.mixture(config)
+    grid = callbacks_lib.SampleGrid(
+        os.path.join(directory, "samples"),
+        n=config["sample"]["toy_points"] if mix is not None else config["sample"]["grid_size"],
+        seed=config["sample"]["seed"], centers=None if mix is None else mix.centers,
+        log_dir=os.path.join(directory, "logs", "samples"),
+        labels=factory.grid_labels(config, config["sample"]["grid_size"]))
+    callbacks = [guard, stop, callbacks_lib.CheckpointEachEpoch(manager, guard)]
+    if chief:
+        callbacks += [grid, keras.callbacks.TensorBoard(os.path.join(directory, "logs"),
+                                                        write_graph=False)]
+    if start_step < train_cfg["steps"]:
+        info = factory.data_info(config)
+        # Skip the batches already trained on, so a resumed run sees the same data
+        # sequence as an uninterrupted one.
+        batches = factory.dataset(config, with_labels=info.get("num_classes") is not None
+                                  and getattr(model, "conditional", False)).skip(start_step)
+        model.fit(batches, epochs=math.ceil(train_cfg["steps"] / steps_per_epoch),
+                  initial_epoch=start_step // steps_per_epoch,
+                  steps_per_epoch=steps_per_epoch, callbacks=callbacks,
+                  verbose=verbose if chief else 0)
+    return {"guard": guard, "stop": stop, "grid": grid}
 
 
 def load_run(run: str):
@@ -146,9 +207,10 @@ def load_run(run: str):
     if not os.path.isfile(saved):
         raise RunError(f"--run: {run} is not a run directory (no config.yaml)")
     config = config_lib.load(config_lib.read_yaml(saved))
-    config["distribute"] = {"strategy": "default", "logical_cpus": None}
-    model = factory.build_gan(config)
-    factory.compile_gan(model, config)
+    config["distribute"] = dict(config["distribute"], strategy="default", logical_cpus=None)
+    with precision_policy(config["precision"]):
+        model = factory.build_gan(config)
+        factory.compile_gan(model, config)
     latest = tf.train.latest_checkpoint(os.path.join(run, "checkpoints"))
     if latest is None:
         raise RunError(f"--run: {run} has no checkpoint yet")

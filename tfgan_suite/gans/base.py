@@ -29,12 +29,22 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_suite import objectives as objectives_lib
+from tfgan_suite import ops
 from tfgan_suite import penalties as penalties_lib
 
 # Stream ids keep the stateless draws of one step apart (see ``_draw``).
 _STREAMS_PER_UPDATE = 16
 _MAX_STREAMS = 1024
 _SAMPLE_STREAM = 0x5A
+
+
+def _with_loss_scaling(optimizer):
+    """Wrap in ``LossScaleOptimizer`` under the ``mixed_float16`` policy (bf16 needs none)."""
+    policy = keras.mixed_precision.global_policy().name
+    if policy == "mixed_float16" and not isinstance(optimizer,
+                                                    keras.optimizers.LossScaleOptimizer):
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
 
 
 class _StepContext:
@@ -52,8 +62,12 @@ class _StepContext:
 
     def uniform(self, shape_per_example: tuple, stream: int) -> tf.Tensor:
         stream_id = self._update_index * _STREAMS_PER_UPDATE + stream
-        return self._model._draw(tf.random.stateless_uniform, tf.shape(self.real)[0],
+        return self._model._draw(ops.stateless_uniform, tf.shape(self.real)[0],
                                  [int(d) for d in shape_per_example], self._step, stream_id)
+
+
+def _all_finite(tensors: list) -> tf.Tensor:
+    return tf.reduce_all([tf.reduce_all(tf.math.is_finite(t)) for t in tensors if t is not None])
 
 
 def _sync_assign(pairs: list, combine) -> None:
@@ -152,8 +166,8 @@ class AdversarialModel(keras.Model):
         self._penalty_spec = dict(penalties or {})
         self.penalties = penalties_lib.build_all(self._penalty_spec)
         self._label_smoothing = label_smoothing
-        self.d_optimizer = keras.optimizers.get(d_optimizer)
-        self.g_optimizer = keras.optimizers.get(g_optimizer)
+        self.d_optimizer = _with_loss_scaling(keras.optimizers.get(d_optimizer))
+        self.g_optimizer = _with_loss_scaling(keras.optimizers.get(g_optimizer))
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
         names = ["d_loss", "g_loss"] + [p.name for p in self.penalties]
@@ -237,12 +251,12 @@ class AdversarialModel(keras.Model):
         seed = tf.stack([tf.constant(self.seed, tf.int64),
                          tf.cast(step, tf.int64) * _MAX_STREAMS + stream_id])
         shape = tf.concat([[global_batch], tf.constant(shape_per_example, tf.int32)], axis=0)
-        full = sampler(shape, seed=seed)
+        full = sampler(shape, seed)
         start = replica_id * per_replica_batch
         return full[start:start + per_replica_batch]
 
     def _latent(self, batch, step, stream_id):
-        return self._draw(tf.random.stateless_normal, batch, [self.latent_dim], step, stream_id)
+        return self._draw(ops.stateless_normal, batch, [self.latent_dim], step, stream_id)
 
     # --- the step ------------------------------------------------------------------------
 
@@ -251,9 +265,12 @@ class AdversarialModel(keras.Model):
         real = tf.cast(real, tf.float32)
         step = tf.convert_to_tensor(self.step_counter.value)
         logs = {}
+        step_finite = tf.constant(True)
         for critic_iteration in range(self.n_critic):
-            logs.update(self._discriminator_update(real, labels, step, critic_iteration))
-        logs.update(self._generator_update(real, labels, step))
+            terms, finite = self._discriminator_update(real, labels, step, critic_iteration)
+            logs.update(terms)
+            step_finite = tf.logical_and(step_finite, finite)
+        logs.update(self._generator_update(real, labels, step, step_finite))
         self._update_ema(step)
         self.step_counter.assign_add(1)
         for name, value in logs.items():
@@ -286,15 +303,16 @@ class AdversarialModel(keras.Model):
                 value = self._penalty_value(penalty, context, d_index)
                 terms[penalty.name] = value
                 total += penalty.weight * value * penalty.interval
-            scaled = self._scale(total)
+            scaled = self.d_optimizer.scale_loss(self._scale(total))
         variables = self.discriminator.trainable_variables
         gradients = tape.gradient(scaled, variables)
+        finite = _all_finite(gradients)
         self.d_optimizer.apply_gradients(zip(gradients, variables, strict=True))
         for penalty in self.penalties:
             project = penalty.constrain(variables)
             if project is not None:
                 _sync_assign([(v, v) for v in variables], lambda t, s, f=project: f(t))
-        return terms
+        return terms, finite
 
     @staticmethod
     def _penalty_value(penalty, context, d_index):
@@ -303,7 +321,7 @@ class AdversarialModel(keras.Model):
         due = tf.equal(d_index % penalty.interval, 0)
         return tf.cond(due, lambda: penalty.compute(context), lambda: tf.constant(0.0))
 
-    def _generator_update(self, real, labels, step):
+    def _generator_update(self, real, labels, step, step_finite=True):
         batch = tf.shape(real)[0]
         z = self._latent(batch, step, self.n_critic * _STREAMS_PER_UPDATE)
         with tf.GradientTape() as tape:
@@ -315,9 +333,15 @@ class AdversarialModel(keras.Model):
                 real_logits = self.discriminate(real, labels, training=True)
             terms = {"g_loss": self.objective.g_loss(real_logits, fake_logits)}
             terms.update(self.extra_g_losses(fake, labels))
-            scaled = self._scale(tf.add_n(list(terms.values())))
+            scaled = self.g_optimizer.scale_loss(self._scale(tf.add_n(list(terms.values()))))
         variables = self.generator.trainable_variables
         gradients = tape.gradient(scaled, variables)
+        if isinstance(self.g_optimizer, keras.optimizers.LossScaleOptimizer):
+            # mixed_float16: when a discriminator update of this step overflowed (and was
+            # skipped by its LossScaleOptimizer), skip the generator update too: NaN
+            # gradients make the generator's LossScaleOptimizer skip and lower its scale.
+            poison = tf.where(step_finite, 0.0, float("nan"))
+            gradients = [g + tf.cast(poison, g.dtype) for g in gradients]
         self.g_optimizer.apply_gradients(zip(gradients, variables, strict=True))
         return terms
 
@@ -352,7 +376,8 @@ class AdversarialModel(keras.Model):
 
     def latent(self, n: int, seed: int = 0) -> np.ndarray:
         """The z that ``sample(n, seed)`` feeds the generator: stateless N(0, I)."""
-        return tf.random.stateless_normal([n, self.latent_dim], seed=[seed, _SAMPLE_STREAM]).numpy()
+        seed = tf.constant([seed, _SAMPLE_STREAM], tf.int64)
+        return ops.stateless_normal([n, self.latent_dim], seed).numpy()
 
     def sample(self, n: int, seed: int = 0, labels=None, batch_size: int = 256) -> np.ndarray:
         """``n`` samples from the (averaged) generator as float32 numpy, deterministic in seed."""
