@@ -112,6 +112,14 @@ def _adam(learning_rate: float, train_cfg: dict, updates: int) -> keras.optimize
 
 def compile_gan(model, config: dict) -> None:
     train_cfg = config["train"]
+    steps_per_execution = train_cfg["steps_per_execution"]
+    if (steps_per_execution > 1 and isinstance(tf.distribute.get_strategy(),
+                                               tf.distribute.MultiWorkerMirroredStrategy)):
+        # Keras 3.15's multi-step while loop fails under MultiWorkerMirroredStrategy
+        # ("You must feed a value for placeholder tensor ... while/cond/Placeholder").
+        print("tfgan: train.steps_per_execution is set to 1 under multi_worker "
+              "(Keras 3.15 cannot run multi-step executions there)")
+        steps_per_execution = 1
     steps = train_cfg["steps"]
     model.compile(d_optimizer=_adam(train_cfg["d_learning_rate"], train_cfg,
                                     steps * train_cfg["n_critic"]),
@@ -120,9 +128,19 @@ def compile_gan(model, config: dict) -> None:
                   label_smoothing=config["objective"]["label_smoothing"],
                   penalties=penalty_spec(config),
                   jit_compile=train_cfg["jit_compile"],
-                  steps_per_execution=train_cfg["steps_per_execution"])
+                  steps_per_execution=steps_per_execution)
 
 
 def grid_labels(config: dict, n: int) -> Optional[np.ndarray]:
     """Labels for conditional sample grids (one row per class), None if unconditional."""
     return None
+
+
+def reset_learning_rates(model, config: dict) -> None:
+    """Write the config's constant learning rates into the (restored) optimizers."""
+    train_cfg = config["train"]
+    if train_cfg["lr_schedule"] != "constant":
+        return  # schedules are not checkpointed state; the rebuilt ones already apply
+    for optimizer, key in ((model.d_optimizer, "d_learning_rate"),
+                           (model.g_optimizer, "g_learning_rate")):
+        optimizer.learning_rate.assign(train_cfg[key])

@@ -145,6 +145,7 @@ def train(config: Union[str, dict, None], out: str,
                   f"rates x{train_cfg['rollback_lr_factor']} (rollback {rollbacks})")
             model = _build(config, strategy)
             _checkpoint(model).restore(latest).assert_existing_objects_matched()
+            factory.reset_learning_rates(model, config)  # the checkpoint held the old ones
     elapsed = time.monotonic() - started
     steps_done = int(model.step_counter.numpy())
     summary = {

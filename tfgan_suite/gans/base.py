@@ -275,7 +275,12 @@ class AdversarialModel(keras.Model):
         self.step_counter.assign_add(1)
         for name, value in logs.items():
             self._trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self._trackers.items()}
+        results = {name: tracker.result() for name, tracker in self._trackers.items()}
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            # Keras 3.15 reduces multi-worker logs with reduce("MEAN", axis=0), which fails
+            # on scalars (tensorflow/tensorflow#72388): give each log a batch axis of 1.
+            results = {name: tf.reshape(value, [1]) for name, value in results.items()}
+        return results
 
     def _scale(self, loss):
         return loss / tf.cast(tf.distribute.get_strategy().num_replicas_in_sync, loss.dtype)

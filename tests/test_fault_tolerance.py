@@ -1,0 +1,113 @@
+"""Training survives kill -9 and refuses to continue on (or save) NaNs."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from unittest import mock
+
+import numpy as np
+import tensorflow as tf
+
+from tfgan_suite import factory, load_run, runs
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOY = os.path.join(ROOT, "configs", "toy2d.yaml")
+SMALL = ["generator.hidden_units=[16]", "discriminator.hidden_units=[16]",
+         "train.steps_per_execution=5", "train.jit_compile=false", "data.batch_size=32",
+         "sample.toy_points=100", "train.lr_schedule=constant"]
+
+
+def cli(*args, sets=()):
+    command = [sys.executable, "-m", "tfgan_suite", "train", *args]
+    for item in sets:
+        command += ["--set", item]
+    return command
+
+
+class KillResumeTest(tf.test.TestCase):
+    def test_resume_after_kill_9_matches_uninterrupted_run(self):
+        base = tempfile.mkdtemp()
+        sets = SMALL + ["train.steps=400", "train.steps_per_epoch=20"]
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+        straight = os.path.join(base, "straight")
+        subprocess.run(cli("--config", TOY, "--out", straight, sets=sets), env=env,
+                       check=True, capture_output=True, timeout=600)
+        killed = os.path.join(base, "killed")
+        process = subprocess.Popen(cli("--config", TOY, "--out", killed, sets=sets), env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        index = os.path.join(killed, "checkpoints", "checkpoint")
+        deadline = time.monotonic() + 300
+        try:  # kill -9 once at least two checkpoints exist, mid-training
+            while time.monotonic() < deadline and process.poll() is None:
+                if os.path.exists(index) and open(index).read().count("all_model") >= 2:
+                    break
+                time.sleep(0.05)
+            self.assertIsNone(process.poll(), "training ended before it could be killed")
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        interrupted_at = load_run(killed).step_counter.numpy()
+        self.assertLess(interrupted_at, 400)
+        subprocess.run(cli("--out", killed, "--resume"), env=env, check=True,
+                       capture_output=True, timeout=600)
+        first, second = load_run(straight), load_run(killed)
+        self.assertEqual(int(second.step_counter.numpy()), 400)
+        self.assertEqual(int(first.d_optimizer.iterations.numpy()),
+                         int(second.d_optimizer.iterations.numpy()))
+        self.assertEqual(int(first.g_optimizer.iterations.numpy()),
+                         int(second.g_optimizer.iterations.numpy()))
+        for a, b in zip(first.generator.get_weights(), second.generator.get_weights(),
+                        strict=True):
+            self.assertAllClose(a, b, atol=1e-5)
+        for a, b in zip(first.d_optimizer.variables, second.d_optimizer.variables,
+                        strict=True):
+            self.assertAllClose(a, b, atol=1e-5)
+
+
+def poisoned_dataset(poison_at: int, calls: list):
+    """factory.dataset whose first pipeline has a NaN batch at ``poison_at``."""
+    original = factory.dataset
+
+    def dataset(config, with_labels=False):
+        clean = original(config, with_labels)
+        calls.append(1)
+        if len(calls) > 1:
+            return clean
+        nan = tf.data.Dataset.from_tensors(
+            tf.fill([config["data"]["batch_size"], 2], float("nan")))
+        return clean.take(poison_at).concatenate(nan).concatenate(clean.skip(poison_at + 1))
+
+    return dataset
+
+
+class NonFiniteGuardTest(tf.test.TestCase):
+    def overrides(self, *extra):
+        return SMALL + ["train.steps=60", "train.steps_per_epoch=20", *extra]
+
+    def test_stop_names_step_and_loss_and_never_saves_nan_weights(self):
+        out = os.path.join(tempfile.mkdtemp(), "run")
+        with mock.patch.object(factory, "dataset", poisoned_dataset(30, [])):
+            with self.assertRaisesRegex(FloatingPointError, r"non-finite \w+=nan at step 35"):
+                runs.train(TOY, out, overrides=self.overrides(), verbose=0)
+        model = load_run(out)
+        self.assertEqual(int(model.step_counter.numpy()), 20)  # the last good checkpoint
+        for weight in model.generator.get_weights() + model.discriminator.get_weights():
+            self.assertTrue(np.all(np.isfinite(weight)))
+
+    def test_rollback_restores_last_checkpoint_with_lower_learning_rate(self):
+        out = os.path.join(tempfile.mkdtemp(), "run")
+        with mock.patch.object(factory, "dataset", poisoned_dataset(30, [])):
+            run = runs.train(TOY, out, overrides=self.overrides(
+                "train.on_nonfinite=rollback", "train.rollback_lr_factor=0.5"), verbose=0)
+        self.assertEqual(run.metrics["rollbacks"], 1)
+        self.assertEqual(run.metrics["steps"], 60)
+        self.assertAllClose(float(run.model.d_optimizer.learning_rate), 0.5e-3)
+        for weight in run.model.generator.get_weights():
+            self.assertTrue(np.all(np.isfinite(weight)))
+        self.assertEqual(json.load(open(os.path.join(out, "metrics.json")))["rollbacks"], 1)
