@@ -152,6 +152,15 @@ class TrainSampleResumeTest(tf.test.TestCase):
                          int(second.d_optimizer.iterations.numpy()))
         self.assertAllClose(first.sample(20, seed=5), second.sample(20, seed=5), atol=1e-5)
 
+    def test_evaluation_during_training_keeps_the_best_checkpoint(self):
+        out = os.path.join(tempfile.mkdtemp(), "run")
+        code, _, err = run_cli("train", "--config", TOY, "--out", out,
+                               *with_sets(SMALL + ["eval.every_epochs=1", "eval.n=200"]))
+        self.assertEqual(code, 0, err)
+        best = json.load(open(os.path.join(out, "best", "best.json")))
+        self.assertEqual(best["monitor"], "modes")
+        self.assertTrue(os.listdir(os.path.join(out, "logs", "eval")))
+
     def test_sample_label_errors(self):
         self.assertEqual(cli._parse_labels(None, 3), None)
         self.assertAllEqual(cli._parse_labels("2", 3), [2, 2, 2])

@@ -138,6 +138,16 @@ SCHEMA: dict[str, Any] = {
         "toy_points": Field(2500, "Points drawn for toy scatter plots.", (int,),
                             check=_positive),
     },
+    "eval": {
+        "every_epochs": Field(0, "Evaluate during training every N epochs (0 = never); logs "
+                              "eval/<metric> to TensorBoard and keeps <run>/best.", (int,),
+                              check=_non_negative),
+        "n": Field(2000, "Samples per evaluation during training.", (int,), check=_positive),
+        "metrics": Field(None, "Metric groups (evaluation.Evaluator); null = fd for images, "
+                         "mode_coverage for toy data.", (list,), nullable=True),
+        "monitor": Field(None, "Metric that selects the best checkpoint; null = fd_<space> "
+                         "for images, modes for toy data.", (str,), nullable=True),
+    },
     "distribute": {
         "strategy": Field("default", "tf.distribute strategy (distribute.py).", (str,),
                           choices=("default", "mirrored", "multi_worker", "tpu")),

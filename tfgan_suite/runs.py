@@ -189,6 +189,14 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
     if chief:
         callbacks += [grid, keras.callbacks.TensorBoard(os.path.join(directory, "logs"),
                                                         write_graph=False)]
+        eval_cfg = config["eval"]
+        if eval_cfg["every_epochs"]:
+            from tfgan_suite.evaluation import EvaluationCallback  # imports runs: lazily
+
+            callbacks.append(EvaluationCallback(
+                config, log_dir=os.path.join(directory, "logs", "eval"),
+                best_dir=os.path.join(directory, "best"), every_epochs=eval_cfg["every_epochs"],
+                n=eval_cfg["n"], metrics=eval_cfg["metrics"], monitor=eval_cfg["monitor"]))
     if start_step < train_cfg["steps"]:
         info = factory.data_info(config)
         # Skip the batches already trained on, so a resumed run sees the same data
