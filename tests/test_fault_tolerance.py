@@ -31,7 +31,9 @@ def cli(*args, sets=()):
 class KillResumeTest(tf.test.TestCase):
     def test_resume_after_kill_9_matches_uninterrupted_run(self):
         base = tempfile.mkdtemp()
-        sets = SMALL + ["train.steps=400", "train.steps_per_epoch=20"]
+        # Deterministic kernels: two processes otherwise differ in float round-off, which
+        # hundreds of adversarial steps amplify.
+        sets = SMALL + ["train.steps=200", "train.steps_per_epoch=20", "deterministic=true"]
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
         straight = os.path.join(base, "straight")
         subprocess.run(cli("--config", TOY, "--out", straight, sets=sets), env=env,
@@ -53,11 +55,11 @@ class KillResumeTest(tf.test.TestCase):
             if process.poll() is None:
                 process.kill()
         interrupted_at = load_run(killed).step_counter.numpy()
-        self.assertLess(interrupted_at, 400)
+        self.assertLess(interrupted_at, 200)
         subprocess.run(cli("--out", killed, "--resume"), env=env, check=True,
                        capture_output=True, timeout=600)
         first, second = load_run(straight), load_run(killed)
-        self.assertEqual(int(second.step_counter.numpy()), 400)
+        self.assertEqual(int(second.step_counter.numpy()), 200)
         self.assertEqual(int(first.d_optimizer.iterations.numpy()),
                          int(second.d_optimizer.iterations.numpy()))
         self.assertEqual(int(first.g_optimizer.iterations.numpy()),

@@ -71,6 +71,8 @@ OPEN = object()
 
 SCHEMA: dict[str, Any] = {
     "seed": Field(0, "Seed of initial weights, data order and every training draw.", (int,)),
+    "deterministic": Field(False, "TensorFlow deterministic kernels (slower): reruns and "
+                           "kill -9 resumes reproduce weights bit for bit.", (bool,)),
     "model": Field("gan", "GAN family (gans registry): gan = unconditional adversarial model.",
                    (str,)),
     "data": {
@@ -121,6 +123,9 @@ SCHEMA: dict[str, Any] = {
         "jit_compile": Field(False, "Compile the step with XLA.", (bool,)),
         "steps_per_execution": Field(1, "Steps run inside one tf.function call.", (int,),
                                      check=_positive),
+        "fuse_discriminator_passes": Field(False, "One discriminator pass over real, fake "
+                                           "(and GP-interpolated) examples; needs a "
+                                           "discriminator without BatchNorm.", (bool,)),
         "on_nonfinite": Field("stop", "When a loss or weight turns NaN/Inf: stop (with the "
                               "step and the loss), or rollback to the last checkpoint with "
                               "lower learning rates.", (str,), choices=("stop", "rollback")),

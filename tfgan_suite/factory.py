@@ -128,7 +128,8 @@ def compile_gan(model, config: dict) -> None:
                   label_smoothing=config["objective"]["label_smoothing"],
                   penalties=penalty_spec(config),
                   jit_compile=train_cfg["jit_compile"],
-                  steps_per_execution=steps_per_execution)
+                  steps_per_execution=steps_per_execution,
+                  fuse_discriminator_passes=train_cfg["fuse_discriminator_passes"])
 
 
 def grid_labels(config: dict, n: int) -> Optional[np.ndarray]:

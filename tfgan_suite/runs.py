@@ -120,6 +120,8 @@ def train(config: Union[str, dict, None], out: str,
     if chief:
         config_lib.dump(config, os.path.join(out, "config.yaml"))
     keras.utils.set_random_seed(config["seed"])
+    if config["deterministic"]:
+        tf.config.experimental.enable_op_determinism()
     with precision_policy(config["precision"]):
         model = _build(config, strategy)
         checkpoints = os.path.join(directory, "checkpoints")

@@ -175,3 +175,26 @@ class DistributionEquivalenceTest(tf.test.TestCase):
             self.assertEqual(outcome["steps"], 2)
             self.assertGreater(outcome["moved"], 1e-3, case)  # the step really trained
             self.assertLess(outcome["max_diff"], 1e-5, (case, outcome))
+
+
+class FusedDiscriminatorPassTest(tf.test.TestCase):
+    def test_fused_pass_equals_separate_passes_for_wgan_gp(self):
+        results = []
+        for fused in (False, True):
+            keras.utils.set_random_seed(0)
+            model = AdversarialModel(MLPGenerator(latent_dim=4, hidden_units=[16], norm="none"),
+                                     MLPDiscriminator(hidden_units=[16], pieces=1), n_critic=2)
+            model.compile(d_optimizer=keras.optimizers.SGD(0.05),
+                          g_optimizer=keras.optimizers.SGD(0.05), objective="wasserstein",
+                          penalties={"gp": {"weight": 10.0}}, fuse_discriminator_passes=fused)
+            logs = model.fit(toy_data(steps=2), epochs=1, verbose=0).history
+            results.append((logs, model.discriminator.get_weights()))
+        self.assertAllClose(results[0][0]["gp"], results[1][0]["gp"], rtol=1e-5)
+        for a, b in zip(results[0][1], results[1][1], strict=True):
+            self.assertAllClose(a, b, atol=1e-5)
+
+    def test_fusing_rejects_penalties_that_need_their_own_pass(self):
+        model = toy_model()
+        with self.assertRaisesRegex(ValueError, "fuse_discriminator_passes: supported with"):
+            model.compile(objective="non_saturating", penalties={"r1": {}},
+                          fuse_discriminator_passes=True)

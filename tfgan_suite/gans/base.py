@@ -147,7 +147,8 @@ class AdversarialModel(keras.Model):
 
     def compile(self, d_optimizer: Any = "adam", g_optimizer: Any = "adam",
                 objective: Any = "non_saturating", penalties: Optional[dict] = None,
-                label_smoothing: float = 0.0, **kwargs) -> None:
+                label_smoothing: float = 0.0, fuse_discriminator_passes: bool = False,
+                **kwargs) -> None:
         """Set optimizers, objective and penalties; ``kwargs`` go to ``keras.Model.compile``.
 
         Args:
@@ -156,6 +157,10 @@ class AdversarialModel(keras.Model):
             objective: a name from ``objectives.names()`` or an ``Objective``.
             penalties: ``{name: {option: value}}``, e.g. ``{"gp": {"weight": 10.0}}``.
             label_smoothing: one-sided label smoothing for minimax / non-saturating.
+            fuse_discriminator_passes: run the discriminator once on the concatenation
+                of real, fake (and, with ``gp``, interpolated) examples instead of once
+                per set: fewer, larger kernels. Only valid when the discriminator treats
+                examples independently (no BatchNorm), which the caller asserts.
             **kwargs: e.g. ``jit_compile``, ``steps_per_execution`` (keywords only).
         """
         super().compile(**kwargs)
@@ -166,6 +171,12 @@ class AdversarialModel(keras.Model):
         self._penalty_spec = dict(penalties or {})
         self.penalties = penalties_lib.build_all(self._penalty_spec)
         self._label_smoothing = label_smoothing
+        self.fuse_discriminator_passes = bool(fuse_discriminator_passes)
+        fusable = {"gp", "drift", "clip"}
+        if self.fuse_discriminator_passes and any(p.name not in fusable for p in self.penalties):
+            raise ValueError("fuse_discriminator_passes: supported with penalties "
+                             f"{', '.join(sorted(fusable))} only, got "
+                             f"{', '.join(p.name for p in self.penalties)}")
         self.d_optimizer = _with_loss_scaling(keras.optimizers.get(d_optimizer))
         self.g_optimizer = _with_loss_scaling(keras.optimizers.get(g_optimizer))
         self.d_optimizer.build(self.discriminator.trainable_variables)
@@ -207,6 +218,7 @@ class AdversarialModel(keras.Model):
             "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
             "objective": self.objective.name, "penalties": self._penalty_spec,
             "label_smoothing": self._label_smoothing,
+            "fuse_discriminator_passes": self.fuse_discriminator_passes,
             "jit_compile": bool(self.jit_compile),
             "steps_per_execution": self.steps_per_execution,
         }
@@ -298,14 +310,20 @@ class AdversarialModel(keras.Model):
             return self.discriminate(x, labels, training=True)
 
         with tf.GradientTape() as tape:
-            real_logits = critic(real)
-            fake_logits = critic(fake)
+            if self.fuse_discriminator_passes:
+                real_logits, fake_logits, fused_gp = self._fused_critic(
+                    critic, real, fake, step, update_index)
+            else:
+                real_logits, fake_logits, fused_gp = critic(real), critic(fake), None
             terms = {"d_loss": self.objective.d_loss(real_logits, fake_logits)}
             terms.update(self.extra_d_losses(real, fake, labels))
             total = tf.add_n(list(terms.values()))
             context = _StepContext(self, critic, real, fake, real_logits, step, update_index)
             for penalty in self.penalties:
-                value = self._penalty_value(penalty, context, d_index)
+                if fused_gp is not None and penalty.name == "gp":
+                    value = fused_gp
+                else:
+                    value = self._penalty_value(penalty, context, d_index)
                 terms[penalty.name] = value
                 total += penalty.weight * value * penalty.interval
             scaled = self.d_optimizer.scale_loss(self._scale(total))
@@ -318,6 +336,29 @@ class AdversarialModel(keras.Model):
             if project is not None:
                 _sync_assign([(v, v) for v in variables], lambda t, s, f=project: f(t))
         return terms, finite
+
+    def _fused_critic(self, critic, real, fake, step, update_index):
+        """One discriminator pass over [real; fake; x̂]; the GP from the same pass."""
+        batch = tf.shape(real)[0]
+        gp = next((p for p in self.penalties if p.name == "gp"), None)
+        if gp is None:
+            logits = critic(tf.concat([real, fake], axis=0))
+            return logits[:batch], logits[batch:], None
+        epsilon = _StepContext(self, critic, real, fake, None, step, update_index).uniform(
+            (), stream=1)  # the same draw as the unfused GradientPenalty
+        x_hat = penalties_lib.interpolate(real, fake, epsilon)
+        inputs = tf.concat([real, fake, x_hat], axis=0)
+        with tf.GradientTape() as inner:
+            inner.watch(inputs)
+            logits = critic(inputs)
+            interpolated_total = tf.reduce_sum(tf.cast(logits[2 * batch:], tf.float32))
+        gradients = tf.cast(inner.gradient(interpolated_total, inputs)[2 * batch:], tf.float32)
+        axes = list(range(1, gradients.shape.rank))
+        norm = tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=axes) + 1e-12)
+        excess = norm - gp.target
+        if gp.one_sided:
+            excess = tf.nn.relu(excess)
+        return logits[:batch], logits[batch:2 * batch], tf.reduce_mean(tf.square(excess))
 
     @staticmethod
     def _penalty_value(penalty, context, d_index):

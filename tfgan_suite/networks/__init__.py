@@ -2,6 +2,7 @@
 
 from tfgan_suite.networks.base import DISCRIMINATORS, GENERATORS, Network, build
 from tfgan_suite.networks.dcgan import DCGANDiscriminator, DCGANGenerator
+from tfgan_suite.networks.kerasio import KerasIOWGANCritic, KerasIOWGANGenerator
 from tfgan_suite.networks.mlp import MLPDiscriminator, MLPGenerator
 
 
@@ -16,4 +17,4 @@ def build_discriminator(spec: dict, **defaults) -> Network:
 
 __all__ = ["GENERATORS", "DISCRIMINATORS", "Network", "build_generator",
            "build_discriminator", "MLPGenerator", "MLPDiscriminator", "DCGANGenerator",
-           "DCGANDiscriminator"]
+           "DCGANDiscriminator", "KerasIOWGANGenerator", "KerasIOWGANCritic"]
