@@ -158,9 +158,11 @@ class AdversarialModel(keras.Model):
             penalties: ``{name: {option: value}}``, e.g. ``{"gp": {"weight": 10.0}}``.
             label_smoothing: one-sided label smoothing for minimax / non-saturating.
             fuse_discriminator_passes: run the discriminator once on the concatenation
-                of real, fake (and, with ``gp``, interpolated) examples instead of once
-                per set: fewer, larger kernels. Only valid when the discriminator treats
-                examples independently (no BatchNorm), which the caller asserts.
+                of real and fake examples instead of once per set (fewer, larger kernels).
+                Only valid when the discriminator treats examples independently (no
+                BatchNorm), which the caller asserts. Penalties keep their own pass: folding
+                the GP's interpolates into the same pass would make its double backward
+                run over all three sets (measured 1.6x slower).
             **kwargs: e.g. ``jit_compile``, ``steps_per_execution`` (keywords only).
         """
         super().compile(**kwargs)
@@ -172,11 +174,6 @@ class AdversarialModel(keras.Model):
         self.penalties = penalties_lib.build_all(self._penalty_spec)
         self._label_smoothing = label_smoothing
         self.fuse_discriminator_passes = bool(fuse_discriminator_passes)
-        fusable = {"gp", "drift", "clip"}
-        if self.fuse_discriminator_passes and any(p.name not in fusable for p in self.penalties):
-            raise ValueError("fuse_discriminator_passes: supported with penalties "
-                             f"{', '.join(sorted(fusable))} only, got "
-                             f"{', '.join(p.name for p in self.penalties)}")
         self.d_optimizer = _with_loss_scaling(keras.optimizers.get(d_optimizer))
         self.g_optimizer = _with_loss_scaling(keras.optimizers.get(g_optimizer))
         self.d_optimizer.build(self.discriminator.trainable_variables)
@@ -311,19 +308,16 @@ class AdversarialModel(keras.Model):
 
         with tf.GradientTape() as tape:
             if self.fuse_discriminator_passes:
-                real_logits, fake_logits, fused_gp = self._fused_critic(
-                    critic, real, fake, step, update_index)
+                logits = critic(tf.concat([real, fake], axis=0))
+                real_logits, fake_logits = logits[:batch], logits[batch:]
             else:
-                real_logits, fake_logits, fused_gp = critic(real), critic(fake), None
+                real_logits, fake_logits = critic(real), critic(fake)
             terms = {"d_loss": self.objective.d_loss(real_logits, fake_logits)}
             terms.update(self.extra_d_losses(real, fake, labels))
             total = tf.add_n(list(terms.values()))
             context = _StepContext(self, critic, real, fake, real_logits, step, update_index)
             for penalty in self.penalties:
-                if fused_gp is not None and penalty.name == "gp":
-                    value = fused_gp
-                else:
-                    value = self._penalty_value(penalty, context, d_index)
+                value = self._penalty_value(penalty, context, d_index)
                 terms[penalty.name] = value
                 total += penalty.weight * value * penalty.interval
             scaled = self.d_optimizer.scale_loss(self._scale(total))
@@ -336,29 +330,6 @@ class AdversarialModel(keras.Model):
             if project is not None:
                 _sync_assign([(v, v) for v in variables], lambda t, s, f=project: f(t))
         return terms, finite
-
-    def _fused_critic(self, critic, real, fake, step, update_index):
-        """One discriminator pass over [real; fake; x̂]; the GP from the same pass."""
-        batch = tf.shape(real)[0]
-        gp = next((p for p in self.penalties if p.name == "gp"), None)
-        if gp is None:
-            logits = critic(tf.concat([real, fake], axis=0))
-            return logits[:batch], logits[batch:], None
-        epsilon = _StepContext(self, critic, real, fake, None, step, update_index).uniform(
-            (), stream=1)  # the same draw as the unfused GradientPenalty
-        x_hat = penalties_lib.interpolate(real, fake, epsilon)
-        inputs = tf.concat([real, fake, x_hat], axis=0)
-        with tf.GradientTape() as inner:
-            inner.watch(inputs)
-            logits = critic(inputs)
-            interpolated_total = tf.reduce_sum(tf.cast(logits[2 * batch:], tf.float32))
-        gradients = tf.cast(inner.gradient(interpolated_total, inputs)[2 * batch:], tf.float32)
-        axes = list(range(1, gradients.shape.rank))
-        norm = tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=axes) + 1e-12)
-        excess = norm - gp.target
-        if gp.one_sided:
-            excess = tf.nn.relu(excess)
-        return logits[:batch], logits[batch:2 * batch], tf.reduce_mean(tf.square(excess))
 
     @staticmethod
     def _penalty_value(penalty, context, d_index):
