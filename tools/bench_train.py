@@ -207,7 +207,9 @@ def recipe_table(steps: int) -> list[dict]:
     for recipe in sorted(os.listdir(os.path.join(ROOT, "configs"))):
         model, config = build_fast(recipe)
         spe = config["train"]["steps_per_execution"]
-        executions = max(3, steps // spe)
+        # ~steps generator updates, fewer for the batch-512 recipes (seconds per step).
+        budget = steps if config["data"]["batch_size"] < 512 else max(2, steps // 10)
+        executions = max(3, budget // spe)
         with precision_policy(config["precision"]):
             seconds = timed_fit(model, factory.dataset(config), executions * spe, spe)
         batch = config["data"]["batch_size"]
