@@ -20,13 +20,14 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
 import tracemalloc
 
 import numpy as np
+
+from tfgan_suite import provenance  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATASET = "fashion_mnist"
@@ -35,23 +36,12 @@ RANDOM_FEATURE_DIM = 2048
 
 
 def machine() -> dict:
-    model = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return {"cpu": model, "cores": os.cpu_count(),
-            "system": f"{platform.system()} {platform.release()}",
-            "python": platform.python_version()}
+    info = provenance.machine()
+    return {key: info[key] for key in ("cpu", "cores", "system", "python")}
 
 
 def git_revision() -> str:
-    revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                              capture_output=True, text=True).stdout.strip() or "unknown"
+    revision = provenance.git_revision(ROOT)
     # Only the code that determines these numbers: the tool and the metrics package.
     dirty = subprocess.run(["git", "status", "--porcelain", "--", "tools/bench_metrics.py",
                             "tfgan_suite/metrics", "tfgan_suite/data"], cwd=ROOT,

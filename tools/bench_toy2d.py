@@ -15,13 +15,14 @@ import concurrent.futures
 import datetime
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 
 import numpy as np
+
+from tfgan_suite import provenance  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -91,26 +92,12 @@ def summarise(rows: list[dict]) -> list[dict]:
     return table
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
-
-
 def write_results(table, rows, args, wall_seconds):
     import tensorflow as tf
 
-    revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                              capture_output=True, text=True).stdout.strip() or "unknown"
+    revision = provenance.git_revision(ROOT)
     meta = {"command": "python tools/bench_toy2d.py " + " ".join(sys.argv[1:]),
-            "git_revision": revision, "machine": machine(),
+            "git_revision": revision, "machine": provenance.machine_description(),
             "date": datetime.date.today().isoformat(), "tensorflow": tf.__version__,
             "seeds": list(range(args.seeds)), "workers": args.workers,
             "wall_clock_seconds": round(wall_seconds, 1),

@@ -17,8 +17,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
-import subprocess
 import sys
 import time
 
@@ -31,7 +29,7 @@ sys.path.insert(0, ROOT)
 
 from tfgan_suite import config as config_lib  # noqa: E402
 from tfgan_suite import data as data_lib  # noqa: E402
-from tfgan_suite import factory, networks  # noqa: E402
+from tfgan_suite import factory, networks, provenance  # noqa: E402
 from tfgan_suite.runs import precision_policy  # noqa: E402
 
 BATCH, LATENT, D_STEPS, GP_WEIGHT = 512, 128, 3, 10.0
@@ -157,16 +155,6 @@ def matmul_peak(dtype, size=2048, repeats=10) -> float:
     return 2.0 * size**3 * repeats / (time.perf_counter() - start) / 1e9
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    with open("/proc/cpuinfo", encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
-
-
 def build_fast(recipe: str, overrides=()):
     config = config_lib.load(os.path.join(ROOT, "configs", recipe), list(overrides))
     with precision_policy(config["precision"]):
@@ -222,10 +210,9 @@ def recipe_table(steps: int) -> list[dict]:
 
 
 def write(result: dict, recipes: list[dict], peaks: dict, args, wall: float) -> None:
-    revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                              capture_output=True, text=True).stdout.strip()
+    revision = provenance.git_revision(ROOT)
     meta = {"command": "python tools/bench_train.py " + " ".join(sys.argv[1:]),
-            "git_revision": revision, "machine": machine(),
+            "git_revision": revision, "machine": provenance.machine_description(),
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "tensorflow": tf.__version__, "keras": keras.__version__,
             "wall_clock_seconds": round(wall, 1), "rounds": args.rounds, "steps": args.steps,

@@ -1,0 +1,41 @@
+"""Where a benchmark number came from: the machine and the code revision (for docs/results)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo (``platform.processor()`` elsewhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def machine() -> dict:
+    """CPU model, core count, OS and Python version, and the load average right now."""
+    load = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
+    return {"cpu": cpu_model(), "cores": os.cpu_count(),
+            "system": f"{platform.system()} {platform.release()}",
+            "python": platform.python_version(), "load_average": load}
+
+
+def machine_description() -> str:
+    info = machine()
+    return f"{info['cpu']}, {info['cores']} cores, {info['system']}"
+
+
+def git_revision(root: str) -> str:
+    """Short HEAD revision of the checkout at ``root`` ("unknown" outside git)."""
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, text=True,
+                              capture_output=True, check=True).stdout.strip() or "unknown"
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
