@@ -69,6 +69,19 @@ class DCGANTest(tf.test.TestCase):
         self.assertGreater(float(np.max(maps)), 0.0)
 
 
+class KerasIOWGANTest(tf.test.TestCase):
+    def test_keras_io_networks_have_the_example_shapes(self):
+        generator = networks.KerasIOWGANGenerator()
+        critic = networks.KerasIOWGANCritic()
+        images = generator(np.zeros((2, 128), np.float32))
+        self.assertEqual(images.shape, (2, 28, 28, 1))
+        self.assertEqual(critic(images).shape, (2, 1))
+        # keras-io's parameter counts: generator 910,660 (incl. BN statistics),
+        # critic 4,305,409.
+        self.assertEqual(critic.count_params(), 4305409)
+        self.assertEqual(generator.count_params(), 910660)
+
+
 class MLPTest(tf.test.TestCase):
     def test_mlp_shapes_and_maxout(self):
         generator = networks.MLPGenerator(latent_dim=3, hidden_units=[16, 16])
@@ -92,5 +105,5 @@ class MLPTest(tf.test.TestCase):
         with self.assertRaisesRegex(ValueError, r"generator: unknown option\(s\) depth.*"
                                                 r"accepted: name, latent_dim"):
             networks.build_generator({"name": "mlp", "depth": 3})
-        with self.assertRaisesRegex(ValueError, r"generator\.name.*'nope'.*dcgan, mlp"):
+        with self.assertRaisesRegex(ValueError, r"generator\.name.*'nope'.*dcgan, kerasio_wgan_gp, mlp"):
             networks.build_generator({"name": "nope"})
