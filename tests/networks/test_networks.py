@@ -105,5 +105,6 @@ class MLPTest(tf.test.TestCase):
         with self.assertRaisesRegex(ValueError, r"generator: unknown option\(s\) depth.*"
                                                 r"accepted: name, latent_dim"):
             networks.build_generator({"name": "mlp", "depth": 3})
-        with self.assertRaisesRegex(ValueError, r"generator\.name.*'nope'.*dcgan, kerasio_wgan_gp, mlp"):
+        with self.assertRaisesRegex(ValueError,
+                                    r"generator\.name.*'nope'.*dcgan, kerasio_wgan_gp, mlp"):
             networks.build_generator({"name": "nope"})
