@@ -119,8 +119,10 @@ class AdversarialModel(keras.Model):
                  ema_decay: Optional[float] = None, ema_start: int = 0, seed: int = 0,
                  **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(n_critic, int) or n_critic < 1:
-            raise ValueError(f"train.n_critic: must be a positive integer, got {n_critic!r}")
+        max_critic = _MAX_STREAMS // _STREAMS_PER_UPDATE - 1
+        if not isinstance(n_critic, int) or not 1 <= n_critic <= max_critic:
+            raise ValueError(f"train.n_critic: must be an integer in [1, {max_critic}], "
+                             f"got {n_critic!r}")
         if ema_decay is not None and not 0.0 <= float(ema_decay) < 1.0:
             raise ValueError(f"train.ema_decay: must be in [0, 1) or null, got {ema_decay!r}")
         self.generator = generator
