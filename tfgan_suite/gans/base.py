@@ -325,7 +325,10 @@ class AdversarialModel(keras.Model):
             scaled = self.d_optimizer.scale_loss(self._scale(total))
         variables = self.discriminator.trainable_variables
         gradients = tape.gradient(scaled, variables)
-        finite = _all_finite(gradients)
+        # Only loss-scaled (float16) training skips updates; elsewhere skip the check.
+        finite = (_all_finite(gradients)
+                  if isinstance(self.d_optimizer, keras.optimizers.LossScaleOptimizer)
+                  else tf.constant(True))
         self.d_optimizer.apply_gradients(zip(gradients, variables, strict=True))
         for penalty in self.penalties:
             project = penalty.constrain(variables)
