@@ -31,9 +31,14 @@ def cli(*args, sets=()):
 class KillResumeTest(tf.test.TestCase):
     def test_resume_after_kill_9_matches_uninterrupted_run(self):
         base = tempfile.mkdtemp()
-        # Deterministic kernels: two processes otherwise differ in float round-off, which
-        # hundreds of adversarial steps amplify.
-        sets = SMALL + ["train.steps=200", "train.steps_per_epoch=20", "deterministic=true"]
+        # Two processes are not bit-identical even with deterministic kernels: about one
+        # run in ten of this recipe differs from another somewhere in 200 steps (measured:
+        # up to 3e-4 in the weights at learning rate 1e-3, < 1e-7 at 1e-4; see README, "Known
+        # weaknesses"). At learning rate 1e-4 that noise stays far below what a broken resume
+        # does (measured: one batch of data offset -> 1.8e-2, optimizer state lost -> 1.4e-3),
+        # so the 2e-5 tolerance below separates the two by two orders of magnitude each way.
+        sets = SMALL + ["train.steps=200", "train.steps_per_epoch=20", "deterministic=true",
+                        "train.d_learning_rate=1e-4", "train.g_learning_rate=1e-4"]
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
         straight = os.path.join(base, "straight")
         subprocess.run(cli("--config", TOY, "--out", straight, sets=sets), env=env,
@@ -66,10 +71,10 @@ class KillResumeTest(tf.test.TestCase):
                          int(second.g_optimizer.iterations.numpy()))
         for a, b in zip(first.generator.get_weights(), second.generator.get_weights(),
                         strict=True):
-            self.assertAllClose(a, b, atol=1e-5)
+            self.assertAllClose(a, b, rtol=0, atol=2e-5)
         for a, b in zip(first.d_optimizer.variables, second.d_optimizer.variables,
                         strict=True):
-            self.assertAllClose(a, b, atol=1e-5)
+            self.assertAllClose(a, b, rtol=0, atol=2e-5)
 
 
 def poisoned_dataset(poison_at: int, calls: list):

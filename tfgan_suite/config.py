@@ -71,8 +71,10 @@ OPEN = object()
 
 SCHEMA: dict[str, Any] = {
     "seed": Field(0, "Seed of initial weights, data order and every training draw.", (int,)),
-    "deterministic": Field(False, "TensorFlow deterministic kernels (slower): reruns and "
-                           "kill -9 resumes reproduce weights bit for bit.", (bool,)),
+    "deterministic": Field(False, "TensorFlow deterministic kernels (slower). Most reruns "
+                           "and kill -9 resumes then reproduce the weights bit for bit; about "
+                           "one run in ten still differs by float round-off (README, Known "
+                           "weaknesses).", (bool,)),
     "model": Field("gan", "GAN family (gans registry): gan = unconditional adversarial model.",
                    (str,)),
     "data": {
