@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import keras
 
+from tfgan_suite.layers.patch_conv import PatchConv2D
 from tfgan_suite.networks.base import Network, register_discriminator, register_generator
 
 
@@ -44,15 +45,26 @@ class KerasIOWGANGenerator(Network):
 
 @register_discriminator("kerasio_wgan_gp")
 class KerasIOWGANCritic(Network):
-    """images [batch, 28, 28, channels] → logit [batch, 1]."""
+    """images [batch, 28, 28, channels] → logit [batch, 1].
 
-    def __init__(self, channels: int = 1, name: str = "kerasio_wgan_critic", **kwargs):
+    Args:
+        channels: image channels.
+        last_conv_as_matmul: compute the last convolution (4×4 → 2×2) with ``PatchConv2D``,
+            the same variables and arithmetic on the matrix-multiply path (faster on CPU,
+            see ``tfgan_suite/layers/patch_conv.py``). False reproduces keras-io exactly.
+    """
+
+    def __init__(self, channels: int = 1, last_conv_as_matmul: bool = False,
+                 name: str = "kerasio_wgan_critic", **kwargs):
         images = keras.Input((28, 28, channels), name="images")
         x = keras.layers.ZeroPadding2D(2, name="pad")(images)
         for index, (filters, dropout) in enumerate(((64, False), (128, True), (256, True),
                                                     (512, False))):
-            x = keras.layers.Conv2D(filters, 5, strides=2, padding="same",
-                                    name=f"conv_{index}")(x)
+            if index == 3 and last_conv_as_matmul:
+                x = PatchConv2D(filters, 5, strides=2, name=f"conv_{index}")(x)
+            else:
+                x = keras.layers.Conv2D(filters, 5, strides=2, padding="same",
+                                        name=f"conv_{index}")(x)
             x = keras.layers.LeakyReLU(0.2, name=f"lrelu_{index}")(x)
             if dropout:
                 x = keras.layers.Dropout(0.3, name=f"dropout_{index}")(x)
@@ -60,4 +72,5 @@ class KerasIOWGANCritic(Network):
         x = keras.layers.Dropout(0.2, name="dropout_out")(x)
         x = keras.layers.Dense(1, name="logit")(x)
         logits = keras.layers.Activation("linear", dtype="float32", name="logits")(x)
-        self._finish(images, logits, name, dict(channels=channels), **kwargs)
+        self._finish(images, logits, name,
+                     dict(channels=channels, last_conv_as_matmul=last_conv_as_matmul), **kwargs)
