@@ -110,7 +110,8 @@ class SampleGrid(keras.callbacks.Callback):
         seed: the fixed sampling seed, so grids show the same z over training.
         centers: toy mixtures' mode centres (draws a scatter plot instead of a grid).
         log_dir: TensorBoard directory for the image summaries (None disables them).
-        labels: for conditional models, the labels of the grid's samples.
+        labels: for conditional models, the labels of the grid's samples (then ``n`` is
+            their number; a grid row per class when they are sorted by class).
     """
 
     def __init__(self, directory: str, n: int = 64, seed: int = 0,
@@ -118,7 +119,7 @@ class SampleGrid(keras.callbacks.Callback):
                  labels: Optional[np.ndarray] = None):
         super().__init__()
         self.directory = directory
-        self.n = n
+        self.n = n if labels is None else len(labels)
         self.seed = seed
         self.centers = centers
         self.labels = labels

@@ -75,8 +75,14 @@ SCHEMA: dict[str, Any] = {
                            "and kill -9 resumes then reproduce the weights bit for bit; about "
                            "one run in ten still differs by float round-off (README, Known "
                            "weaknesses).", (bool,)),
-    "model": Field("gan", "GAN family (gans registry): gan = unconditional adversarial model.",
+    "model": Field("gan", "GAN family (gans registry): gan = unconditional adversarial model; "
+                   "cgan = class-conditional G(z, y) and D(x, y) (concat or projection "
+                   "discriminator); acgan = G(z, y) and D(x) with an auxiliary classifier.",
                    (str,)),
+    "conditional": {
+        "aux_weight": Field(1.0, "acgan: weight of the auxiliary classifier's loss terms in "
+                            "both networks' losses.", (float,), check=_non_negative),
+    },
     "data": {
         "name": Field("ring", "Dataset: ring | grid (toy 2-D), fashion_mnist, digits, "
                       "tfds:<name>, folder:<path>.", (str,)),

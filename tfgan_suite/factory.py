@@ -94,9 +94,14 @@ def build_gan(config: dict):
     generator, discriminator = build_networks(config)
     train_cfg = config["train"]
     model_cls = GANS.get(config["model"])
+    kwargs = {}
+    if getattr(model_cls, "conditional", False):
+        kwargs["num_classes"] = data_info(config).get("num_classes")
+        if config["model"] == "acgan":
+            kwargs["aux_weight"] = config["conditional"]["aux_weight"]
     return model_cls(generator, discriminator, n_critic=train_cfg["n_critic"],
                      ema_decay=train_cfg["ema_decay"], ema_start=train_cfg["ema_start"],
-                     seed=config["seed"])
+                     seed=config["seed"], **kwargs)
 
 
 def _adam(learning_rate: float, train_cfg: dict, updates: int) -> keras.optimizers.Optimizer:
@@ -133,8 +138,12 @@ def compile_gan(model, config: dict) -> None:
 
 
 def grid_labels(config: dict, n: int) -> Optional[np.ndarray]:
-    """Labels for conditional sample grids (one row per class), None if unconditional."""
-    return None
+    """Labels for conditional sample grids: one row per class of ``n // K`` samples (at
+    least one each); None for unconditional models."""
+    if not getattr(GANS.get(config["model"]), "conditional", False):
+        return None
+    classes = int(data_info(config)["num_classes"])
+    return np.repeat(np.arange(classes, dtype=np.int32), max(1, n // classes))
 
 
 def reset_learning_rates(model, config: dict) -> None:

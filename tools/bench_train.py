@@ -30,6 +30,7 @@ sys.path.insert(0, ROOT)
 from tfgan_suite import config as config_lib  # noqa: E402
 from tfgan_suite import data as data_lib  # noqa: E402
 from tfgan_suite import factory, networks, provenance  # noqa: E402
+from tfgan_suite.evaluation import Evaluator  # noqa: E402
 from tfgan_suite.runs import precision_policy  # noqa: E402
 
 BATCH, LATENT, D_STEPS, GP_WEIGHT = 512, 128, 3, 10.0
@@ -198,6 +199,102 @@ def speed_table(args) -> dict:
             "naive_gflops": flops / naive_s / 1e9, "fast_gflops": flops / fast_s / 1e9}
 
 
+class NaiveSampler:
+    """``sample(n, seed)`` for the naive model: the same z as ``AdversarialModel.sample``."""
+
+    def __init__(self, generator, z_source):
+        self.generator, self.z_source = generator, z_source
+        self.predict = tf.function(lambda z: generator(z, training=False))
+
+    def sample(self, n: int, seed: int = 0, labels=None) -> np.ndarray:
+        z = self.z_source.latent(n, seed)
+        return np.concatenate([self.predict(tf.constant(z[i:i + 256])).numpy()
+                               for i in range(0, n, 256)]).astype(np.float32)
+
+
+def quality_table(steps: int, seeds: int, n_eval: int = 10000) -> dict:
+    """FD_fmnist / KID of both paths after the same number of generator steps, per seed.
+
+    Each seed trains the naive model and the fast model from scratch (networks initialised
+    from that seed) for ``steps`` generator updates on the same 512-image batches budget,
+    then samples ``n_eval`` images from the same z and measures them against the test split
+    in the domain classifier's feature space (``tfgan_suite.evaluation``).
+    """
+    images, _ = data_lib.load_arrays("fashion_mnist", "train")
+    runs = []
+    evaluator = None
+    for seed in range(seeds):
+        for path in ("naive", "fast"):
+            keras.utils.set_random_seed(seed)
+            fast, config = build_fast("kerasio_wgan_gp_fast_fashion_mnist.yaml",
+                                      [f"seed={seed}", f"train.steps={steps}"])
+            if evaluator is None:
+                evaluator = Evaluator(config, n=n_eval, seed=0)
+            started = time.monotonic()
+            if path == "naive":
+                keras.utils.set_random_seed(seed)
+                model = NaiveWGANGP(networks.KerasIOWGANCritic(),
+                                    networks.KerasIOWGANGenerator())
+                model.compile(d_optimizer=adam(), g_optimizer=adam())
+                order = np.random.default_rng(seed).permutation(len(images))
+                order = np.resize(order, BATCH * steps)  # wraps around past one epoch
+                model.fit(images[order], batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
+                sampler = NaiveSampler(model.generator, fast)
+            else:
+                spe = config["train"]["steps_per_execution"]
+                with precision_policy(config["precision"]):
+                    fast.fit(factory.dataset(config), steps_per_epoch=-(-steps // spe) * spe,
+                             epochs=1, verbose=0)
+                sampler = fast
+            seconds = time.monotonic() - started
+            scores = evaluator.evaluate(sampler, groups=("fd", "kid"))
+            runs.append({"path": path, "seed": seed, "steps": steps,
+                         "train_seconds": round(seconds, 1),
+                         "fd_fmnist": float(scores["fd_fmnist"]),
+                         "kid_fmnist": float(scores["kid_fmnist_mean"])})
+            print(runs[-1], flush=True)
+    summary = {}
+    for path in ("naive", "fast"):
+        values = np.array([r["fd_fmnist"] for r in runs if r["path"] == path])
+        summary[path] = {"fd_mean": float(values.mean()),
+                         "fd_se": float(values.std(ddof=1) / np.sqrt(len(values)))
+                         if len(values) > 1 else float("nan")}
+    noise = 2.0 * float(np.hypot(summary["naive"]["fd_se"], summary["fast"]["fd_se"]))
+    return {"steps": steps, "seeds": seeds, "n_eval": n_eval, "runs": runs,
+            "summary": summary, "two_se": noise,
+            "fast_no_worse": bool(summary["fast"]["fd_mean"]
+                                  <= summary["naive"]["fd_mean"] + noise)}
+
+
+def quality_lines(quality: dict | None) -> list[str]:
+    if not quality:
+        return ["Not measured yet: FD_fmnist of the two paths after the same number of steps.",
+                ""]
+    q, s = quality, quality["summary"]
+    lines = [f"## Quality after the same number of steps ({q['steps']} generator steps, "
+             f"{q['seeds']} seeds)", "",
+             f"Each seed trains both paths from scratch for {q['steps']} generator steps "
+             f"(× 3 critic updates, batch 512), then samples {q['n_eval']:,} images from the "
+             "same z; FD / KID against the test split in the domain classifier's feature space "
+             "(docs/results/metrics_floor.md: the real-data floor is FD 0.18). The naive path "
+             "keeps keras-io's N(0, 1) interpolation weight; ours draws U(0, 1) as in the paper.",
+             ""]
+    if "command" in q:
+        lines += [f"Command: `{q['command']}` at {q['git_revision']} (wall clock "
+                  f"{q['wall_clock_seconds'] / 60:.0f} min).", ""]
+    lines += ["| path | seed | FD_fmnist | KID_fmnist | training wall s |",
+              "|---|---|---|---|---|"]
+    for run in q["runs"]:
+        lines.append(f"| {run['path']} | {run['seed']} | {run['fd_fmnist']:.2f} | "
+                     f"{run['kid_fmnist']:.3f} | {run['train_seconds']:.0f} |")
+    verdict = "no worse" if q["fast_no_worse"] else "**worse**"
+    lines += ["", f"Mean FD: naive {s['naive']['fd_mean']:.2f} ± {s['naive']['fd_se']:.2f}, "
+              f"ours {s['fast']['fd_mean']:.2f} ± {s['fast']['fd_se']:.2f} (± standard error "
+              f"over seeds): ours is {verdict} than the naive step within seed noise (2 combined "
+              f"standard errors = {q['two_se']:.2f}).", ""]
+    return lines
+
+
 def recipe_table(steps: int) -> list[dict]:
     rows = []
     for recipe in sorted(os.listdir(os.path.join(ROOT, "configs"))):
@@ -218,7 +315,7 @@ def recipe_table(steps: int) -> list[dict]:
 
 
 def write(result: dict, recipes: list[dict], peaks: dict, args, wall: float,
-          meta: dict | None = None) -> None:
+          meta: dict | None = None, quality: dict | None = None) -> None:
     revision = provenance.git_revision(ROOT) if meta is None else meta["git_revision"]
     meta = meta or {"command": "python tools/bench_train.py " + " ".join(sys.argv[1:]),
             "git_revision": revision, "machine": provenance.machine_description(),
@@ -228,7 +325,8 @@ def write(result: dict, recipes: list[dict], peaks: dict, args, wall: float,
             "load_average_at_start": list(os.getloadavg())}
     with open(os.path.join(ROOT, "docs", "results", "train_speed.json"), "w") as handle:
         json.dump({"meta": meta, "keras_io_wgan_gp": result, "recipes": recipes,
-                   "matmul_peak_gflops": peaks}, handle, indent=2, default=float)
+                   "matmul_peak_gflops": peaks, "quality": quality}, handle, indent=2,
+                  default=float)
     r = result
     lines = [
         "# Training speed", "",
@@ -258,8 +356,7 @@ def write(result: dict, recipes: list[dict], peaks: dict, args, wall: float,
         "(`PatchConv2D`, same weights) a GP step fell from 2.29 s to 1.30 s (fp32: 3.17 s → "
         "2.40 s). XLA is no help on this CPU: an XLA-compiled critic forward pass took 37 s "
         "against 0.8 s.", "",
-        "Not measured yet: FD_fmnist of the two paths after the same number of steps (at "
-        "≈ 9 and ≈ 27 s per step, a meaningful comparison needs hours of CPU).", "",
+        *quality_lines(quality),
         "## Every recipe (its own config, fast settings as written in the recipe)", "",
         "| recipe | batch | n_critic | precision | XLA | steps / s | images / s |",
         "|---|---|---|---|---|---|---|"]
@@ -278,7 +375,7 @@ def rerender(path: str) -> None:
     meta = saved["meta"]
     args = argparse.Namespace(rounds=meta["rounds"], steps=meta["steps"])
     write(saved["keras_io_wgan_gp"], saved["recipes"], saved["matmul_peak_gflops"], args,
-          meta["wall_clock_seconds"], meta=meta)
+          meta["wall_clock_seconds"], meta=meta, quality=saved.get("quality"))
 
 
 def main(argv=None) -> int:
@@ -286,13 +383,33 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--recipe-steps", type=int, default=20)
+    parser.add_argument("--quality-steps", type=int, default=60,
+                        help="generator steps per path for the FD comparison (0: skip it)")
+    parser.add_argument("--quality-seeds", type=int, default=2)
+    parser.add_argument("--quality-n", type=int, default=10000, help="samples for FD / KID")
+    parser.add_argument("--quality-only", metavar="JSON",
+                        help="only measure quality; merge it into this train_speed.json")
     args = parser.parse_args(argv)
     started = time.monotonic()
+    if args.quality_only:
+        with open(args.quality_only, encoding="utf-8") as handle:
+            saved = json.load(handle)
+        saved["quality"] = quality_table(args.quality_steps, args.quality_seeds, args.quality_n)
+        saved["quality"]["command"] = "python tools/bench_train.py " + " ".join(sys.argv[1:])
+        saved["quality"]["git_revision"] = provenance.git_revision(ROOT)
+        saved["quality"]["wall_clock_seconds"] = round(time.monotonic() - started, 1)
+        with open(args.quality_only, "w", encoding="utf-8") as handle:
+            json.dump(saved, handle, indent=2, default=float)
+        rerender(args.quality_only)
+        print(open(os.path.join(ROOT, "docs", "results", "train_speed.md")).read())
+        return 0
     peaks = {"float32": matmul_peak(tf.float32), "bfloat16": matmul_peak(tf.bfloat16)}
     print("matmul peaks", peaks, flush=True)
     result = speed_table(args)
     recipes = recipe_table(args.recipe_steps)
-    write(result, recipes, peaks, args, time.monotonic() - started)
+    quality = (quality_table(args.quality_steps, args.quality_seeds, args.quality_n)
+               if args.quality_steps > 0 else None)
+    write(result, recipes, peaks, args, time.monotonic() - started, quality=quality)
     print(open(os.path.join(ROOT, "docs", "results", "train_speed.md")).read())
     return 0
 

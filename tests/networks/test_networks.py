@@ -106,5 +106,6 @@ class MLPTest(tf.test.TestCase):
                                                 r"accepted: name, latent_dim"):
             networks.build_generator({"name": "mlp", "depth": 3})
         with self.assertRaisesRegex(ValueError,
-                                    r"generator\.name.*'nope'.*dcgan, kerasio_wgan_gp, mlp"):
+                                    r"generator\.name.*'nope'.*biggan, dcgan, dcgan_tutorial, "
+                                    r"kerasio_wgan_gp, mlp, resnet, sagan"):
             networks.build_generator({"name": "nope"})

@@ -66,6 +66,18 @@ class _StepContext:
                                  [int(d) for d in shape_per_example], self._step, stream_id)
 
 
+def _regularised_variables(network: keras.Model) -> list:
+    return [v for v in network.trainable_weights if getattr(v, "regularizer", None) is not None]
+
+
+def _regularisation(network: keras.Model) -> Optional[tf.Tensor]:
+    """Sum of the network's weight regularisers (e.g. BigGAN's orthogonal regularisation),
+    evaluated on the current weights inside the tape; None when it has none. Layer
+    ``add_loss`` terms are not used by the adversarial step."""
+    terms = [tf.cast(v.regularizer(v), tf.float32) for v in _regularised_variables(network)]
+    return tf.add_n(terms) if terms else None
+
+
 def _all_finite(tensors: list) -> tf.Tensor:
     return tf.reduce_all([tf.reduce_all(tf.math.is_finite(t)) for t in tensors if t is not None])
 
@@ -182,6 +194,9 @@ class AdversarialModel(keras.Model):
         self.g_optimizer.build(self.generator.trainable_variables)
         names = ["d_loss", "g_loss"] + [p.name for p in self.penalties]
         names += self.extra_metric_names()
+        names += [name for name, network in (("d_reg", self.discriminator),
+                                             ("g_reg", self.generator))
+                  if _regularised_variables(network)]
         self._trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     def extra_metric_names(self) -> list[str]:
@@ -241,15 +256,32 @@ class AdversarialModel(keras.Model):
         return z
 
     def discriminate(self, x: tf.Tensor, labels, training: bool = True):
-        """Adversarial logits of ``x``. SN needs ``training=True`` inside the step."""
+        """Adversarial logits of ``x``, or ``(logits, aux)`` when the discriminator has an
+        auxiliary output (e.g. AC-GAN's class logits), which the extra-loss hooks receive.
+        SN needs ``training=True`` inside the step."""
         return self.discriminator(x, training=training)
 
-    def extra_d_losses(self, real, fake, labels) -> dict[str, tf.Tensor]:
-        """Additional named discriminator loss terms (e.g. AC-GAN's classifier loss)."""
+    def extra_d_losses(self, real_aux, fake_aux, labels) -> dict[str, tf.Tensor]:
+        """Additional named discriminator loss terms (e.g. AC-GAN's classifier loss).
+
+        Args:
+            real_aux, fake_aux: the auxiliary outputs of ``discriminate`` on the real and
+                generated batch (None when it returns logits only).
+            labels: the batch's labels (None for unconditional models).
+        """
         return {}
 
-    def extra_g_losses(self, fake, labels) -> dict[str, tf.Tensor]:
+    def extra_g_losses(self, fake_aux, labels) -> dict[str, tf.Tensor]:
+        """Additional named generator loss terms (``fake_aux`` as in ``extra_d_losses``)."""
         return {}
+
+    @staticmethod
+    def _split(outputs):
+        """``discriminate``'s result as (logits, aux)."""
+        if isinstance(outputs, (tuple, list)):
+            logits, aux = outputs
+            return logits, aux
+        return outputs, None
 
     # --- randomness ----------------------------------------------------------------------
 
@@ -306,16 +338,25 @@ class AdversarialModel(keras.Model):
         d_index = tf.cast(step, tf.int64) * self.n_critic + critic_iteration
 
         def critic(x):
-            return self.discriminate(x, labels, training=True)
+            """Adversarial logits only: what penalties differentiate."""
+            return self._split(self.discriminate(x, labels, training=True))[0]
 
         with tf.GradientTape() as tape:
             if self.fuse_discriminator_passes:
-                logits = critic(tf.concat([real, fake], axis=0))
+                both_labels = None if labels is None else tf.concat([labels, labels], axis=0)
+                logits, aux = self._split(self.discriminate(tf.concat([real, fake], axis=0),
+                                                            both_labels, training=True))
                 real_logits, fake_logits = logits[:batch], logits[batch:]
+                real_aux, fake_aux = ((None, None) if aux is None
+                                      else (aux[:batch], aux[batch:]))
             else:
-                real_logits, fake_logits = critic(real), critic(fake)
+                real_logits, real_aux = self._split(self.discriminate(real, labels, True))
+                fake_logits, fake_aux = self._split(self.discriminate(fake, labels, True))
             terms = {"d_loss": self.objective.d_loss(real_logits, fake_logits)}
-            terms.update(self.extra_d_losses(real, fake, labels))
+            terms.update(self.extra_d_losses(real_aux, fake_aux, labels))
+            regularisation = _regularisation(self.discriminator)
+            if regularisation is not None:
+                terms["d_reg"] = regularisation
             total = tf.add_n(list(terms.values()))
             context = _StepContext(self, critic, real, fake, real_logits, step, update_index)
             for penalty in self.penalties:
@@ -349,12 +390,15 @@ class AdversarialModel(keras.Model):
         with tf.GradientTape() as tape:
             fake = tf.cast(self.generator(self.generator_inputs(z, labels), training=True),
                            tf.float32)
-            fake_logits = self.discriminate(fake, labels, training=True)
+            fake_logits, fake_aux = self._split(self.discriminate(fake, labels, training=True))
             real_logits = None
             if self.objective.uses_real_in_g:
-                real_logits = self.discriminate(real, labels, training=True)
+                real_logits = self._split(self.discriminate(real, labels, training=True))[0]
             terms = {"g_loss": self.objective.g_loss(real_logits, fake_logits)}
-            terms.update(self.extra_g_losses(fake, labels))
+            terms.update(self.extra_g_losses(fake_aux, labels))
+            regularisation = _regularisation(self.generator)
+            if regularisation is not None:
+                terms["g_reg"] = regularisation
             scaled = self.g_optimizer.scale_loss(self._scale(tf.add_n(list(terms.values()))))
         variables = self.generator.trainable_variables
         gradients = tape.gradient(scaled, variables)
@@ -396,16 +440,40 @@ class AdversarialModel(keras.Model):
         """The averaged generator when EMA is enabled, else the generator."""
         return self.ema_generator if self.ema_generator is not None else self.generator
 
-    def latent(self, n: int, seed: int = 0) -> np.ndarray:
-        """The z that ``sample(n, seed)`` feeds the generator: stateless N(0, I)."""
-        seed = tf.constant([seed, _SAMPLE_STREAM], tf.int64)
-        return ops.stateless_normal([n, self.latent_dim], seed).numpy()
+    def latent(self, n: int, seed: int = 0, truncation: Optional[float] = None) -> np.ndarray:
+        """The z that ``sample(n, seed)`` feeds the generator: stateless N(0, I).
 
-    def sample(self, n: int, seed: int = 0, labels=None, batch_size: int = 256) -> np.ndarray:
-        """``n`` samples from the (averaged) generator as float32 numpy, deterministic in seed."""
+        With ``truncation = t`` (BigGAN's truncation trick), every coordinate with |z| > t
+        is redrawn (from further stateless draws of the same seed) until all lie in
+        [−t, t]: samples trade variety for fidelity as t shrinks.
+        """
+        if truncation is not None and not float(truncation) > 0.0:
+            raise ValueError(f"truncation: must be positive (or None), got {truncation!r}")
+        z = ops.stateless_normal([n, self.latent_dim],
+                                 tf.constant([seed, _SAMPLE_STREAM], tf.int64)).numpy()
+        if truncation is None:
+            return z
+        for redraw in range(1, 1000):
+            outside = np.abs(z) > truncation
+            if not outside.any():
+                return z
+            fresh = ops.stateless_normal([n, self.latent_dim], tf.constant(
+                [seed, _SAMPLE_STREAM + redraw * _MAX_STREAMS], tf.int64)).numpy()
+            z = np.where(outside, fresh, z)
+        return np.clip(z, -truncation, truncation)  # t so small that redraws rarely land
+
+    def sample(self, n: int, seed: int = 0, labels=None, batch_size: int = 256,
+               truncation: Optional[float] = None) -> np.ndarray:
+        """``n`` samples from the (averaged) generator as float32 numpy, deterministic in seed.
+
+        Args:
+            labels: conditional models: one class for all samples, or ``n`` classes; None
+                cycles through the classes (0, 1, …, 0, 1, …). Unconditional: must be None.
+            truncation: draw z from N(0, I) truncated to [−t, t] (see ``latent``).
+        """
         if not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n: must be a positive integer, got {n!r}")
-        z = self.latent(int(n), seed)
+        z = self.latent(int(n), seed, truncation)
         labels = self._sampling_labels(int(n), labels)
         if self._sample_fn is None:
             generator = self.sampling_generator

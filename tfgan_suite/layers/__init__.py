@@ -3,9 +3,10 @@
 from tfgan_suite.layers.attention import SelfAttention
 from tfgan_suite.layers.conditional_norm import ConditionalBatchNorm
 from tfgan_suite.layers.maxout import MaxoutDense
+from tfgan_suite.layers.orthogonal import OrthogonalRegularizer
 from tfgan_suite.layers.patch_conv import PatchConv2D
 from tfgan_suite.layers.projection import ProjectionHead
 from tfgan_suite.layers.spectral import maybe_spectral_norm
 
-__all__ = ["ConditionalBatchNorm", "MaxoutDense", "PatchConv2D", "ProjectionHead",
-           "SelfAttention", "maybe_spectral_norm"]
+__all__ = ["ConditionalBatchNorm", "MaxoutDense", "OrthogonalRegularizer", "PatchConv2D",
+           "ProjectionHead", "SelfAttention", "maybe_spectral_norm"]

@@ -1,9 +1,12 @@
 """Generator and discriminator families; each is a registered functional ``keras.Model``."""
 
 from tfgan_suite.networks.base import DISCRIMINATORS, GENERATORS, Network, build
+from tfgan_suite.networks.biggan import BigGANDiscriminator, BigGANGenerator
 from tfgan_suite.networks.dcgan import DCGANDiscriminator, DCGANGenerator
 from tfgan_suite.networks.kerasio import KerasIOWGANCritic, KerasIOWGANGenerator
 from tfgan_suite.networks.mlp import MLPDiscriminator, MLPGenerator
+from tfgan_suite.networks.resnet import ResNetDiscriminator, ResNetGenerator
+from tfgan_suite.networks.sagan import SAGANDiscriminator, SAGANGenerator
 
 
 def build_generator(spec: dict, **defaults) -> Network:
@@ -17,4 +20,6 @@ def build_discriminator(spec: dict, **defaults) -> Network:
 
 __all__ = ["GENERATORS", "DISCRIMINATORS", "Network", "build_generator",
            "build_discriminator", "MLPGenerator", "MLPDiscriminator", "DCGANGenerator",
-           "DCGANDiscriminator", "KerasIOWGANGenerator", "KerasIOWGANCritic"]
+           "DCGANDiscriminator", "KerasIOWGANGenerator", "KerasIOWGANCritic",
+           "ResNetGenerator", "ResNetDiscriminator", "SAGANGenerator", "SAGANDiscriminator",
+           "BigGANGenerator", "BigGANDiscriminator"]

@@ -4,17 +4,51 @@ Generator: z → dense to a 7×7 (28 px) or 4×4 (32, 64 px) map → stride-2 tr
 convolutions (BatchNorm + ReLU) that halve the width each time → tanh image.
 Discriminator: stride-2 convolutions (LeakyReLU 0.2) that double the width each time,
 optional BatchNorm / LayerNorm, optional spectral normalisation on every layer → logit.
+
+Class conditioning (``gans/conditional.py``): ``conditional=True`` gives the generator
+inputs ``[z, labels]`` with the one-hot label concatenated to z (Mirza & Osindero 2014);
+the discriminator's ``conditioning`` is ``concat`` (one-hot label maps join the image
+channels), ``projection`` (Miyato & Koyama 2018, on the flattened features) or
+``auxiliary`` (AC-GAN: a second output of class logits).
+
+Also here: the TensorFlow DCGAN tutorial's 28 px networks (``dcgan_tutorial``), kept as
+written there so the tutorial is a baseline the suite is measured against.
 """
 
 from __future__ import annotations
 
+from typing import Optional
+
 import keras
 
-from tfgan_suite.layers import maybe_spectral_norm
+from tfgan_suite.layers import ProjectionHead, maybe_spectral_norm
 from tfgan_suite.networks.base import Network, register_discriminator, register_generator
 
 #: image size → (start resolution, number of stride-2 stages)
 GEOMETRY = {28: (7, 2), 32: (4, 3), 64: (4, 4)}
+CONDITIONING = ("none", "concat", "projection", "auxiliary")
+
+
+def check_num_classes(field: str, num_classes, needed: bool) -> None:
+    """A conditional network needs ``num_classes`` (filled in from labelled datasets)."""
+    if needed and (not isinstance(num_classes, int) or num_classes < 2):
+        raise ValueError(f"{field}.num_classes: a conditional network needs an integer >= 2 "
+                         f"(set by labelled datasets such as fashion_mnist), got "
+                         f"{num_classes!r}")
+
+
+def check_conditioning(conditioning: str) -> None:
+    if conditioning not in CONDITIONING:
+        raise ValueError(f"discriminator.conditioning: unknown value {conditioning!r}; "
+                         f"accepted: {', '.join(CONDITIONING)}")
+
+
+def label_input() -> keras.KerasTensor:
+    return keras.Input((), dtype="int32", name="labels")
+
+
+def one_hot(labels, num_classes: int, name: str):
+    return keras.layers.CategoryEncoding(num_classes, output_mode="one_hot", name=name)(labels)
 
 
 def _geometry(field: str, image_size: int) -> tuple[int, int]:
@@ -34,15 +68,25 @@ class DCGANGenerator(Network):
         channels: output channels (1 for Fashion-MNIST, 3 for RGB).
         base_filters: width of the last hidden stage; earlier stages double it.
         kernel_size: transposed-convolution kernel size.
+        num_classes: classes of the labels (conditional only; filled in from the data).
+        conditional: inputs ``[z, labels]``, the one-hot label concatenated to z.
     """
 
     def __init__(self, latent_dim: int = 64, image_size: int = 32, channels: int = 1,
                  base_filters: int = 64, kernel_size: int = 4,
+                 num_classes: Optional[int] = None, conditional: bool = False,
                  name: str = "dcgan_generator", **kwargs):
         start, stages = _geometry("generator", image_size)
+        check_num_classes("generator", num_classes, conditional)
         z = keras.Input((latent_dim,), name="z")
+        inputs, x = z, z
+        if conditional:
+            labels = label_input()
+            inputs = [z, labels]
+            x = keras.layers.Concatenate(name="z_and_label")(
+                [z, one_hot(labels, num_classes, "label_one_hot")])
         width = base_filters * 2 ** (stages - 1)
-        x = keras.layers.Dense(start * start * width, use_bias=False, name="project")(z)
+        x = keras.layers.Dense(start * start * width, use_bias=False, name="project")(x)
         x = keras.layers.Reshape((start, start, width), name="reshape")(x)
         x = keras.layers.BatchNormalization(name="project_bn")(x)
         x = keras.layers.ReLU(name="project_relu")(x)
@@ -56,9 +100,11 @@ class DCGANGenerator(Network):
                                          name="to_image")(x)
         images = keras.layers.Activation("tanh", dtype="float32", name="images")(x)
         self.latent_dim = latent_dim
-        self._finish(z, images, name, dict(latent_dim=latent_dim, image_size=image_size,
-                                           channels=channels, base_filters=base_filters,
-                                           kernel_size=kernel_size), **kwargs)
+        self._finish(inputs, images, name, dict(latent_dim=latent_dim, image_size=image_size,
+                                                channels=channels, base_filters=base_filters,
+                                                kernel_size=kernel_size,
+                                                num_classes=num_classes,
+                                                conditional=conditional), **kwargs)
 
 
 @register_discriminator("dcgan")
@@ -73,17 +119,33 @@ class DCGANDiscriminator(Network):
         norm: ``none`` | ``batch`` | ``layer`` after every convolution but the first.
         spectral_norm: spectral normalisation on every convolution and the output layer.
         dropout: dropout rate after each activation (0 disables it).
+        num_classes: classes of the labels (conditional only; filled in from the data).
+        conditioning: ``none``; ``concat`` (inputs ``[images, labels]``, one-hot label maps
+            concatenated to the image channels); ``projection`` (inputs ``[images,
+            labels]``, logit ψ(φ) + ⟨embed(y), φ⟩ on the flattened features φ);
+            ``auxiliary`` (outputs ``[logits, class_logits]``, AC-GAN).
     """
 
     def __init__(self, image_size: int = 32, channels: int = 1, base_filters: int = 64,
                  kernel_size: int = 4, norm: str = "none", spectral_norm: bool = False,
-                 dropout: float = 0.0, name: str = "dcgan_discriminator", **kwargs):
+                 dropout: float = 0.0, num_classes: Optional[int] = None,
+                 conditioning: str = "none", name: str = "dcgan_discriminator", **kwargs):
         _, stages = _geometry("discriminator", image_size)
         if norm not in ("none", "batch", "layer"):
             raise ValueError(f"discriminator.norm: unknown value {norm!r}; accepted: "
                              "none, batch, layer")
+        check_conditioning(conditioning)
+        check_num_classes("discriminator", num_classes, conditioning != "none")
         images = keras.Input((image_size, image_size, channels), name="images")
-        x = images
+        inputs, x = images, images
+        if conditioning in ("concat", "projection"):
+            labels = label_input()
+            inputs = [images, labels]
+        if conditioning == "concat":
+            maps = keras.layers.Reshape((1, 1, num_classes), name="label_map")(
+                one_hot(labels, num_classes, "label_one_hot"))
+            maps = keras.layers.UpSampling2D(image_size, name="label_maps")(maps)
+            x = keras.layers.Concatenate(name="image_and_label")([images, maps])
         width = base_filters
         for stage in range(stages):
             conv = keras.layers.Conv2D(width, kernel_size, strides=2, padding="same",
@@ -98,10 +160,92 @@ class DCGANDiscriminator(Network):
                 x = keras.layers.Dropout(dropout, name=f"dropout_{stage}")(x)
             width *= 2
         x = keras.layers.Flatten(name="flatten")(x)
-        out = maybe_spectral_norm(keras.layers.Dense(1, name="logit"), spectral_norm)
-        logits = keras.layers.Activation("linear", dtype="float32", name="logits")(out(x))
+        outputs = _logit_outputs(x, conditioning, num_classes, spectral_norm,
+                                 None if conditioning != "projection" else labels)
+        self._finish(inputs, outputs, name, dict(image_size=image_size, channels=channels,
+                                                 base_filters=base_filters,
+                                                 kernel_size=kernel_size, norm=norm,
+                                                 spectral_norm=spectral_norm, dropout=dropout,
+                                                 num_classes=num_classes,
+                                                 conditioning=conditioning), **kwargs)
+
+
+def _logit_outputs(features, conditioning: str, num_classes, spectral_norm: bool, labels=None):
+    """The logit (and for ``auxiliary`` the class logits) of a discriminator's features."""
+    if conditioning == "projection":
+        logit = ProjectionHead(num_classes, spectral_norm=spectral_norm,
+                               name="projection")([features, labels])
+    else:
+        logit = maybe_spectral_norm(keras.layers.Dense(1, name="logit"), spectral_norm)(features)
+    logits = keras.layers.Activation("linear", dtype="float32", name="logits")(logit)
+    if conditioning != "auxiliary":
+        return logits
+    classes = maybe_spectral_norm(keras.layers.Dense(num_classes, name="classifier"),
+                                  spectral_norm)(features)
+    return [logits, keras.layers.Activation("linear", dtype="float32",
+                                            name="class_logits")(classes)]
+
+
+@register_generator("dcgan_tutorial")
+class TutorialGenerator(Network):
+    """The TensorFlow DCGAN tutorial's generator (28 px): z → Dense 7·7·256 → BN, LeakyReLU →
+    transposed convs 128 (stride 1), 64 (stride 2), each with BN and LeakyReLU → 1 (stride 2),
+    tanh. 5×5 kernels, no biases, as in the tutorial.
+
+    Args:
+        latent_dim: size of z (the tutorial's ``noise_dim`` is 100).
+        image_size: must be 28.
+        channels: output channels.
+    """
+
+    def __init__(self, latent_dim: int = 100, image_size: int = 28, channels: int = 1,
+                 name: str = "dcgan_tutorial_generator", **kwargs):
+        if image_size != 28:
+            raise ValueError(f"generator.image_size: dcgan_tutorial accepts 28, got "
+                             f"{image_size!r}")
+        z = keras.Input((latent_dim,), name="z")
+        x = keras.layers.Dense(7 * 7 * 256, use_bias=False, name="project")(z)
+        x = keras.layers.BatchNormalization(name="project_bn")(x)
+        x = keras.layers.LeakyReLU(0.3, name="project_lrelu")(x)
+        x = keras.layers.Reshape((7, 7, 256), name="reshape")(x)
+        for filters, strides in ((128, 1), (64, 2)):
+            x = keras.layers.Conv2DTranspose(filters, 5, strides=strides, padding="same",
+                                             use_bias=False, name=f"up_{filters}")(x)
+            x = keras.layers.BatchNormalization(name=f"bn_{filters}")(x)
+            x = keras.layers.LeakyReLU(0.3, name=f"lrelu_{filters}")(x)
+        x = keras.layers.Conv2DTranspose(channels, 5, strides=2, padding="same", use_bias=False,
+                                         name="to_image")(x)
+        images = keras.layers.Activation("tanh", dtype="float32", name="images")(x)
+        self.latent_dim = latent_dim
+        self._finish(z, images, name, dict(latent_dim=latent_dim, image_size=image_size,
+                                           channels=channels), **kwargs)
+
+
+@register_discriminator("dcgan_tutorial")
+class TutorialDiscriminator(Network):
+    """The TensorFlow DCGAN tutorial's discriminator (28 px): conv 64 and 128 (5×5, stride 2),
+    each followed by LeakyReLU and dropout 0.3 → flatten → Dense(1) logit.
+
+    Args:
+        image_size: must be 28.
+        channels: input channels.
+        dropout: the tutorial's 0.3.
+    """
+
+    def __init__(self, image_size: int = 28, channels: int = 1, dropout: float = 0.3,
+                 name: str = "dcgan_tutorial_discriminator", **kwargs):
+        if image_size != 28:
+            raise ValueError(f"discriminator.image_size: dcgan_tutorial accepts 28, got "
+                             f"{image_size!r}")
+        images = keras.Input((image_size, image_size, channels), name="images")
+        x = images
+        for filters in (64, 128):
+            x = keras.layers.Conv2D(filters, 5, strides=2, padding="same",
+                                    name=f"conv_{filters}")(x)
+            x = keras.layers.LeakyReLU(0.3, name=f"lrelu_{filters}")(x)
+            x = keras.layers.Dropout(dropout, name=f"dropout_{filters}")(x)
+        x = keras.layers.Flatten(name="flatten")(x)
+        logits = keras.layers.Activation("linear", dtype="float32", name="logits")(
+            keras.layers.Dense(1, name="logit")(x))
         self._finish(images, logits, name, dict(image_size=image_size, channels=channels,
-                                                base_filters=base_filters,
-                                                kernel_size=kernel_size, norm=norm,
-                                                spectral_norm=spectral_norm, dropout=dropout),
-                     **kwargs)
+                                                dropout=dropout), **kwargs)

@@ -1,0 +1,175 @@
+"""Class-conditional GANs: cGAN / projection discriminator, and AC-GAN.
+
+Both feed the class label to the generator, ``G(z, y)``; they differ in how the
+discriminator uses it:
+
+- ``ConditionalGAN`` (``model: cgan``): the discriminator also receives the label,
+  ``D(x, y)``. How it uses it is the discriminator network's ``conditioning`` option:
+  ``concat`` (Mirza & Osindero 2014: the one-hot label joins the input) or ``projection``
+  (Miyato & Koyama 2018: logit = ψ(φ(x)) + ⟨embed(y), φ(x)⟩).
+- ``ACGAN`` (``model: acgan``, Odena et al. 2017): the discriminator sees only ``x`` and
+  has an auxiliary classifier head, ``D(x) = (logit, class logits)``. Any objective drives
+  the logit; the class head adds TF-GAN's AC-GAN terms to both losses:
+  L_D += w · [CE(C(x), y) + CE(C(G(z, y)), y)],  L_G += w · CE(C(G(z, y)), y).
+
+The generator's labels in the training step are the real batch's labels (the class
+frequencies of the data, and no extra random draw). Datasets must yield
+``(images, labels)``; the run loop asks for labels when ``model.conditional`` is true.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfgan_suite import objectives as objectives_lib
+from tfgan_suite.gans.base import AdversarialModel
+
+
+def _input_count(network: keras.Model) -> int:
+    return len(network.inputs)
+
+
+def _output_count(network: keras.Model) -> int:
+    return len(network.outputs)
+
+
+@keras.saving.register_keras_serializable(package="tfgan_suite")
+class ConditionalGAN(AdversarialModel):
+    """cGAN: ``G(z, y)`` and ``D(x, y)`` (concatenation or projection conditioning).
+
+    Args:
+        generator: a network with inputs ``[z, labels]``.
+        discriminator: a network with inputs ``[images, labels]`` and one logit output.
+        num_classes: number of classes (labels are integers in [0, num_classes)).
+        **kwargs: as ``AdversarialModel`` (n_critic, ema_decay, seed, ...).
+    """
+
+    conditional = True
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model,
+                 num_classes: Optional[int] = None, **kwargs):
+        if _input_count(generator) != 2:
+            raise ValueError(
+                f"generator: model {self._kind()} needs a class-conditional generator (inputs "
+                f"[z, labels]); {generator.name} has {_input_count(generator)} input(s): set "
+                "generator.conditional: true (dcgan, resnet, sagan) or use biggan")
+        self._check_discriminator(discriminator)
+        if not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
+            raise ValueError(f"data: model {self._kind()} needs a labelled dataset with >= 2 "
+                             f"classes (num_classes), got {num_classes!r}")
+        super().__init__(generator, discriminator, **kwargs)
+        self.num_classes = int(num_classes)
+
+    @classmethod
+    def _kind(cls) -> str:
+        return "cgan"
+
+    def _check_discriminator(self, discriminator: keras.Model) -> None:
+        if _input_count(discriminator) != 2 or _output_count(discriminator) != 1:
+            raise ValueError(
+                f"discriminator: model cgan needs a discriminator with inputs [images, labels] "
+                f"and one output; {discriminator.name} has {_input_count(discriminator)} "
+                f"input(s), {_output_count(discriminator)} output(s): set "
+                "discriminator.conditioning: concat or projection")
+
+    def get_config(self) -> dict[str, Any]:
+        return dict(super().get_config(), num_classes=self.num_classes)
+
+    # --- hooks ---------------------------------------------------------------------------
+
+    def unpack_batch(self, data):
+        if not isinstance(data, (tuple, list)) or len(data) < 2:
+            raise ValueError(f"data: model {self._kind()} trains on (images, labels) batches; "
+                             "the dataset yields images only")
+        return data[0], tf.cast(tf.reshape(data[1], [-1]), tf.int32)
+
+    def generator_inputs(self, z: tf.Tensor, labels):
+        if labels is None:
+            raise ValueError(f"labels: model {self._kind()} needs labels to generate")
+        return [z, labels]
+
+    def discriminate(self, x: tf.Tensor, labels, training: bool = True):
+        return self.discriminator([x, labels], training=training)
+
+    # --- sampling --------------------------------------------------------------------------
+
+    def _sampling_labels(self, n: int, labels) -> np.ndarray:
+        """``labels`` as ``n`` int32 classes: None cycles 0..K−1; one int repeats."""
+        if labels is None:
+            return (np.arange(n) % self.num_classes).astype(np.int32)
+        array = np.asarray(labels)
+        if array.ndim == 0:
+            array = np.full([n], array)
+        if array.ndim != 1 or len(array) != n:
+            raise ValueError(f"labels: expected one class or {n} classes, got shape "
+                             f"{np.shape(labels)}")
+        if not np.issubdtype(array.dtype, np.integer):
+            raise ValueError(f"labels: expected integers, got dtype {array.dtype}")
+        bad = array[(array < 0) | (array >= self.num_classes)]
+        if bad.size:
+            raise ValueError(f"labels: classes must be in [0, {self.num_classes - 1}], got "
+                             f"{sorted(set(bad.tolist()))[:5]}")
+        return array.astype(np.int32)
+
+
+@keras.saving.register_keras_serializable(package="tfgan_suite")
+class ACGAN(ConditionalGAN):
+    """AC-GAN: ``G(z, y)``; ``D(x) = (logit, class logits)`` with an auxiliary classifier.
+
+    Args:
+        generator: a network with inputs ``[z, labels]``.
+        discriminator: a network with input images and outputs ``[logits, class_logits]``.
+        num_classes: number of classes.
+        aux_weight: weight w of the classifier terms in both losses.
+        **kwargs: as ``AdversarialModel``.
+    """
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model,
+                 num_classes: Optional[int] = None, aux_weight: float = 1.0, **kwargs):
+        if not float(aux_weight) >= 0.0:
+            raise ValueError(f"conditional.aux_weight: must be non-negative, got "
+                             f"{aux_weight!r}")
+        super().__init__(generator, discriminator, num_classes=num_classes, **kwargs)
+        classes = int(discriminator.outputs[1].shape[-1])
+        if classes != self.num_classes:
+            raise ValueError(f"discriminator: its class head has {classes} outputs but the "
+                             f"data has {self.num_classes} classes")
+        self.aux_weight = float(aux_weight)
+
+    @classmethod
+    def _kind(cls) -> str:
+        return "acgan"
+
+    def _check_discriminator(self, discriminator: keras.Model) -> None:
+        if _input_count(discriminator) != 1 or _output_count(discriminator) != 2:
+            raise ValueError(
+                f"discriminator: model acgan needs a discriminator with input images and "
+                f"outputs [logits, class_logits]; {discriminator.name} has "
+                f"{_input_count(discriminator)} input(s), {_output_count(discriminator)} "
+                "output(s): set discriminator.conditioning: auxiliary")
+
+    def get_config(self) -> dict[str, Any]:
+        return dict(super().get_config(), aux_weight=self.aux_weight)
+
+    def extra_metric_names(self) -> list[str]:
+        return ["ac_d_loss", "ac_g_loss"]
+
+    def discriminate(self, x: tf.Tensor, labels, training: bool = True):
+        logits, class_logits = self.discriminator(x, training=training)
+        return logits, class_logits
+
+    def _one_hot(self, labels) -> tf.Tensor:
+        return tf.one_hot(labels, self.num_classes, dtype=tf.float32)
+
+    def extra_d_losses(self, real_aux, fake_aux, labels) -> dict[str, tf.Tensor]:
+        loss = objectives_lib.acgan_d_loss(tf.cast(real_aux, tf.float32),
+                                           tf.cast(fake_aux, tf.float32), self._one_hot(labels))
+        return {"ac_d_loss": self.aux_weight * loss}
+
+    def extra_g_losses(self, fake_aux, labels) -> dict[str, tf.Tensor]:
+        loss = objectives_lib.acgan_g_loss(tf.cast(fake_aux, tf.float32), self._one_hot(labels))
+        return {"ac_g_loss": self.aux_weight * loss}

@@ -1,0 +1,225 @@
+"""Every image recipe on Fashion-MNIST at the same wall-clock budget, measured (issue #4).
+
+Each recipe trains through the public ``tfgan train`` command in its own process for the
+same budget (``--minutes``, default 30: ``train.max_minutes``, counted from the start of
+``fit``, so tracing is inside the budget and process start-up is not), one recipe at a
+time with the machine to itself. Then ``tfgan eval`` measures its latest checkpoint on
+10,000 samples against the 10,000 test images in the domain classifier's feature space
+(FD_fmnist, KID, precision/recall, density/coverage; conditional models also GAN-test
+accuracy and intra-class FD), and ``tfgan sample`` writes a grid (one row per class for
+conditional models) to ``docs/results/fashion_mnist/``. Results:
+``docs/results/fashion_mnist.md`` / ``.json``; ``--merge`` keeps the rows of recipes not
+rerun, so the table can be filled in several sittings.
+
+    python tools/bench_fashion_mnist.py --minutes 30
+    python tools/bench_fashion_mnist.py --minutes 30 --only sngan sagan --merge
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from tfgan_suite import provenance  # noqa: E402
+
+#: (name, recipe, role). Baselines are what the suite's recipes must beat.
+RECIPES = [
+    ("dcgan_tutorial", "dcgan_tutorial_fashion_mnist.yaml", "baseline"),
+    ("kerasio_wgan_gp", "kerasio_wgan_gp_fashion_mnist.yaml", "baseline"),
+    ("dcgan", "dcgan_fashion_mnist.yaml", "ours"),
+    ("kerasio_wgan_gp_fast", "kerasio_wgan_gp_fast_fashion_mnist.yaml", "ours"),
+    ("sngan", "sngan_fashion_mnist.yaml", "ours"),
+    ("sagan", "sagan_fashion_mnist.yaml", "ours"),
+    ("biggan", "biggan_fashion_mnist.yaml", "ours, conditional"),
+    ("cgan", "cgan_fashion_mnist.yaml", "ours, conditional"),
+    ("projection", "projection_fashion_mnist.yaml", "ours, conditional"),
+    ("acgan", "acgan_fashion_mnist.yaml", "ours, conditional"),
+]
+#: "Clearly lower": at most this fraction of the better baseline's FD.
+CLEARLY = 0.8
+GAN_TEST_BAR = 0.80
+RESULTS = os.path.join(ROOT, "docs", "results")
+
+
+def _cli(*args: str, timeout: float) -> str:
+    command = [sys.executable, "-m", "tfgan_suite", *args]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=ROOT)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def run_recipe(name: str, recipe: str, minutes: float, workdir: str, n_eval: int) -> dict:
+    run = os.path.join(workdir, name)
+    started = time.monotonic()
+    _cli("train", "--config", os.path.join(ROOT, "configs", recipe), "--out", run,
+         "--set", f"train.max_minutes={minutes}", "--set", "train.steps=10000000",
+         timeout=60 * minutes + 1800)
+    train_wall = time.monotonic() - started
+    _cli("eval", "--run", run, "--n", str(n_eval), timeout=3600)
+    with open(os.path.join(run, "metrics.json"), encoding="utf-8") as handle:
+        metrics = json.load(handle)
+    evaluation = metrics["evaluation"]
+    conditional = "gan_test_accuracy_fmnist" in evaluation["metrics"]
+    os.makedirs(os.path.join(RESULTS, "fashion_mnist"), exist_ok=True)
+    grid = os.path.join(RESULTS, "fashion_mnist", f"{name}.png")
+    sample_args = ["sample", "--run", run, "--out", grid, "--seed", "0"]
+    if conditional:  # one row of 8 per class
+        labels = ",".join(str(k) for k in range(10) for _ in range(8))
+        sample_args += ["--n", "80", "--labels", labels]
+    else:
+        sample_args += ["--n", "64"]
+    _cli(*sample_args, timeout=600)
+    return {"name": name, "recipe": f"configs/{recipe}", "steps": metrics["steps"],
+            "elapsed_seconds": metrics["elapsed_seconds"],
+            "steps_per_second": metrics["steps_per_second"],
+            "stopped_by_time": metrics["stopped_by_time"],
+            "process_wall_seconds": round(train_wall, 1), "metrics": evaluation["metrics"],
+            "n_eval": evaluation["n_fake"], "conditional": conditional,
+            "feature_extractor": evaluation["feature_extractor"],
+            "grid": os.path.relpath(grid, RESULTS)}
+
+
+def verdicts(rows: list[dict]) -> dict:
+    """Which of our recipes beat both baselines clearly; conditional GAN-test bar."""
+    by_name = {r["name"]: r for r in rows}
+    baselines = [by_name[n]["metrics"]["fd_fmnist"] for n, _, role in RECIPES
+                 if role == "baseline" and n in by_name]
+    result = {"baselines_measured": len(baselines) == 2}
+    best_baseline = min(baselines) if baselines else None
+    result["best_baseline_fd"] = best_baseline
+    for row in rows:
+        fd = row["metrics"]["fd_fmnist"]
+        row["beats_baselines"] = bool(best_baseline is not None and len(baselines) == 2
+                                      and "ours" in row["role"] and fd <= CLEARLY * best_baseline)
+        if row["conditional"]:
+            row["meets_gan_test"] = row["metrics"]["gan_test_accuracy_fmnist"] >= GAN_TEST_BAR
+    return result
+
+
+def merged(rows: list[dict], path: str) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        previous = json.load(handle)["rows"]
+    fresh = {r["name"] for r in rows}
+    return [r for r in previous if r["name"] not in fresh] + rows
+
+
+def _fmt(value, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def write_markdown(meta: dict, rows: list[dict], summary: dict) -> None:
+    lines = [
+        "# Fashion-MNIST: every recipe at the same wall-clock budget", "",
+        f"- command: `{meta['command']}`",
+        f"- git revision that wrote this file: {meta['git_revision']}; each row names the "
+        "revision it was trained at (`--merge` keeps rows not rerun)",
+        f"- machine: {meta['machine']}; TensorFlow {meta['tensorflow']}",
+        f"- date: {meta['date']}",
+        f"- budget: **{meta['minutes']:g} minutes of training wall clock per recipe** "
+        "(`train.max_minutes`, from the start of `fit`: graph tracing is inside it, process "
+        "start-up and evaluation are not), one recipe at a time on the whole machine "
+        "(2 cores), seed 0, one run per recipe (seed-to-seed spread is not measured here)",
+        f"- metrics: {rows[0]['n_eval'] if rows else '?'} samples vs the 10,000 test images "
+        "in the feature space of the domain classifier (docs/results/metrics_floor.md; "
+        "real-data floor: FD 0.181, precision 0.851, recall 0.859, density 1.003, coverage "
+        "0.969). Conditional models: GAN-test accuracy = the classifier's accuracy on "
+        "class-balanced conditional samples (bar ≥ 80 %), intra-FD = mean FD per class.",
+        f"- \"clearly lower\": FD ≤ {CLEARLY:g} × the better baseline's FD",
+        "",
+        "| recipe | role | steps in budget | steps / s | FD_fmnist | KID | precision | recall "
+        "| density | coverage | GAN-test acc | intra-FD | beats both baselines | revision |",
+        "|---" * 14 + "|"]
+    for row in rows:
+        m = row["metrics"]
+        gan_test = intra = "—"
+        if row["conditional"]:
+            gan_test = f"{100 * m['gan_test_accuracy_fmnist']:.1f} %"
+            intra = _fmt(m["intra_fd_fmnist_mean"], 2)
+        beats = ("baseline" if row["role"] == "baseline"
+                 else "**yes**" if row.get("beats_baselines") else "no")
+        lines.append(
+            f"| {row['name']} | {row['role']} | {row['steps']:,} | "
+            f"{row['steps_per_second']:.2f} | {m['fd_fmnist']:.2f} | "
+            f"{m['kid_fmnist_mean']:.3f} | {m['precision_fmnist']:.3f} | "
+            f"{m['recall_fmnist']:.3f} | {m['density_fmnist']:.3f} | "
+            f"{m['coverage_fmnist']:.3f} | {gan_test} | {intra} | {beats} | "
+            f"{row.get('git_revision', '?')} |")
+    lines += ["", f"Better baseline FD: {_fmt(summary.get('best_baseline_fd'), 2)}"
+              + ("" if summary.get("baselines_measured") else " (not both baselines measured)"),
+              "", "## Sample grids (seed 0; conditional models: one row per class, "
+              "T-shirt/top, trouser, pullover, dress, coat, sandal, shirt, sneaker, bag, "
+              "ankle boot)", ""]
+    for row in rows:
+        lines += [f"### {row['name']}", "", f"![{row['name']}]({row['grid']})", ""]
+    with open(os.path.join(RESULTS, "fashion_mnist.md"), "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument("--only", nargs="*", help="recipe names to run (default all)")
+    parser.add_argument("--n-eval", type=int, default=10000)
+    parser.add_argument("--merge", action="store_true",
+                        help="keep rows of docs/results/fashion_mnist.json not rerun")
+    parser.add_argument("--rerender", action="store_true",
+                        help="only rewrite fashion_mnist.md from fashion_mnist.json")
+    args = parser.parse_args(argv)
+    path = os.path.join(RESULTS, "fashion_mnist.json")
+    if args.rerender:
+        with open(path, encoding="utf-8") as handle:
+            saved = json.load(handle)
+        write_markdown(saved["meta"], saved["rows"], verdicts(saved["rows"]))
+        return 0
+    unknown = sorted(set(args.only or []) - {name for name, _, _ in RECIPES})
+    if unknown:
+        parser.error(f"--only: unknown recipe(s) {unknown}; accepted: "
+                     f"{', '.join(name for name, _, _ in RECIPES)}")
+    revision = provenance.git_revision(ROOT)
+    workdir = tempfile.mkdtemp(prefix="bench_fashion_mnist_")
+    rows = []
+    for name, recipe, role in RECIPES:
+        if args.only and name not in args.only:
+            continue
+        print(f"{name}: training {args.minutes:g} min ...", flush=True)
+        row = run_recipe(name, recipe, args.minutes, workdir, args.n_eval)
+        row |= {"role": role, "git_revision": revision,
+                "date": datetime.datetime.now(datetime.timezone.utc).strftime(
+                    "%Y-%m-%d %H:%M UTC")}
+        rows.append(row)
+        print(json.dumps({k: row[k] for k in ("name", "steps", "steps_per_second")}
+                         | {"fd_fmnist": row["metrics"]["fd_fmnist"]}), flush=True)
+    if args.merge and os.path.isfile(path):
+        rows = merged(rows, path)
+    order = {name: i for i, (name, _, _) in enumerate(RECIPES)}
+    rows.sort(key=lambda r: order[r["name"]])
+    import tensorflow as tf
+
+    meta = {"command": "python tools/bench_fashion_mnist.py " + " ".join(sys.argv[1:]),
+            "git_revision": revision, "machine": provenance.machine_description(),
+            "tensorflow": tf.__version__, "minutes": args.minutes,
+            "date": datetime.date.today().isoformat()}
+    summary = verdicts(rows)
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump({"meta": meta, "summary": summary, "rows": rows}, handle, indent=2)
+    write_markdown(meta, rows, summary)
+    shutil.rmtree(workdir, ignore_errors=True)
+    print(open(os.path.join(RESULTS, "fashion_mnist.md"), encoding="utf-8").read())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
