@@ -101,7 +101,8 @@ def _export(args) -> int:
         saved_model = export.export_saved_model(model, scratch, warmup_batch=0)
         # Calibration latents for int8: the distribution the generator is sampled from.
         path = export.export_tflite(saved_model, args.out, quantize=args.quantize,
-                                    representative_z=model.latent(100, seed=0))
+                                    representative_z=model.latent(100, seed=0),
+                                    num_classes=getattr(model, "num_classes", None))
     print(f"wrote TFLite model {os.path.abspath(path)} ({args.quantize}, "
           f"{os.path.getsize(path) / 1e6:.2f} MB)")
     return 0

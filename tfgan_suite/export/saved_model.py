@@ -9,6 +9,9 @@
   so a client needs no Gaussian noise and a seed always gives the same image;
 * ``assets.extra/tf_serving_warmup_requests``: one small request per signature.
 
+Conditional generators (inputs ``[z, labels]``) get a second input ``labels`` int32
+``[batch]`` in both signatures.
+
 The input signatures fix shapes and dtypes, so a request with the wrong ones is rejected
 by the server instead of being silently cast. The generator is the sampling generator
 (the EMA copy when the model keeps one) called with ``training=False`` (BatchNorm uses
@@ -50,38 +53,56 @@ def latents_from_seeds(seeds: tf.Tensor, latent_dim: int) -> tf.Tensor:
     return tf.map_fn(one, seeds, fn_output_signature=tf.TensorSpec([latent_dim], tf.float32))
 
 
-def _endpoints(generator: keras.Model, latent_dim: int) -> dict:
+def _endpoints(generator: keras.Model, latent_dim: int, conditional: bool) -> dict:
     """Signature name → (function, input signature) for the two serving signatures."""
 
-    def outputs(z: tf.Tensor) -> dict[str, tf.Tensor]:
-        images = tf.cast(generator(z, training=False), tf.float32)
+    def outputs(inputs) -> dict[str, tf.Tensor]:
+        images = tf.cast(generator(inputs, training=False), tf.float32)
         return {"images": images, "images_uint8": images_to_uint8(images)}
 
-    def serving_default(z):
-        return outputs(z)
-
-    def sample_from_seeds(seeds):
-        return outputs(latents_from_seeds(seeds, latent_dim))
-
+    z_spec = tf.TensorSpec([None, latent_dim], tf.float32, name="z")
+    seeds_spec = tf.TensorSpec([None], tf.int64, name="seeds")
+    if not conditional:
+        return {
+            "serving_default": (lambda z: outputs(z), [z_spec]),
+            "sample_from_seeds": (lambda seeds: outputs(latents_from_seeds(seeds, latent_dim)),
+                                  [seeds_spec]),
+        }
+    labels_spec = tf.TensorSpec([None], tf.int32, name="labels")
     return {
-        "serving_default": (serving_default,
-                            [tf.TensorSpec([None, latent_dim], tf.float32, name="z")]),
-        "sample_from_seeds": (sample_from_seeds, [tf.TensorSpec([None], tf.int64, name="seeds")]),
+        "serving_default": (lambda z, labels: outputs([z, labels]), [z_spec, labels_spec]),
+        "sample_from_seeds": (
+            lambda seeds, labels: outputs([latents_from_seeds(seeds, latent_dim), labels]),
+            [seeds_spec, labels_spec]),
     }
 
 
 def sampling_generator_of(model_or_generator) -> tuple[keras.Model, int]:
-    """(generator, latent_dim) of an ``AdversarialModel`` (its EMA copy if any) or a generator."""
+    """(generator, latent_dim) of an ``AdversarialModel`` (its EMA copy if any) or a generator.
+
+    The generator takes z, or ``[z, labels]`` (class-conditional).
+    """
     generator = getattr(model_or_generator, "sampling_generator", model_or_generator)
     if not isinstance(generator, keras.Model):
         raise TypeError(f"model_or_generator: expected an AdversarialModel or a keras.Model "
                         f"generator, got {type(model_or_generator).__name__}")
-    if len(generator.inputs) != 1:
-        raise ValueError(f"model_or_generator: only unconditional generators (one input z) "
-                         f"can be exported; {generator.name} has {len(generator.inputs)} "
-                         f"inputs")
+    if len(generator.inputs) not in (1, 2):
+        raise ValueError(f"model_or_generator: a generator takes z or [z, labels]; "
+                         f"{generator.name} has {len(generator.inputs)} inputs")
     latent_dim = getattr(model_or_generator, "latent_dim", None)
     return generator, int(latent_dim or generator.inputs[0].shape[-1])
+
+
+def num_classes_of(model_or_generator, generator: keras.Model) -> int | None:
+    """Classes of a conditional generator (None if unconditional)."""
+    if len(generator.inputs) == 1:
+        return None
+    classes = getattr(model_or_generator, "num_classes", None)
+    classes = classes or generator.get_config().get("num_classes")
+    if not classes:
+        raise ValueError(f"model_or_generator: {generator.name} is conditional but its "
+                         "number of classes is unknown; export the AdversarialModel")
+    return int(classes)
 
 
 def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
@@ -92,7 +113,7 @@ def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
 
     Args:
         model_or_generator: an ``AdversarialModel`` (its ``sampling_generator`` is
-            exported) or an unconditional generator ``keras.Model``.
+            exported) or a generator ``keras.Model`` (z, or [z, labels]).
         out: the models directory TF Serving's ``base_path`` points into.
         model_name: the served model's name (the URL's ``/v1/models/<model_name>``).
         version: version directory number; TF Serving serves the highest by default.
@@ -102,6 +123,7 @@ def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
         overwrite: replace an existing version directory instead of refusing.
     """
     generator, inferred = sampling_generator_of(model_or_generator)
+    num_classes = num_classes_of(model_or_generator, generator)
     latent_dim = int(latent_dim or inferred)
     if latent_dim != generator.inputs[0].shape[-1]:
         raise ValueError(f"latent_dim: {latent_dim} does not match the generator's input "
@@ -120,10 +142,12 @@ def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
     # instead of folding it into a constant.
     archive = keras.export.ExportArchive()
     archive.track(generator)
-    for name, (function, signature) in _endpoints(generator, latent_dim).items():
+    endpoints = _endpoints(generator, latent_dim, conditional=num_classes is not None)
+    for name, (function, signature) in endpoints.items():
         archive.add_endpoint(name, function, input_signature=signature)
     archive.write_out(target, verbose=False)
     if warmup_batch:
         serving.write_warmup_requests(
-            target, serving.warmup_requests(model_name, latent_dim, warmup_batch))
+            target, serving.warmup_requests(model_name, latent_dim, warmup_batch,
+                                            num_classes=num_classes))
     return target

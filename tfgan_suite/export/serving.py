@@ -12,6 +12,10 @@ warmup writer and ``serving/client.py``:
 * REST columnar format: ``{"signature_name": S, "inputs": {name: [...]}}`` → ``{"outputs": ...}``
 * gRPC: ``PredictRequest(model_spec=ModelSpec(name, signature_name), inputs={name: TensorProto})``
 
+Conditional generators' signatures take a second input, ``labels`` (int32 ``[batch]``):
+every builder accepts ``labels=`` and then sends ``{"z": row, "labels": k}`` instances,
+an ``inputs`` entry ``labels`` or a second gRPC tensor.
+
 (https://www.tensorflow.org/tfx/serving/api_rest)
 """
 
@@ -28,6 +32,7 @@ SIGNATURE_INPUTS = {
     "serving_default": ("z", np.float32),
     "sample_from_seeds": ("seeds", np.int64),
 }
+LABELS_INPUT = ("labels", np.int32)
 OUTPUT_NAMES = ("images", "images_uint8")
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 
@@ -63,16 +68,35 @@ def _input_array(signature_name: str, values: Any) -> tuple[str, np.ndarray]:
     return name, np.asarray(values, dtype=dtype)
 
 
-def rest_instances_body(signature_name: str, values: Any) -> dict:
-    """REST row format: one entry per example (``z`` rows or seeds)."""
-    _, array = _input_array(signature_name, values)
-    return {"signature_name": signature_name, "instances": array.tolist()}
+def _labels_array(labels: Any, batch: int) -> np.ndarray:
+    array = np.asarray(labels)
+    if array.ndim == 0:
+        array = np.full([batch], array)
+    if array.shape != (batch,) or not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"labels: expected one integer class or {batch} of them, got "
+                         f"{np.asarray(labels).tolist()!r}")
+    return array.astype(LABELS_INPUT[1])
 
 
-def rest_inputs_body(signature_name: str, values: Any) -> dict:
-    """REST columnar format: ``{"inputs": {input_name: batch}}``."""
+def rest_instances_body(signature_name: str, values: Any, labels: Any = None) -> dict:
+    """REST row format: one entry per example (``z`` rows or seeds; with ``labels``, one
+    ``{input: value, "labels": class}`` object per example)."""
     name, array = _input_array(signature_name, values)
-    return {"signature_name": signature_name, "inputs": {name: array.tolist()}}
+    if labels is None:
+        return {"signature_name": signature_name, "instances": array.tolist()}
+    classes = _labels_array(labels, len(array))
+    return {"signature_name": signature_name,
+            "instances": [{name: value, LABELS_INPUT[0]: int(label)}
+                          for value, label in zip(array.tolist(), classes, strict=True)]}
+
+
+def rest_inputs_body(signature_name: str, values: Any, labels: Any = None) -> dict:
+    """REST columnar format: ``{"inputs": {input_name: batch[, "labels": classes]}}``."""
+    name, array = _input_array(signature_name, values)
+    inputs = {name: array.tolist()}
+    if labels is not None:
+        inputs[LABELS_INPUT[0]] = _labels_array(labels, len(array)).tolist()
+    return {"signature_name": signature_name, "inputs": inputs}
 
 
 def parse_rest_response(body: Mapping[str, Any], output: str = "images") -> np.ndarray:
@@ -101,8 +125,8 @@ def parse_rest_response(body: Mapping[str, Any], output: str = "images") -> np.n
                      f"{sorted(body)}")
 
 
-def predict_request(model_name: str, signature_name: str, values: Any):
-    """A gRPC ``PredictRequest`` for one batch of ``z`` rows or seeds."""
+def predict_request(model_name: str, signature_name: str, values: Any, labels: Any = None):
+    """A gRPC ``PredictRequest`` for one batch of ``z`` rows or seeds (and ``labels``)."""
     from tensorflow_serving.apis import predict_pb2
 
     name, array = _input_array(signature_name, values)
@@ -110,17 +134,22 @@ def predict_request(model_name: str, signature_name: str, values: Any):
     request.model_spec.name = model_name
     request.model_spec.signature_name = signature_name
     request.inputs[name].CopyFrom(tf.make_tensor_proto(array))
+    if labels is not None:
+        request.inputs[LABELS_INPUT[0]].CopyFrom(
+            tf.make_tensor_proto(_labels_array(labels, len(array))))
     return request
 
 
 def warmup_requests(model_name: str, latent_dim: int, batch_size: int = 2,
-                    seed: int = 0) -> list:
-    """One small ``PredictRequest`` per signature (deterministic values)."""
+                    seed: int = 0, num_classes: int | None = None) -> list:
+    """One small ``PredictRequest`` per signature (deterministic values; conditional
+    generators, ``num_classes`` set, get labels 0, 1, … too)."""
     rng = np.random.default_rng(seed)
     z = rng.standard_normal([batch_size, latent_dim]).astype(np.float32)
     seeds = np.arange(batch_size, dtype=np.int64)
-    return [predict_request(model_name, "serving_default", z),
-            predict_request(model_name, "sample_from_seeds", seeds)]
+    labels = None if num_classes is None else np.arange(batch_size) % num_classes
+    return [predict_request(model_name, "serving_default", z, labels),
+            predict_request(model_name, "sample_from_seeds", seeds, labels)]
 
 
 def write_warmup_requests(saved_model_dir: str, requests: Sequence) -> str:

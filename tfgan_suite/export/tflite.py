@@ -33,17 +33,28 @@ import tensorflow as tf
 QUANTIZE_MODES = ("none", "float16", "dynamic", "int8")
 
 
-def _representative_dataset(representative_z: np.ndarray, batch_size: Optional[int]):
-    """Calibration batches: single rows, or ``batch_size`` rows (cycling) for a fixed batch."""
-    rows = len(representative_z)
+def _representative_dataset(representative_z: np.ndarray, batch_size: Optional[int],
+                            num_classes: Optional[int] = None):
+    """Calibration batches: single rows, or ``batch_size`` rows (cycling) for a fixed batch.
 
-    def generate() -> Iterator[list[np.ndarray]]:
+    Conditional generators get ``{"z": ..., "labels": ...}`` with labels cycling through the
+    classes, so every class's activations are in the calibrated ranges.
+    """
+    rows = len(representative_z)
+    labels = None if num_classes is None else (np.arange(rows) % num_classes).astype(np.int32)
+
+    def batch(index: np.ndarray):
+        if labels is None:
+            return [representative_z[index]]
+        return {"z": representative_z[index], "labels": labels[index]}
+
+    def generate() -> Iterator:
         if batch_size is None:
-            for row in representative_z:
-                yield [row[None, :]]
+            for row in range(rows):
+                yield batch(np.array([row]))
             return
         for start in range(0, rows, batch_size):
-            yield [representative_z[(start + np.arange(batch_size)) % rows]]
+            yield batch((start + np.arange(batch_size)) % rows)
     return generate
 
 
@@ -56,12 +67,19 @@ def _converter(saved_model_dir: str, signature_key: str, batch_size: Optional[in
     # can be delegated to XNNPACK, instead of falling back to the reference kernels.
     loaded = tf.saved_model.load(saved_model_dir)
     signature = loaded.signatures[signature_key]
-    (name, spec), = signature.structured_input_signature[1].items()
-    fixed_spec = tf.TensorSpec([batch_size, *spec.shape[1:]], spec.dtype, name=name)
-    fixed = tf.function(lambda inputs: signature(**{name: inputs}),
-                        input_signature=[fixed_spec])
+    names = sorted(signature.structured_input_signature[1])  # labels, then seeds / z
+    specs = signature.structured_input_signature[1]
+    fixed_specs = [tf.TensorSpec([batch_size, *specs[n].shape[1:]], specs[n].dtype, name=n)
+                   for n in names]
+    fixed = tf.function(lambda *inputs: signature(**dict(zip(names, inputs, strict=True))),
+                        input_signature=fixed_specs)
     return tf.lite.TFLiteConverter.from_concrete_functions([fixed.get_concrete_function()],
                                                            loaded)
+
+
+def _has_labels(saved_model_dir: str, signature_key: str) -> bool:
+    signature = tf.saved_model.load(saved_model_dir).signatures[signature_key]
+    return "labels" in signature.structured_input_signature[1]
 
 
 def _unsupported_ops(message: str) -> list[str]:
@@ -76,7 +94,8 @@ def _unsupported_ops(message: str) -> list[str]:
 def export_tflite(saved_model_dir: str, out_path: str, quantize: str = "none",
                   representative_z: Optional[np.ndarray] = None,
                   signature_key: str = "serving_default",
-                  batch_size: Optional[int] = None) -> str:
+                  batch_size: Optional[int] = None,
+                  num_classes: Optional[int] = None) -> str:
     """Convert ``saved_model_dir``'s ``signature_key`` to a ``.tflite`` file; returns its path.
 
     Args:
@@ -90,6 +109,8 @@ def export_tflite(saved_model_dir: str, out_path: str, quantize: str = "none",
             runs about 2× faster under LiteRT's XNNPACK delegate, and float16 / dynamic
             far faster at large batches (docs/results/export.md); callers then always
             send exactly ``batch_size`` rows.
+        num_classes: conditional generators (a ``labels`` input): the number of classes,
+            for int8 calibration over every class.
     """
     if batch_size is not None and (not isinstance(batch_size, (int, np.integer))
                                    or batch_size < 1):
@@ -109,8 +130,11 @@ def export_tflite(saved_model_dir: str, out_path: str, quantize: str = "none",
         if representative_z is None or len(representative_z) == 0:
             raise ValueError("representative_z: int8 quantisation needs calibration latents "
                              "[n, latent_dim] (about 100 draws of z)")
+        if num_classes is None and _has_labels(saved_model_dir, signature_key):
+            raise ValueError("num_classes: int8 calibration of a conditional generator needs "
+                             "the number of classes")
         converter.representative_dataset = _representative_dataset(
-            np.asarray(representative_z, np.float32), batch_size)
+            np.asarray(representative_z, np.float32), batch_size, num_classes)
     try:
         flatbuffer = converter.convert()
     except Exception as error:  # the converter raises ConverterError and friends
@@ -128,7 +152,7 @@ def export_tflite(saved_model_dir: str, out_path: str, quantize: str = "none",
 
 
 class TFLiteGenerator:
-    """A converted generator run by the LiteRT interpreter: ``generate(z) -> images``.
+    """A converted generator run by the LiteRT interpreter: ``generate(z[, labels]) -> images``.
 
     Args:
         path: the ``.tflite`` file.
@@ -143,22 +167,32 @@ class TFLiteGenerator:
         self.interpreter = Interpreter(model_path=path, num_threads=num_threads)
         self.runner = self.interpreter.get_signature_runner(signature_key)
         details = self.runner.get_input_details()
-        self.input_name = next(iter(details))
+        #: conditional generators take a second input, int32 labels [batch]
+        self.conditional = "labels" in details
+        self.input_name = next(name for name in details if name != "labels")
         shape = details[self.input_name]["shape_signature"]
         self.latent_dim = int(shape[-1])
         #: the fixed batch size, or None when the model accepts any batch
         self.batch_size = None if shape[0] == -1 else int(shape[0])
 
-    def __call__(self, z: np.ndarray) -> dict[str, np.ndarray]:
-        """All outputs (``images``, ``images_uint8``) for a batch of z."""
+    def __call__(self, z: np.ndarray, labels=None) -> dict[str, np.ndarray]:
+        """All outputs (``images``, ``images_uint8``) for a batch of z (and labels)."""
         z = np.asarray(z, np.float32)
         batch = "batch" if self.batch_size is None else self.batch_size
         if z.ndim != 2 or z.shape[1] != self.latent_dim or (
                 self.batch_size is not None and z.shape[0] != self.batch_size):
             raise ValueError(f"z: expected shape [{batch}, {self.latent_dim}], got "
                              f"{list(z.shape)}")
-        return self.runner(**{self.input_name: z})
+        inputs = {self.input_name: z}
+        if self.conditional:
+            if labels is None:
+                raise ValueError("labels: this generator is conditional; pass one class per z")
+            labels = np.broadcast_to(np.asarray(labels, np.int32), [len(z)])
+            inputs["labels"] = np.ascontiguousarray(labels)
+        elif labels is not None:
+            raise ValueError("labels: this generator is unconditional; pass labels=None")
+        return self.runner(**inputs)
 
-    def generate(self, z: np.ndarray) -> np.ndarray:
-        """Float images in [−1, 1] for a batch of z."""
-        return self(z)["images"]
+    def generate(self, z: np.ndarray, labels=None) -> np.ndarray:
+        """Float images in [−1, 1] for a batch of z (and labels for conditional models)."""
+        return self(z, labels)["images"]

@@ -23,6 +23,7 @@ import keras
 
 from tfgan_suite.layers import (
     ConditionalBatchNorm,
+    NearestUpsample2D,
     ProjectionHead,
     SelfAttention,
     maybe_spectral_norm,
@@ -140,12 +141,12 @@ def up_block(x, filters: int, norm: Norm, name: str, spectral_norm: bool = False
     options = dict(spectral_norm=spectral_norm, regularizer=regularizer, initializer=initializer)
     h = norm(x, f"{name}_bn1")
     h = keras.layers.ReLU(name=f"{name}_relu1")(h)
-    h = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_up")(h)
+    h = NearestUpsample2D(name=f"{name}_up")(h)
     h = conv(filters, 3, f"{name}_conv1", **options)(h)
     h = norm(h, f"{name}_bn2")
     h = keras.layers.ReLU(name=f"{name}_relu2")(h)
     h = conv(filters, 3, f"{name}_conv2", **options)(h)
-    shortcut = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_skip_up")(x)
+    shortcut = NearestUpsample2D(name=f"{name}_skip_up")(x)
     shortcut = conv(filters, 1, f"{name}_skip_conv", **options)(shortcut)
     return keras.layers.Add(name=f"{name}_add")([h, shortcut])
 
