@@ -115,13 +115,15 @@ def summarise(rows: list[dict]) -> list[dict]:
 
 
 def merged_rows(rows: list[dict], path: str) -> list[dict]:
-    """``rows`` plus the runs in ``path`` of (variant, dataset) pairs not rerun now."""
+    """``rows`` plus the runs in ``path`` of (variant, dataset) pairs not rerun now (runs of
+    rows that ``VARIANTS`` no longer defines, e.g. an earlier setting of a row, are dropped)."""
     with open(path, encoding="utf-8") as handle:
         previous = json.load(handle)
     fresh = {(r["variant"], r["dataset"]) for r in rows}
+    defined = {label for label, _ in VARIANTS}
     kept = []
     for row in previous["runs"]:
-        if (row["variant"], row["dataset"]) in fresh:
+        if (row["variant"], row["dataset"]) in fresh or row["variant"] not in defined:
             continue
         row = dict(row)
         # Files written before rows carried their revision and CPU time: the revision

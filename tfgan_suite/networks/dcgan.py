@@ -48,7 +48,11 @@ def label_input() -> keras.KerasTensor:
 
 
 def one_hot(labels, num_classes: int, name: str):
-    return keras.layers.CategoryEncoding(num_classes, output_mode="one_hot", name=name)(labels)
+    """One-hot rows as a frozen identity embedding: a table lookup (GATHER), which TFLite
+    quantises cleanly (CategoryEncoding's one_hot gave int8 models a 0.18 mean error)."""
+    table = keras.layers.Embedding(num_classes, num_classes, embeddings_initializer="identity",
+                                   trainable=False, name=name)
+    return table(labels)
 
 
 def _geometry(field: str, image_size: int) -> tuple[int, int]:
