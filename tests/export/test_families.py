@@ -137,3 +137,25 @@ class FamilyExportTest(tf.test.TestCase):
         with self.assertRaisesRegex(ValueError, "num_classes: int8 calibration"):
             export_tflite(saved, os.path.join(workdir, "q.tflite"), quantize="int8",
                           representative_z=np.zeros([4, 16], np.float32))
+
+
+class TruncationSignatureTest(tf.test.TestCase):
+    def test_biggan_sample_truncated_signature(self):
+        generator, _ = build("biggan")
+        saved = export_saved_model(generator, tempfile.mkdtemp(), warmup_batch=0)
+        loaded = tf.saved_model.load(saved)
+        self.assertIn("sample_truncated", loaded.signatures)
+        truncated = loaded.signatures["sample_truncated"]
+        seeds = tf.range(64, dtype=tf.int64)
+        labels = tf.fill([64], 3)
+        loose = truncated(seeds=seeds, labels=labels, truncation=tf.fill([64], 100.0))
+        plain = loaded.signatures["sample_from_seeds"](seeds=seeds, labels=labels)
+        # A threshold no draw exceeds changes nothing.
+        self.assertAllClose(loose["images"], plain["images"], atol=1e-6)
+        tight = truncated(seeds=seeds, labels=labels, truncation=tf.fill([64], 0.3))
+        self.assertLess(float(np.var(tight["images"].numpy(), axis=0).sum()),
+                        0.5 * float(np.var(plain["images"].numpy(), axis=0).sum()))
+        # Unconditional / untruncatable families have no such signature.
+        resnet, _ = build("resnet")
+        self.assertNotIn("sample_truncated", tf.saved_model.load(export_saved_model(
+            resnet, tempfile.mkdtemp(), warmup_batch=0)).signatures)

@@ -10,7 +10,11 @@
 * ``assets.extra/tf_serving_warmup_requests``: one small request per signature.
 
 Conditional generators (inputs ``[z, labels]``) get a second input ``labels`` int32
-``[batch]`` in both signatures.
+``[batch]`` in both signatures. Generators trained for the truncation trick (their class
+sets ``supports_truncation``, e.g. BigGAN) get a third signature, ``sample_truncated``:
+``seeds`` (+ ``labels``) and ``truncation`` float32 ``[batch]`` (one threshold t per row)
+→ the same outputs, with every coordinate of z outside [−t, t] redrawn (stateless, from
+the row's seed) — smaller t, less varied but cleaner images.
 
 The input signatures fix shapes and dtypes, so a request with the wrong ones is rejected
 by the server instead of being silently cast. The generator is the sampling generator
@@ -53,6 +57,32 @@ def latents_from_seeds(seeds: tf.Tensor, latent_dim: int) -> tf.Tensor:
     return tf.map_fn(one, seeds, fn_output_signature=tf.TensorSpec([latent_dim], tf.float32))
 
 
+#: Redraws of out-of-range coordinates before the rest are clipped to [−t, t]: at t = 0.5,
+#: P(|z| > t) = 0.62, and 0.62^40 ≈ 5e-9 of the coordinates remain to be clipped.
+TRUNCATION_REDRAWS = 40
+
+
+def truncated_latents_from_seeds(seeds: tf.Tensor, truncation: tf.Tensor,
+                                 latent_dim: int) -> tf.Tensor:
+    """z rows as ``latents_from_seeds``, each coordinate with |z| > t_i redrawn from
+    ``stateless_normal([latent_dim], [seeds[i], k])``, k = 1, 2, … (then clipped)."""
+    seeds = tf.cast(seeds, tf.int64)
+    truncation = tf.cast(truncation, tf.float32)
+
+    def one(args):
+        seed, threshold = args
+        z = tf.random.stateless_normal([latent_dim], seed=tf.stack(
+            [seed, tf.constant(SEED_STREAM, tf.int64)]))
+        for redraw in range(1, TRUNCATION_REDRAWS + 1):
+            fresh = tf.random.stateless_normal([latent_dim], seed=tf.stack(
+                [seed, tf.constant(SEED_STREAM + redraw, tf.int64)]))
+            z = tf.where(tf.abs(z) > threshold, fresh, z)
+        return tf.clip_by_value(z, -threshold, threshold)
+
+    return tf.map_fn(one, (seeds, truncation),
+                     fn_output_signature=tf.TensorSpec([latent_dim], tf.float32))
+
+
 def _endpoints(generator: keras.Model, latent_dim: int, conditional: bool) -> dict:
     """Signature name → (function, input signature) for the two serving signatures."""
 
@@ -69,12 +99,19 @@ def _endpoints(generator: keras.Model, latent_dim: int, conditional: bool) -> di
                                   [seeds_spec]),
         }
     labels_spec = tf.TensorSpec([None], tf.int32, name="labels")
-    return {
+    endpoints = {
         "serving_default": (lambda z, labels: outputs([z, labels]), [z_spec, labels_spec]),
         "sample_from_seeds": (
             lambda seeds, labels: outputs([latents_from_seeds(seeds, latent_dim), labels]),
             [seeds_spec, labels_spec]),
     }
+    if getattr(generator, "supports_truncation", False):
+        truncation_spec = tf.TensorSpec([None], tf.float32, name="truncation")
+        endpoints["sample_truncated"] = (
+            lambda seeds, labels, truncation: outputs(
+                [truncated_latents_from_seeds(seeds, truncation, latent_dim), labels]),
+            [seeds_spec, labels_spec, truncation_spec])
+    return endpoints
 
 
 def sampling_generator_of(model_or_generator) -> tuple[keras.Model, int]:

@@ -53,6 +53,9 @@ class BigGANGenerator(Network):
         orthogonal_reg: β of the orthogonal regulariser on conv / dense kernels (0: off).
     """
 
+    #: exported SavedModels get a ``sample_truncated`` signature (export/saved_model.py)
+    supports_truncation = True
+
     def __init__(self, latent_dim: int = 120, image_size: int = 32, channels: int = 1,
                  width: int = 96, num_classes: int | None = None, embed_dim: int = 32,
                  attention_resolution: int | None = None, spectral_norm: bool = True,
