@@ -62,8 +62,9 @@ def request_images(values: Any, signature_name: str = "sample_from_seeds",
                    transport: str = "rest", body_format: str = "instances",
                    host: str = "localhost", rest_port: int = 8501, grpc_port: int = 8500,
                    model_name: str = "generator", output: str = "images",
-                   timeout: float = 60.0) -> np.ndarray:
-    """One ``:predict`` round trip: seeds or z in, ``output`` (images) out."""
+                   timeout: float = 60.0, labels: Any = None) -> np.ndarray:
+    """One ``:predict`` round trip: seeds or z (and, for conditional generators, labels)
+    in, ``output`` (images) out."""
     if transport == "rest":
         if body_format not in BODY_FORMATS:
             raise ValueError(f"--format: unknown value {body_format!r}; accepted: "
@@ -71,10 +72,10 @@ def request_images(values: Any, signature_name: str = "sample_from_seeds",
         build = (protocol.rest_instances_body if body_format == "instances"
                  else protocol.rest_inputs_body)
         response = rest_predict(rest_url(host, rest_port, model_name),
-                                build(signature_name, values), timeout)
+                                build(signature_name, values, labels), timeout)
         return protocol.parse_rest_response(response, output)
     if transport == "grpc":
-        request = protocol.predict_request(model_name, signature_name, values)
+        request = protocol.predict_request(model_name, signature_name, values, labels)
         return grpc_predict(f"{host}:{grpc_port}", request, timeout)[output]
     raise ValueError(f"--protocol: unknown value {transport!r}; accepted: "
                      f"{', '.join(PROTOCOLS)}")
@@ -91,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="REST body: row (instances) or columnar (inputs)")
     parser.add_argument("--signature", choices=sorted(protocol.SIGNATURE_INPUTS),
                         default="sample_from_seeds")
+    parser.add_argument("--labels",
+                        help="conditional generators: one class for every image, or n "
+                             "comma-separated classes")
     parser.add_argument("--latent-dim", type=int,
                         help="size of z (required with --signature serving_default)")
     parser.add_argument("--host", default="localhost")
@@ -112,8 +116,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     else:
         values = np.random.default_rng(args.seed).standard_normal(
             [args.n, args.latent_dim]).astype(np.float32)
+    labels = None
+    if args.labels is not None:
+        try:
+            labels = [int(value) for value in args.labels.split(",")]
+        except ValueError:
+            raise SystemExit(f"client: error: --labels: expected integers, got "
+                             f"{args.labels!r}") from None
+        if len(labels) not in (1, args.n):
+            raise SystemExit(f"client: error: --labels: got {len(labels)} labels for --n "
+                             f"{args.n}; pass one class or {args.n}")
+        labels = np.resize(np.asarray(labels, np.int32), args.n)
     images = request_images(values, args.signature, args.protocol, args.format, args.host,
-                            args.rest_port, args.grpc_port, args.model)
+                            args.rest_port, args.grpc_port, args.model, labels=labels)
     from tfgan_suite.viz import save_image_grid
 
     path = save_image_grid(images, args.out)

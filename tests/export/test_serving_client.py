@@ -73,6 +73,23 @@ class RequestFormatTest(tf.test.TestCase):
         body = protocol.rest_inputs_body("sample_from_seeds", np.array([7], np.int64))
         self.assertEqual(body, {"signature_name": "sample_from_seeds", "inputs": {"seeds": [7]}})
 
+    def test_conditional_bodies_carry_one_label_per_example(self):
+        body = protocol.rest_instances_body("sample_from_seeds", [4, 5], labels=[1, 7])
+        self.assertEqual(body, {"signature_name": "sample_from_seeds",
+                                "instances": [{"seeds": 4, "labels": 1},
+                                              {"seeds": 5, "labels": 7}]})
+        body = protocol.rest_inputs_body("serving_default", np.zeros([2, 1], np.float32),
+                                         labels=3)
+        self.assertEqual(body, {"signature_name": "serving_default",
+                                "inputs": {"z": [[0.0], [0.0]], "labels": [3, 3]}})
+        json.dumps(body)
+        request = protocol.predict_request("generator", "sample_from_seeds", [3, 9], [0, 2])
+        self.assertEqual(sorted(request.inputs), ["labels", "seeds"])
+        self.assertEqual(request.inputs["labels"].dtype, tf.int32.as_datatype_enum)
+        self.assertAllEqual(tf.make_ndarray(request.inputs["labels"]), [0, 2])
+        with self.assertRaisesRegex(ValueError, "labels: expected one integer class or 2"):
+            protocol.rest_inputs_body("sample_from_seeds", [1, 2], labels=[1, 2, 3])
+
     def test_unknown_signature_is_a_value_error_listing_the_signatures(self):
         with self.assertRaisesRegex(ValueError, "accepted: serving_default, sample_from_seeds"):
             protocol.rest_inputs_body("predict", [1])

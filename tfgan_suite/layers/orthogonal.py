@@ -9,7 +9,8 @@ amenable to the truncation trick.
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
+
+from tfgan_suite.penalties import orthogonal_regularization
 
 
 @keras.saving.register_keras_serializable(package="tfgan_suite")
@@ -24,11 +25,7 @@ class OrthogonalRegularizer(keras.regularizers.Regularizer):
         self.beta = float(beta)
 
     def __call__(self, kernel):
-        kernel = tf.cast(kernel, tf.float32)
-        matrix = tf.reshape(kernel, [-1, kernel.shape[-1]])
-        gram = tf.matmul(matrix, matrix, transpose_a=True)  # [out, out]
-        off_diagonal = gram * (1.0 - tf.eye(tf.shape(gram)[0], dtype=gram.dtype))
-        return self.beta * tf.reduce_sum(tf.square(off_diagonal))
+        return self.beta * orthogonal_regularization([kernel])
 
     def get_config(self):
         return {"beta": self.beta}
