@@ -227,7 +227,8 @@ def quality_table(steps: int, seeds: int, n_eval: int = 10000) -> dict:
         for path in ("naive", "fast"):
             keras.utils.set_random_seed(seed)
             fast, config = build_fast("kerasio_wgan_gp_fast_fashion_mnist.yaml",
-                                      [f"seed={seed}", f"train.steps={steps}"])
+                                      [f"seed={seed}", f"train.steps={steps}",
+                                       f"data.batch_size={BATCH}"])
             if evaluator is None:
                 evaluator = Evaluator(config, n=n_eval, seed=0)
             started = time.monotonic()
@@ -260,7 +261,7 @@ def quality_table(steps: int, seeds: int, n_eval: int = 10000) -> dict:
                          "fd_se": float(values.std(ddof=1) / np.sqrt(len(values)))
                          if len(values) > 1 else float("nan")}
     noise = 2.0 * float(np.hypot(summary["naive"]["fd_se"], summary["fast"]["fd_se"]))
-    return {"steps": steps, "seeds": seeds, "n_eval": n_eval, "runs": runs,
+    return {"steps": steps, "seeds": seeds, "n_eval": n_eval, "batch": BATCH, "runs": runs,
             "summary": summary, "two_se": noise,
             "fast_no_worse": bool(summary["fast"]["fd_mean"]
                                   <= summary["naive"]["fd_mean"] + noise)}
@@ -274,7 +275,8 @@ def quality_lines(quality: dict | None) -> list[str]:
     lines = [f"## Quality after the same number of steps ({q['steps']} generator steps, "
              f"{q['seeds']} seeds)", "",
              f"Each seed trains both paths from scratch for {q['steps']} generator steps "
-             f"(× 3 critic updates, batch 512), then samples {q['n_eval']:,} images from the "
+             f"(× 3 critic updates, batch {q.get('batch', 512)}), then samples "
+             f"{q['n_eval']:,} images from the "
              "same z; FD / KID against the test split in the domain classifier's feature space "
              "(docs/results/metrics_floor.md: the real-data floor is FD 0.18). The naive path "
              "keeps keras-io's N(0, 1) interpolation weight; ours draws U(0, 1) as in the paper.",
