@@ -131,7 +131,7 @@ def write_markdown(meta: dict, rows: list[dict], summary: dict) -> None:
         "(`train.max_minutes`, from the start of `fit`: graph tracing is inside it, process "
         "start-up and evaluation are not), one recipe at a time on the whole machine "
         "(2 cores), seed 0, one run per recipe (seed-to-seed spread is not measured here)",
-        f"- metrics: {rows[0]['n_eval'] if rows else '?'} samples vs the 10,000 test images "
+        f"- metrics: {rows[0]['n_eval'] if rows else '?'} generated vs as many test images "
         "in the feature space of the domain classifier (docs/results/metrics_floor.md; "
         "real-data floor: FD 0.181, precision 0.851, recall 0.859, density 1.003, coverage "
         "0.969). Conditional models: GAN-test accuracy = the classifier's accuracy on "
