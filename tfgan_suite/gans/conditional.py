@@ -64,17 +64,21 @@ class ConditionalGAN(AdversarialModel):
         super().__init__(generator, discriminator, **kwargs)
         self.num_classes = int(num_classes)
 
+    #: the discriminator this model needs: (inputs, outputs, described, config hint)
+    DISCRIMINATOR = (2, 1, "inputs [images, labels] and one output",
+                     "discriminator.conditioning: concat or projection")
+
     @classmethod
     def _kind(cls) -> str:
         return "cgan"
 
     def _check_discriminator(self, discriminator: keras.Model) -> None:
-        if _input_count(discriminator) != 2 or _output_count(discriminator) != 1:
+        inputs, outputs, described, hint = self.DISCRIMINATOR
+        if _input_count(discriminator) != inputs or _output_count(discriminator) != outputs:
             raise ValueError(
-                f"discriminator: model cgan needs a discriminator with inputs [images, labels] "
-                f"and one output; {discriminator.name} has {_input_count(discriminator)} "
-                f"input(s), {_output_count(discriminator)} output(s): set "
-                "discriminator.conditioning: concat or projection")
+                f"discriminator: model {self._kind()} needs a discriminator with {described}; "
+                f"{discriminator.name} has {_input_count(discriminator)} input(s), "
+                f"{_output_count(discriminator)} output(s): set {hint}")
 
     def get_config(self) -> dict[str, Any]:
         return dict(super().get_config(), num_classes=self.num_classes)
@@ -140,17 +144,12 @@ class ACGAN(ConditionalGAN):
                              f"data has {self.num_classes} classes")
         self.aux_weight = float(aux_weight)
 
+    DISCRIMINATOR = (1, 2, "input images and outputs [logits, class_logits]",
+                     "discriminator.conditioning: auxiliary")
+
     @classmethod
     def _kind(cls) -> str:
         return "acgan"
-
-    def _check_discriminator(self, discriminator: keras.Model) -> None:
-        if _input_count(discriminator) != 1 or _output_count(discriminator) != 2:
-            raise ValueError(
-                f"discriminator: model acgan needs a discriminator with input images and "
-                f"outputs [logits, class_logits]; {discriminator.name} has "
-                f"{_input_count(discriminator)} input(s), {_output_count(discriminator)} "
-                "output(s): set discriminator.conditioning: auxiliary")
 
     def get_config(self) -> dict[str, Any]:
         return dict(super().get_config(), aux_weight=self.aux_weight)
