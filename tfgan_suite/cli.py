@@ -1,7 +1,7 @@
 """The ``tfgan`` command (also ``python -m tfgan_suite``).
 
     tfgan train  --config CONFIG --out RUN [--set key=value ...] [--resume]
-    tfgan sample --run RUN --n N --out FILE(.npy|.png) [--seed S] [--labels ...]
+    tfgan sample --run RUN --n N --out FILE(.npy|.png) [--seed S] [--labels ...] [--truncation T]
     tfgan eval   --run RUN [--out FILE] [--n N]
     tfgan export --run RUN --format saved_model|tflite [--quantize MODE] --out PATH
     tfgan demo   [--out RUN] [--minutes M]
@@ -65,7 +65,8 @@ def _sample(args) -> int:
         raise ValueError(f"--n: must be a positive integer, got {args.n}")
     model = runs.load_run(args.run)
     path = runs.sample_to_file(model, args.n, args.out, seed=args.seed,
-                               labels=_parse_labels(args.labels, args.n))
+                               labels=_parse_labels(args.labels, args.n),
+                               truncation=args.truncation)
     print(f"wrote {args.n} samples to {path}")
     return 0
 
@@ -147,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", required=True, help="FILE.npy or FILE.png")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--labels", help="conditional models: one class or n comma-separated")
+    sample.add_argument("--truncation", type=float,
+                        help="truncation trick: redraw z coordinates outside [-T, T]")
     sample.set_defaults(handler=_sample)
     evaluate = commands.add_parser("eval", help="measure a trained run (FD_fmnist, KID, "
                                    "PRDC; mode coverage for toy data)")

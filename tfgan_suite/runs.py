@@ -231,11 +231,12 @@ def load_run(run: str):
 
 
 def sample_to_file(model, n: int, out: str, seed: int = 0,
-                   labels: Optional[np.ndarray] = None) -> str:
+                   labels: Optional[np.ndarray] = None,
+                   truncation: Optional[float] = None) -> str:
     """``tfgan sample``: ``.npy`` holds the samples; ``.png`` a grid or a scatter plot."""
     from tfgan_suite.viz import grids
 
-    samples = model.sample(n, seed=seed, labels=labels)
+    samples = model.sample(n, seed=seed, labels=labels, truncation=truncation)
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     if out.endswith(".npy"):
         np.save(out, samples)

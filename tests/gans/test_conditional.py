@@ -200,6 +200,10 @@ class ConditionalCLITest(tf.test.TestCase):
                                    "--out", npy]), 0)
         self.assertEqual(cli.main(["sample", "--run", out, "--n", "2", "--labels", "10",
                                    "--out", npy]), 2)
+        self.assertEqual(cli.main(["sample", "--run", out, "--n", "4", "--labels", "2",
+                                   "--truncation", "0.5", "--out", npy]), 0)
+        self.assertEqual(cli.main(["sample", "--run", out, "--n", "4", "--truncation", "0",
+                                   "--out", npy]), 2)
         # 20 grid samples over 10 classes: 10 rows of 2 (32 px + 2 px padding each; the PNG
         # may be upscaled by an integer factor).
         grid = sorted(os.listdir(os.path.join(out, "samples")))[-1]
