@@ -204,6 +204,24 @@ class ConditionalCLITest(tf.test.TestCase):
                                    "--truncation", "0.5", "--out", npy]), 0)
         self.assertEqual(cli.main(["sample", "--run", out, "--n", "4", "--truncation", "0",
                                    "--out", npy]), 2)
+        # Export: both signatures take labels; int8 TFLite calibrates over the classes.
+        models = os.path.join(out, "models")
+        self.assertEqual(cli.main(["export", "--run", out, "--format", "saved_model",
+                                   "--out", models]), 0)
+        signature = tf.saved_model.load(os.path.join(models, "generator", "1")).signatures[
+            "sample_from_seeds"]
+        self.assertEqual(sorted(signature.structured_input_signature[1]), ["labels", "seeds"])
+        images = signature(seeds=tf.constant([1, 2], tf.int64), labels=tf.constant([0, 9]))
+        self.assertEqual(images["images"].shape, (2, 32, 32, 1))
+        tflite = os.path.join(out, "g.tflite")
+        self.assertEqual(cli.main(["export", "--run", out, "--format", "tflite",
+                                   "--quantize", "int8", "--out", tflite]), 0)
+        from tfgan_suite.export.tflite import TFLiteGenerator
+
+        runner = TFLiteGenerator(tflite)
+        self.assertTrue(runner.conditional)
+        self.assertEqual(runner.generate(np.zeros([3, 8], np.float32), [1, 2, 3]).shape,
+                         (3, 32, 32, 1))
         # 20 grid samples over 10 classes: 10 rows of 2 (32 px + 2 px padding each; the PNG
         # may be upscaled by an integer factor).
         grid = sorted(os.listdir(os.path.join(out, "samples")))[-1]
