@@ -306,7 +306,8 @@ def recipe_table(steps: int) -> list[dict]:
         budget = steps if config["data"]["batch_size"] < 512 else max(2, steps // 10)
         executions = max(3, budget // spe)
         with precision_policy(config["precision"]):
-            seconds = timed_fit(model, factory.dataset(config), executions * spe, spe)
+            data = factory.dataset(config, with_labels=getattr(model, "conditional", False))
+            seconds = timed_fit(model, data, executions * spe, spe)
         batch = config["data"]["batch_size"]
         rows.append({"recipe": recipe, "batch_size": batch,
                      "n_critic": config["train"]["n_critic"],
