@@ -6,7 +6,6 @@ checkpoint is never written from NaN weights.
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from typing import Optional
@@ -132,10 +131,7 @@ class SampleGrid(keras.callbacks.Callback):
         if samples.ndim == 2:
             grids.save_scatter(samples, path, centers=self.centers, title=f"step {step}")
         else:
-            columns = None
-            if self.labels is not None:
-                columns = int(math.ceil(self.n / len(np.unique(self.labels))))
-            grids.save_image_grid(samples, path, columns=columns)
+            grids.save_image_grid(samples, path, columns=grids.class_row_columns(self.labels))
         if self.writer is not None:
             with self.writer.as_default():
                 tf.summary.image("samples", grids.figure_to_array(path)[None], step=step)

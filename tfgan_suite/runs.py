@@ -245,7 +245,7 @@ def sample_to_file(model, n: int, out: str, seed: int = 0,
             mix = factory.mixture(model.run_config)
             grids.save_scatter(samples, out, centers=None if mix is None else mix.centers)
         else:
-            grids.save_image_grid(samples, out)
+            grids.save_image_grid(samples, out, columns=grids.class_row_columns(labels))
     else:
         raise ValueError(f"--out: unsupported extension in {out!r}; accepted: .npy, .png")
     return out

@@ -204,6 +204,13 @@ class ConditionalCLITest(tf.test.TestCase):
                                    "--truncation", "0.5", "--out", npy]), 0)
         self.assertEqual(cli.main(["sample", "--run", out, "--n", "4", "--truncation", "0",
                                    "--out", npy]), 2)
+        # Labels grouped by class give a PNG with one row per class: 3 classes x 2.
+        png = os.path.join(out, "rows.png")
+        self.assertEqual(cli.main(["sample", "--run", out, "--n", "6", "--labels",
+                                   "0,0,4,4,9,9", "--out", png]), 0)
+        height, width = np.asarray(Image.open(png)).shape[:2]
+        scale = width // (2 * 34 + 2)
+        self.assertEqual((height, width), (scale * (3 * 34 + 2), scale * (2 * 34 + 2)))
         # Export: both signatures take labels; int8 TFLite calibrates over the classes.
         models = os.path.join(out, "models")
         self.assertEqual(cli.main(["export", "--run", out, "--format", "saved_model",
@@ -228,3 +235,19 @@ class ConditionalCLITest(tf.test.TestCase):
         height, width = np.asarray(Image.open(os.path.join(out, "samples", grid))).shape[:2]
         scale = width // (2 * 34 + 2)
         self.assertEqual((height, width), (scale * (10 * 34 + 2), scale * (2 * 34 + 2)))
+
+
+class ClassRowColumnsTest(tf.test.TestCase):
+    def test_grouped_labels_put_each_class_on_a_row(self):
+        from tfgan_suite.viz import grids
+
+        self.assertEqual(grids.class_row_columns(np.repeat(np.arange(10), 8)), 8)
+        self.assertEqual(grids.class_row_columns([0, 0, 0, 1, 1, 2]), 3)
+
+    def test_other_labels_keep_the_square_grid(self):
+        from tfgan_suite.viz import grids
+
+        self.assertIsNone(grids.class_row_columns(None))
+        self.assertIsNone(grids.class_row_columns([3, 3, 3, 3]))  # one class
+        self.assertIsNone(grids.class_row_columns([1, 0, 1, 0]))  # not grouped
+        self.assertIsNone(grids.class_row_columns([5]))

@@ -27,6 +27,19 @@ def image_grid(images: np.ndarray, columns: Optional[int] = None, padding: int =
     return grid
 
 
+def class_row_columns(labels: Optional[np.ndarray]) -> Optional[int]:
+    """Columns that put each class on its own row when ``labels`` are grouped by class
+    (non-decreasing, two or more classes), e.g. 0,0,0,1,1,1 -> 3; otherwise None (a
+    square grid)."""
+    if labels is None:
+        return None
+    labels = np.asarray(labels).reshape(-1)
+    if labels.size < 2 or np.any(np.diff(labels) < 0) or labels[0] == labels[-1]:
+        return None
+    _, counts = np.unique(labels, return_counts=True)
+    return int(counts.max())
+
+
 def save_image_grid(images: np.ndarray, path: str, columns: Optional[int] = None,
                     scale: int = 2) -> str:
     """Write ``image_grid(images)`` as a PNG (upscaled ``scale``× for viewing); returns path."""
