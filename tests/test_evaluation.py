@@ -132,8 +132,10 @@ class DigitsEvaluationTest(tf.test.TestCase):
     def test_image_run_gives_finite_feature_space_metrics_named_after_the_space(self):
         result = evaluation.evaluate_run(self.run_dir, n=500)
         metrics = result["metrics"]
-        expected = ["fd_digits", "kid_digits_mean", "kid_digits_std", "precision_digits",
-                    "recall_digits", "density_digits", "coverage_digits"]
+        expected = [f"{name}_{space}" for space in ("digits", "digits_vgg")
+                    for name in ("fd", "kid", "precision", "recall", "density", "coverage")]
+        expected = [f"{name}_mean" if name.startswith("kid") else name for name in expected]
+        expected += ["kid_digits_std", "kid_digits_vgg_std"]
         self.assertCountEqual(metrics, expected)
         for name in expected:
             self.assertTrue(math.isfinite(metrics[name]), f"{name}={metrics[name]}")
@@ -144,6 +146,9 @@ class DigitsEvaluationTest(tf.test.TestCase):
         extractor = result["feature_extractor"]
         self.assertEqual(extractor["name"], "DomainClassifier(digits, 8px)")
         self.assertGreater(extractor["test_accuracy"], 0.85)
+        spaces = result["feature_extractors"]
+        self.assertEqual(spaces["digits_vgg"]["name"], "DomainClassifier(digits, 8px, vgg)")
+        self.assertNotEqual(spaces["digits_vgg"]["key"], spaces["digits"]["key"])
 
     def test_callback_evaluates_a_subset_of_groups(self):
         model = runs.load_run(self.run_dir)
@@ -154,7 +159,16 @@ class DigitsEvaluationTest(tf.test.TestCase):
         self.assertEqual(callback.monitor, "fd_digits")
         self.assertCountEqual(
             [k for k in callback.history[0] if k not in ("epoch", "step")],
-            ["fd_digits", "kid_digits_mean", "kid_digits_std"])
+            ["fd_digits", "kid_digits_mean", "kid_digits_std", "fd_digits_vgg",
+             "kid_digits_vgg_mean", "kid_digits_vgg_std"])
+
+    def test_one_space_can_be_chosen_and_an_unknown_one_is_rejected(self):
+        config = runs.load_run(self.run_dir).run_config
+        evaluator = evaluation.Evaluator(config, n=100, spaces=["digits_vgg"])
+        self.assertCountEqual(evaluator.evaluate(RealDigitsSampler(), ["fd"]),
+                              ["fd_digits_vgg"])
+        with self.assertRaisesRegex(ValueError, "accepted: .*'digits_vgg'"):
+            evaluation.Evaluator(config, n=100, spaces=["digits_inception"])
 
     def test_unknown_metric_group_is_rejected_with_the_accepted_ones(self):
         model = runs.load_run(self.run_dir)
@@ -169,6 +183,94 @@ class DigitsEvaluationTest(tf.test.TestCase):
         # Real images of the requested class: accuracy is the classifier's own.
         self.assertGreater(metrics["gan_test_accuracy_digits"], 0.85)
         self.assertLen(metrics["intra_fd_digits"], 10)
+        self.assertGreater(metrics["gan_test_accuracy_digits_vgg"], 0.85)
         self.assertAllClose(metrics["intra_fd_digits_mean"],
                             np.mean(list(metrics["intra_fd_digits"].values())))
         self.assertLess(metrics["fd_digits"], 50.0)
+
+
+class FakeMonotonic:
+    """A clock that advances only when told (``advance``)."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+class CurveTest(tf.test.TestCase):
+    """Evaluation every N minutes of training time: the quality-versus-time curve."""
+
+    def test_paused_time_is_not_training_time(self):
+        from tfgan_suite.callbacks import TrainingClock
+
+        fake = FakeMonotonic()
+        with mock.patch("tfgan_suite.callbacks.time.monotonic", fake):
+            clock = TrainingClock()
+            clock.start()
+            fake.advance(10.0)
+            with clock.paused():
+                fake.advance(7.0)
+            fake.advance(5.0)
+            self.assertAllClose(clock.elapsed(), 15.0)
+            self.assertAllClose(clock.paused_seconds, 7.0)
+
+    def test_callback_evaluates_when_due_and_once_at_the_end_with_the_clock_paused(self):
+        from tfgan_suite.callbacks import TrainingClock
+
+        model = RealDigitsSampler()
+        model.step_counter = tf.Variable(0, dtype=tf.int64)
+        model.get_weights = lambda: [np.zeros(1)]
+        config = {"data": {"name": "digits"}}
+        fake = FakeMonotonic()
+        with mock.patch("tfgan_suite.callbacks.time.monotonic", fake):
+            clock = TrainingClock()
+            callback = evaluation.EvaluationCallback(config, n=100, every_minutes=1.0,
+                                                     clock=clock)
+            callback.set_model(model)
+            clock.start()
+            callback.on_train_begin()
+            original = callback.evaluator.evaluate
+
+            def slow_evaluate(*args, **kwargs):
+                fake.advance(30.0)  # evaluation takes 30 s of wall clock
+                return original(*args, **kwargs)
+
+            callback.evaluator.evaluate = slow_evaluate
+            for _ in range(5):  # 25 s of training per batch end: due at 60 s and 120 s
+                fake.advance(25.0)
+                model.step_counter.assign_add(10)
+                callback.on_train_batch_end(0)
+            callback.on_train_end()
+        seconds = [row["train_seconds"] for row in callback.history]
+        self.assertEqual([row["step"] for row in callback.history], [30, 50])
+        # 75 s and 125 s of training: the evaluations' own 30 s are not counted.
+        self.assertAllClose(seconds, [75.0, 125.0])
+        self.assertAllClose(clock.paused_seconds, 60.0)
+        model.step_counter.assign_add(10)
+        with mock.patch("tfgan_suite.callbacks.time.monotonic", fake):
+            callback.on_train_end()  # a later step: the final point is added
+        self.assertEqual(callback.history[-1]["step"], 60)
+
+    def test_run_with_a_curve_writes_it_to_metrics_json(self):
+        workdir = tempfile.mkdtemp(prefix="tfgan_curve_")
+        self.addCleanup(shutil.rmtree, workdir, ignore_errors=True)
+        with mock.patch.dict(os.environ,
+                             {classifier_lib.CACHE_DIR_ENV: os.path.join(workdir, "cache")}):
+            run = runs.train(os.path.join(ROOT, "configs", "dcgan_fashion_mnist.yaml"),
+                             out=os.path.join(workdir, "run"),
+                             overrides=DIGITS_OVERRIDES + ["eval.every_minutes=0.0001",
+                                                           "eval.n=100"], verbose=0)
+        curve = run.metrics["curve"]
+        self.assertNotEmpty(curve)
+        self.assertEqual(curve[-1]["step"], run.metrics["steps"])
+        self.assertIn("fd_digits_vgg", curve[-1])
+        self.assertEqual(sorted(row["train_seconds"] for row in curve),
+                         [row["train_seconds"] for row in curve])
+        self.assertLessEqual(run.metrics["training_seconds"] + run.metrics["evaluation_seconds"],
+                             run.metrics["elapsed_seconds"] + 1e-6)
+        self.assertGreater(run.metrics["evaluation_seconds"], 0.0)

@@ -6,6 +6,7 @@ checkpoint is never written from NaN weights.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from typing import Optional
@@ -46,22 +47,59 @@ class NonFiniteGuard(keras.callbacks.Callback):
         return self.message is not None
 
 
-class StopAt(keras.callbacks.Callback):
-    """Stops after ``steps`` generator updates in total, or ``max_minutes`` of wall clock."""
+class TrainingClock:
+    """Wall clock of training that can be paused: evaluations run during training (quality
+    curves) are not training time, so they do not eat into ``train.max_minutes``."""
 
-    def __init__(self, steps: int, max_minutes: Optional[float] = None):
+    def __init__(self):
+        self._start: Optional[float] = None
+        self._pause_began: Optional[float] = None
+        self.paused_seconds = 0.0
+
+    def start(self) -> None:
+        self._start = time.monotonic()
+        self.paused_seconds = 0.0
+
+    def elapsed(self) -> float:
+        """Seconds since ``start`` minus the seconds spent ``paused`` (0 before start);
+        constant while paused."""
+        if self._start is None:
+            return 0.0
+        now = time.monotonic() if self._pause_began is None else self._pause_began
+        return now - self._start - self.paused_seconds
+
+    @contextlib.contextmanager
+    def paused(self):
+        if self._pause_began is not None:  # nested: the outer pause already counts
+            yield
+            return
+        self._pause_began = time.monotonic()
+        try:
+            yield
+        finally:
+            self.paused_seconds += time.monotonic() - self._pause_began
+            self._pause_began = None
+
+
+class StopAt(keras.callbacks.Callback):
+    """Stops after ``steps`` generator updates in total, or ``max_minutes`` of training time
+    (wall clock from the start of ``fit``, less the time ``clock`` was paused)."""
+
+    def __init__(self, steps: int, max_minutes: Optional[float] = None,
+                 clock: Optional[TrainingClock] = None):
         super().__init__()
         self.steps = steps
         self.max_seconds = None if max_minutes is None else 60.0 * max_minutes
+        self.clock = clock or TrainingClock()
         self.stopped_by_time = False
 
     def on_train_begin(self, logs=None):
-        self._start = time.monotonic()
+        self.clock.start()
 
     def on_train_batch_end(self, batch, logs=None):
         if _step(self.model) >= self.steps:
             self.model.stop_training = True
-        elif self.max_seconds is not None and time.monotonic() - self._start > self.max_seconds:
+        elif self.max_seconds is not None and self.clock.elapsed() > self.max_seconds:
             self.stopped_by_time = True
             self.model.stop_training = True
 
@@ -89,6 +127,9 @@ class CheckpointEachEpoch(keras.callbacks.Callback):
                 self.guard.trip(f"non-finite weights at step {step}; not checkpointed")
             return
         if step != self._last_saved:
+            refresh = getattr(self.model, "refresh_standing_statistics", None)
+            if refresh is not None:  # checkpoints hold current standing statistics
+                refresh()
             self.manager.save(checkpoint_number=step)
             self._last_saved = step
 

@@ -128,6 +128,15 @@ SCHEMA: dict[str, Any] = {
                            (float,), check=_unit_interval, nullable=True),
         "ema_start": Field(0, "Steps during which the EMA copies the generator.", (int,),
                            check=_non_negative),
+        "ema_statistics": Field("copy", "BatchNorm moving statistics of the EMA generator: "
+                                "copy (from the trained generator, every step) or standing "
+                                "(recomputed from the averaged weights over "
+                                "train.standing_batches batches before sampling and "
+                                "checkpoints; BigGAN's standing statistics).", (str,),
+                                choices=("copy", "standing")),
+        "standing_batches": Field(16, "ema_statistics=standing: batches of data.batch_size "
+                                  "fixed latents whose statistics are averaged.", (int,),
+                                  check=_positive),
         "jit_compile": Field(False, "Compile the step with XLA.", (bool,)),
         "steps_per_execution": Field(1, "Steps run inside one tf.function call.", (int,),
                                      check=_positive),
@@ -155,6 +164,11 @@ SCHEMA: dict[str, Any] = {
         "every_epochs": Field(0, "Evaluate during training every N epochs (0 = never); logs "
                               "eval/<metric> to TensorBoard and keeps <run>/best.", (int,),
                               check=_non_negative),
+        "every_minutes": Field(None, "Evaluate every N minutes of training time instead (and "
+                               "once at the end): a quality-versus-time curve, written to "
+                               "metrics.json under 'curve'. The evaluations' own time is not "
+                               "counted against train.max_minutes.", (float,),
+                               check=_positive, nullable=True),
         "n": Field(2000, "Samples per evaluation during training.", (int,), check=_positive),
         "metrics": Field(None, "Metric groups (evaluation.Evaluator); null = fd for images, "
                          "mode_coverage for toy data.", (list,), nullable=True),

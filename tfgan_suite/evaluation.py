@@ -39,6 +39,9 @@ from tfgan_suite.metrics import classifier as classifier_lib
 
 #: Feature-space suffix of metric names, per dataset with a domain classifier.
 FEATURE_SPACES = {"fashion_mnist": "fmnist", "digits": "digits"}
+#: Suffix added to a dataset's space for its independent second classifier
+#: (``classifier.INDEPENDENT_CONFIG``): ``fd_fmnist_vgg``, ``precision_digits_vgg``, ...
+INDEPENDENT_SUFFIX = "vgg"
 #: Metric groups an evaluation can compute; ``conditional`` only for conditional models.
 IMAGE_GROUPS = ("fd", "kid", "precision_recall", "density_coverage", "conditional")
 TOY_GROUPS = ("mode_coverage",)
@@ -54,27 +57,42 @@ def lower_is_better(metric: str) -> bool:
 
 
 def feature_space(dataset: str) -> str:
-    """``fmnist`` / ``digits``: the suffix of metric names measured for ``dataset``."""
+    """``fmnist`` / ``digits``: the suffix of metric names measured in ``dataset``'s primary
+    feature space."""
     if dataset not in FEATURE_SPACES:
         raise ValueError(f"data.name: no domain classifier for {dataset!r}; image evaluation "
                          f"accepts {sorted(FEATURE_SPACES)} (toy runs: ring, grid)")
     return FEATURE_SPACES[dataset]
 
 
+def feature_spaces(dataset: str) -> dict[str, classifier_lib.ClassifierConfig]:
+    """Every feature space of ``dataset``, suffix → classifier config: the primary CNN's
+    (``fmnist``) and the independent VGG-style network's (``fmnist_vgg``)."""
+    primary = feature_space(dataset)
+    return {primary: classifier_lib.ClassifierConfig(),
+            f"{primary}_{INDEPENDENT_SUFFIX}": classifier_lib.INDEPENDENT_CONFIG}
+
+
 class Evaluator:
     """The reference of one run config, computed once; ``evaluate(model)`` measures a model.
+
+    Image runs are measured in every feature space of the dataset (``feature_spaces``): the
+    same generated images, features from each classifier, metric names suffixed with the
+    space. A quality claim should hold in both.
 
     Args:
         config: the run's resolved config (``model.run_config``).
         n: generated samples per evaluation; image runs also use ``min(n, test size)`` real
             test images, and the same number of generated ones.
         seed: sampling seed of the generated images / points.
-        classifier: image runs: the ``DomainClassifier`` to use (default: the cached one of
-            the dataset at its native size).
+        classifier: image runs: a ``DomainClassifier`` to use for the primary space instead
+            of the cached one.
+        spaces: image runs: the suffixes to measure (default: every space of the dataset).
     """
 
     def __init__(self, config: dict, n: int = 10000, seed: int = 0,
-                 classifier: Optional[classifier_lib.DomainClassifier] = None):
+                 classifier: Optional[classifier_lib.DomainClassifier] = None,
+                 spaces: Optional[Sequence[str]] = None):
         if not isinstance(n, (int, np.integer)) or n < 2:
             raise ValueError(f"n: must be an integer >= 2, got {n!r}")
         self.config = config
@@ -85,12 +103,29 @@ class Evaluator:
             self.n = int(n)
             return
         self.space = feature_space(self.dataset)
-        self.classifier = classifier or classifier_lib.get_domain_classifier(self.dataset)
+        available = feature_spaces(self.dataset)
+        chosen_spaces = list(available) if spaces is None else list(spaces)
+        unknown = [s for s in chosen_spaces if s not in available]
+        if unknown or not chosen_spaces:
+            raise ValueError(f"spaces: unknown {unknown or chosen_spaces} for "
+                             f"{self.dataset!r}; accepted: {list(available)}")
         images, labels = data_lib.load_arrays(self.dataset, "test")
         self.n = min(int(n), len(images))
         chosen = np.random.default_rng(REAL_SUBSET_SEED).permutation(len(images))[:self.n]
         self.real_images, self.real_labels = images[chosen], labels[chosen]
-        self.real_features = self.classifier.features(self.real_images)
+        self.classifiers: dict[str, classifier_lib.DomainClassifier] = {}
+        self.real_features: dict[str, np.ndarray] = {}
+        for suffix in chosen_spaces:
+            network = (classifier if classifier is not None and suffix == self.space
+                       else classifier_lib.get_domain_classifier(self.dataset,
+                                                                 config=available[suffix]))
+            self.classifiers[suffix] = network
+            self.real_features[suffix] = network.features(self.real_images)
+
+    @property
+    def classifier(self) -> classifier_lib.DomainClassifier:
+        """The first measured space's classifier (the primary one by default)."""
+        return next(iter(self.classifiers.values()))
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -103,7 +138,9 @@ class Evaluator:
                     "n_modes": int(self.mixture.n_modes), "seed": self.seed}
         return {"kind": "image", "dataset": self.dataset, "reference": "test split",
                 "n_real": self.n, "n_fake": self.n, "seed": self.seed,
-                "feature_extractor": self.classifier.describe()}
+                "feature_extractor": self.classifier.describe(),
+                "feature_extractors": {suffix: network.describe()
+                                       for suffix, network in self.classifiers.items()}}
 
     def evaluate(self, model, groups: Optional[Sequence[str]] = None) -> dict[str, Any]:
         """Metrics of ``model`` (anything with ``sample(n, seed, labels=None)``).
@@ -120,14 +157,17 @@ class Evaluator:
             coverage = metrics_lib.mode_coverage(model.sample(self.n, seed=self.seed),
                                                  self.mixture.centers, self.mixture.std)
             return coverage | {"n_modes": int(self.mixture.n_modes)}
-        fake_features = self.classifier.features(model.sample(self.n, seed=self.seed))
-        results = self._distances(fake_features, groups)
+        fake = model.sample(self.n, seed=self.seed)
+        results: dict[str, Any] = {}
+        for suffix, network in self.classifiers.items():
+            results |= self._distances(suffix, network.features(fake), groups)
         if "conditional" in groups and _is_conditional(model):
             results |= self._conditional(model)
         return results
 
-    def _distances(self, fake_features: np.ndarray, groups: Sequence[str]) -> dict[str, Any]:
-        space, real = self.space, self.real_features
+    def _distances(self, space: str, fake_features: np.ndarray,
+                   groups: Sequence[str]) -> dict[str, Any]:
+        real = self.real_features[space]
         results: dict[str, Any] = {}
         if "fd" in groups:
             results[f"fd_{space}"] = metrics_lib.frechet_distance(real, fake_features)
@@ -143,15 +183,19 @@ class Evaluator:
         return results
 
     def _conditional(self, model) -> dict[str, Any]:
-        """GAN-test accuracy and intra-class FD on class-balanced conditional samples."""
+        """GAN-test accuracy and intra-class FD on class-balanced conditional samples, in
+        every measured space."""
         labels = (np.arange(self.n) % int(model.num_classes)).astype(np.int32)
         images = model.sample(self.n, seed=self.seed + 1, labels=labels)
-        per_class = classifier_lib.intra_class_fd(self.classifier, self.real_images,
-                                                  self.real_labels, images, labels)
-        return {f"gan_test_accuracy_{self.space}":
-                classifier_lib.gan_test_accuracy(self.classifier, images, labels),
-                f"intra_fd_{self.space}_mean": per_class.pop("mean"),
-                f"intra_fd_{self.space}": {str(k): v for k, v in per_class.items()}}
+        results: dict[str, Any] = {}
+        for space, network in self.classifiers.items():
+            per_class = classifier_lib.intra_class_fd(network, self.real_images,
+                                                      self.real_labels, images, labels)
+            results |= {f"gan_test_accuracy_{space}":
+                        classifier_lib.gan_test_accuracy(network, images, labels),
+                        f"intra_fd_{space}_mean": per_class.pop("mean"),
+                        f"intra_fd_{space}": {str(k): v for k, v in per_class.items()}}
+        return results
 
 
 def _is_conditional(model) -> bool:
@@ -228,40 +272,59 @@ def summary_line(result: dict) -> str:
 
 
 class EvaluationCallback(keras.callbacks.Callback):
-    """Every ``every_epochs`` epochs: evaluate, log to TensorBoard, keep the best weights.
+    """Evaluates during training, logs to TensorBoard, keeps the best weights.
 
-    Scalars go to ``log_dir`` as ``eval/<metric>`` at the model's step. When ``monitor``
-    improves (lower for ``fd_*``/``kid_*``/``reverse_kl``, higher otherwise), the model is
-    written with ``tf.train.Checkpoint(model=model).write(<best_dir>/ckpt)`` and
+    Two schedules: every ``every_epochs`` epochs, or every ``every_minutes`` minutes of
+    training time and once more when training ends (a quality-versus-time curve). Time spent
+    evaluating is taken out of ``clock`` (the ``StopAt`` clock of ``train.max_minutes``), so
+    a curve does not shorten the run it measures.
+
+    Scalars go to ``log_dir`` as ``eval/<metric>`` at the model's step; ``history`` keeps one
+    row per evaluation (``step``, ``epoch`` or ``train_seconds``, the scalar metrics). When
+    ``monitor`` improves (lower for ``fd_*``/``kid_*``/``reverse_kl``, higher otherwise), the
+    model is written with ``tf.train.Checkpoint(model=model).write(<best_dir>/ckpt)`` and
     ``<best_dir>/best.json`` records the metric, value, epoch and step.
 
     Args:
         config: the run's resolved config.
         log_dir: TensorBoard directory (None: no summaries).
         best_dir: where the best checkpoint goes, e.g. ``<run>/best`` (None: not kept).
-        every_epochs: evaluation period in epochs.
+        every_epochs: evaluation period in epochs (ignored when ``every_minutes`` is set).
         n: samples per evaluation (small: this runs during training).
         metrics: metric groups (``Evaluator.groups``); default ``("fd",)`` for images,
             ``("mode_coverage",)`` for toy data.
         monitor: the metric that selects the best checkpoint; default ``fd_<space>`` for
             images, ``modes`` for toy data.
         seed: sampling seed (fixed, so evaluations differ only by the weights).
-        classifier: image runs: the ``DomainClassifier`` to use.
+        classifier: image runs: the ``DomainClassifier`` of the primary space.
+        every_minutes: evaluation period in minutes of training time.
+        clock: the ``callbacks.TrainingClock`` of the run (default: one of its own, started
+            with training).
     """
 
     def __init__(self, config: dict, log_dir: Optional[str] = None,
                  best_dir: Optional[str] = None, every_epochs: int = 1, n: int = 2000,
                  metrics: Optional[Sequence[str]] = None, monitor: Optional[str] = None,
                  seed: int = 0,
-                 classifier: Optional[classifier_lib.DomainClassifier] = None):
+                 classifier: Optional[classifier_lib.DomainClassifier] = None,
+                 every_minutes: Optional[float] = None, clock=None):
         super().__init__()
         if int(every_epochs) != every_epochs or every_epochs < 1:
             raise ValueError(f"every_epochs: must be a positive integer, got {every_epochs!r}")
+        if every_minutes is not None and not every_minutes > 0:
+            raise ValueError(f"every_minutes: must be positive (or None), got "
+                             f"{every_minutes!r}")
+        from tfgan_suite.callbacks import TrainingClock
+
         self.evaluator = Evaluator(config, n=n, seed=seed, classifier=classifier)
         toy = self.evaluator.mixture is not None
         self.groups = tuple(metrics or (("mode_coverage",) if toy else ("fd",)))
         self.monitor = monitor or ("modes" if toy else f"fd_{self.evaluator.space}")
         self.every_epochs = int(every_epochs)
+        self.every_seconds = None if every_minutes is None else 60.0 * float(every_minutes)
+        self._own_clock = clock is None
+        self.clock = clock or TrainingClock()
+        self._next_due = self.every_seconds
         self.best_dir = best_dir
         self.writer = tf.summary.create_file_writer(log_dir) if log_dir else None
         self.best: Optional[float] = None
@@ -274,31 +337,71 @@ class EvaluationCallback(keras.callbacks.Callback):
             return True
         return value < self.best if lower_is_better(self.monitor) else value > self.best
 
+    def on_train_begin(self, logs=None):
+        if self._own_clock:
+            self.clock.start()
+        self._next_due = self.every_seconds
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.every_seconds is None or self.clock.elapsed() < self._next_due:
+            return
+        while self._next_due <= self.clock.elapsed():
+            self._next_due += self.every_seconds
+        self.evaluate_now()
+
     def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every_epochs:
+        if self.every_seconds is None and not (epoch + 1) % self.every_epochs:
+            self.evaluate_now(epoch + 1)
+
+    def on_train_end(self, logs=None):
+        if self.every_seconds is None or not _weights_finite(self.model):
+            return  # a NaN-stopped run is reported by the guard, not evaluated
+        step = _model_step(self.model, None)
+        if not self.history or self.history[-1]["step"] != step:
+            self.evaluate_now()
+
+    def evaluate_now(self, epoch: Optional[int] = None) -> dict:
+        """Evaluates the model now (clock paused) and returns the history row."""
+        with self.clock.paused():
+            step = _model_step(self.model, epoch)
+            results = self.evaluator.evaluate(self.model, self.groups)
+            if self.monitor not in results:
+                raise ValueError(f"monitor: {self.monitor!r} is not computed by metrics "
+                                 f"{list(self.groups)}; computed: {sorted(results)}")
+            scalars = {k: float(v) for k, v in results.items() if isinstance(v, (int, float))}
+            when = ({"epoch": epoch} if epoch is not None
+                    else {"train_seconds": round(self.clock.elapsed(), 1)})
+            row = when | {"step": step} | scalars
+            self.history.append(row)
+            if self.writer is not None:
+                with self.writer.as_default():
+                    for name, value in scalars.items():
+                        tf.summary.scalar(f"eval/{name}", value, step=step)
+                self.writer.flush()
+            if self._improved(scalars[self.monitor]):
+                self.best = scalars[self.monitor]
+                self._keep_best(row)
+        return row
+
+    def _keep_best(self, row: dict) -> None:
+        if self.best_dir is None:
             return
-        step = int(self.model.step_counter.numpy()) if hasattr(
-            self.model, "step_counter") else epoch + 1
-        results = self.evaluator.evaluate(self.model, self.groups)
-        if self.monitor not in results:
-            raise ValueError(f"monitor: {self.monitor!r} is not computed by metrics "
-                             f"{list(self.groups)}; computed: {sorted(results)}")
-        scalars = {k: float(v) for k, v in results.items() if isinstance(v, (int, float))}
-        self.history.append({"epoch": epoch + 1, "step": step} | scalars)
-        if self.writer is not None:
-            with self.writer.as_default():
-                for name, value in scalars.items():
-                    tf.summary.scalar(f"eval/{name}", value, step=step)
-            self.writer.flush()
-        if not self._improved(scalars[self.monitor]):
-            return
-        self.best = scalars[self.monitor]
-        if self.best_dir is not None:
-            tf.train.Checkpoint(model=self.model).write(os.path.join(self.best_dir, "ckpt"))
-            with open(os.path.join(self.best_dir, "best.json"), "w", encoding="utf-8") as f:
-                json.dump({"monitor": self.monitor, "value": self.best, "epoch": epoch + 1,
-                           "step": step}, f, indent=2)
+        tf.train.Checkpoint(model=self.model).write(os.path.join(self.best_dir, "ckpt"))
+        with open(os.path.join(self.best_dir, "best.json"), "w", encoding="utf-8") as f:
+            json.dump({"monitor": self.monitor, "value": self.best, "epoch": row.get("epoch"),
+                       "train_seconds": row.get("train_seconds"), "step": row["step"]}, f,
+                      indent=2)
+
+
+def _model_step(model, epoch: Optional[int]) -> int:
+    if hasattr(model, "step_counter"):
+        return int(model.step_counter.numpy())
+    return int(epoch or 0)
+
+
+def _weights_finite(model) -> bool:
+    return all(np.all(np.isfinite(w)) for w in model.get_weights())
 
 
 __all__ = ["EvaluationCallback", "Evaluator", "evaluate_run", "evaluation_path",
-           "feature_space", "lower_is_better", "summary_line"]
+           "feature_space", "feature_spaces", "lower_is_better", "summary_line"]

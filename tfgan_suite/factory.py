@@ -101,6 +101,9 @@ def build_gan(config: dict):
             kwargs["aux_weight"] = config["conditional"]["aux_weight"]
     return model_cls(generator, discriminator, n_critic=train_cfg["n_critic"],
                      ema_decay=train_cfg["ema_decay"], ema_start=train_cfg["ema_start"],
+                     ema_statistics=train_cfg["ema_statistics"],
+                     standing_batches=train_cfg["standing_batches"],
+                     standing_batch_size=config["data"]["batch_size"],
                      seed=config["seed"], **kwargs)
 
 

@@ -132,8 +132,11 @@ def train(config: Union[str, dict, None], out: str,
         start_step = int(model.step_counter.numpy())
         started = time.monotonic()
         rollbacks = 0
+        training_seconds = evaluating = 0.0
         while True:
             session = _fit(model, config, directory, chief, verbose)
+            training_seconds += session["stop"].clock.elapsed()
+            evaluating += session["stop"].clock.paused_seconds
             if not session["guard"].tripped:
                 break
             train_cfg = config["train"]
@@ -153,16 +156,21 @@ def train(config: Union[str, dict, None], out: str,
     summary = {
         "steps": steps_done, "steps_this_session": steps_done - start_step,
         "elapsed_seconds": round(elapsed, 2),
-        "steps_per_second": round((steps_done - start_step) / max(elapsed, 1e-9), 3),
+        "training_seconds": round(training_seconds, 2),
+        "evaluation_seconds": round(evaluating, 2),
+        "steps_per_second": round((steps_done - start_step) / max(training_seconds, 1e-9), 3),
         "stopped_by_time": session["stop"].stopped_by_time, "rollbacks": rollbacks,
         "losses": {m.name: float(m.result()) for m in model.metrics},
     }
+    if session["evaluation"] is not None and session["evaluation"].every_seconds:
+        summary["curve"] = session["evaluation"].history
     grid = session["grid"]
     if chief:
         if factory.mixture(config) is not None:
             summary["mode_coverage"] = _toy_metrics(model, config)
         with open(os.path.join(out, "metrics.json"), "w", encoding="utf-8") as handle:
             json.dump(summary, handle, indent=2)
+        model.refresh_standing_statistics()
         model.sampling_generator.save(os.path.join(out, "generator", "generator.keras"))
         if grid.last_path is None:  # nothing trained this session (already at train.steps)
             grid.set_model(model)
@@ -180,6 +188,7 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
                                          max_to_keep=train_cfg["checkpoints_to_keep"])
     guard = callbacks_lib.NonFiniteGuard()
     stop = callbacks_lib.StopAt(train_cfg["steps"], train_cfg["max_minutes"])
+    evaluation = None
     mix = factory.mixture(config)
     grid = callbacks_lib.SampleGrid(
         os.path.join(directory, "samples"),
@@ -192,13 +201,16 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
         callbacks += [grid, keras.callbacks.TensorBoard(os.path.join(directory, "logs"),
                                                         write_graph=False)]
         eval_cfg = config["eval"]
-        if eval_cfg["every_epochs"]:
+        if eval_cfg["every_epochs"] or eval_cfg["every_minutes"]:
             from tfgan_suite.evaluation import EvaluationCallback  # imports runs: lazily
 
-            callbacks.append(EvaluationCallback(
+            evaluation = EvaluationCallback(
                 config, log_dir=os.path.join(directory, "logs", "eval"),
-                best_dir=os.path.join(directory, "best"), every_epochs=eval_cfg["every_epochs"],
-                n=eval_cfg["n"], metrics=eval_cfg["metrics"], monitor=eval_cfg["monitor"]))
+                best_dir=os.path.join(directory, "best"),
+                every_epochs=eval_cfg["every_epochs"] or 1,
+                every_minutes=eval_cfg["every_minutes"], clock=stop.clock,
+                n=eval_cfg["n"], metrics=eval_cfg["metrics"], monitor=eval_cfg["monitor"])
+            callbacks.append(evaluation)
     if start_step < train_cfg["steps"]:
         info = factory.data_info(config)
         # Skip the batches already trained on, so a resumed run sees the same data
@@ -209,7 +221,7 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
                   initial_epoch=start_step // steps_per_epoch,
                   steps_per_epoch=steps_per_epoch, callbacks=callbacks,
                   verbose=verbose if chief else 0)
-    return {"guard": guard, "stop": stop, "grid": grid}
+    return {"guard": guard, "stop": stop, "grid": grid, "evaluation": evaluation}
 
 
 def load_run(run: str):
@@ -226,6 +238,7 @@ def load_run(run: str):
     if latest is None:
         raise RunError(f"--run: {run} has no checkpoint yet")
     _checkpoint(model).restore(latest).expect_partial()
+    model.refresh_standing_statistics()  # no-op unless train.ema_statistics is standing
     model.run_config = config
     return model
 

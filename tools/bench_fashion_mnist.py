@@ -60,20 +60,31 @@ def _cli(*args: str, timeout: float) -> str:
     return result.stdout
 
 
-def run_recipe(name: str, recipe: str, minutes: float, workdir: str, n_eval: int) -> dict:
-    run = os.path.join(workdir, name)
+def run_recipe(name: str, recipe: str, minutes: float, workdir: str, n_eval: int,
+               overrides: tuple = (), seed: int = 0, curve_minutes: float = None,
+               curve_n: int = 5000, grid_dir: str = None) -> dict:
+    """Trains ``recipe`` (plus ``overrides``) for ``minutes`` through ``tfgan train``, then
+    ``tfgan eval`` (every feature space) and a sample grid. With ``curve_minutes``, the run
+    also evaluates every ``curve_minutes`` of training time on ``curve_n`` samples (the
+    evaluations' time is not training time)."""
+    run = os.path.join(workdir, f"{name}_seed{seed}")
+    sets = [f"train.max_minutes={minutes}", "train.steps=10000000", f"seed={seed}",
+            *overrides]
+    if curve_minutes:
+        sets += [f"eval.every_minutes={curve_minutes}", f"eval.n={curve_n}",
+                 "eval.metrics=[fd]"]
     started = time.monotonic()
     _cli("train", "--config", os.path.join(ROOT, "configs", recipe), "--out", run,
-         "--set", f"train.max_minutes={minutes}", "--set", "train.steps=10000000",
-         timeout=60 * minutes + 1800)
+         *[arg for item in sets for arg in ("--set", item)], timeout=60 * minutes + 3600)
     train_wall = time.monotonic() - started
     _cli("eval", "--run", run, "--n", str(n_eval), timeout=3600)
     with open(os.path.join(run, "metrics.json"), encoding="utf-8") as handle:
         metrics = json.load(handle)
     evaluation = metrics["evaluation"]
     conditional = "gan_test_accuracy_fmnist" in evaluation["metrics"]
-    os.makedirs(os.path.join(RESULTS, "fashion_mnist"), exist_ok=True)
-    grid = os.path.join(RESULTS, "fashion_mnist", f"{name}.png")
+    grid_dir = grid_dir or os.path.join(RESULTS, "fashion_mnist")
+    os.makedirs(grid_dir, exist_ok=True)
+    grid = os.path.join(grid_dir, f"{name}.png" if seed == 0 else f"{name}_seed{seed}.png")
     sample_args = ["sample", "--run", run, "--out", grid, "--seed", "0"]
     if conditional:  # one row of 8 per class
         labels = ",".join(str(k) for k in range(10) for _ in range(8))
@@ -81,13 +92,17 @@ def run_recipe(name: str, recipe: str, minutes: float, workdir: str, n_eval: int
     else:
         sample_args += ["--n", "64"]
     _cli(*sample_args, timeout=600)
-    return {"name": name, "recipe": f"configs/{recipe}", "steps": metrics["steps"],
+    return {"name": name, "recipe": f"configs/{recipe}", "overrides": list(overrides),
+            "seed": seed, "steps": metrics["steps"],
             "elapsed_seconds": metrics["elapsed_seconds"],
+            "evaluation_seconds": metrics.get("evaluation_seconds", 0.0),
             "steps_per_second": metrics["steps_per_second"],
             "stopped_by_time": metrics["stopped_by_time"],
             "process_wall_seconds": round(train_wall, 1), "metrics": evaluation["metrics"],
+            "curve": metrics.get("curve"),
             "n_eval": evaluation["n_fake"], "conditional": conditional,
             "feature_extractor": evaluation["feature_extractor"],
+            "feature_extractors": evaluation.get("feature_extractors"),
             "grid": os.path.relpath(grid, RESULTS)}
 
 

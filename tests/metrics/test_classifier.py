@@ -56,6 +56,20 @@ class DigitsClassifierTest(tf.test.TestCase):
                         classifier_lib.cache_key("digits", 8, 1, other_arch),
                         classifier_lib.cache_key("digits", 28, 1, base)}, 4)
 
+    def test_adding_the_architecture_field_kept_the_keys_of_cached_cnn_classifiers(self):
+        # The key every FD_fmnist in docs/results was measured with (metrics_floor.md).
+        self.assertEqual(classifier_lib.cache_key("fashion_mnist", 28, 1,
+                                                  classifier_lib.ClassifierConfig()),
+                         "fashion_mnist_28px_4158486897ca")
+        self.assertNotEqual(
+            classifier_lib.cache_key("fashion_mnist", 28, 1,
+                                     classifier_lib.ClassifierConfig(architecture="vgg")),
+            "fashion_mnist_28px_4158486897ca")
+
+    def test_unknown_architecture_names_the_accepted_ones(self):
+        with self.assertRaisesRegex(ValueError, "architecture.*accepted: cnn, vgg"):
+            classifier_lib.ClassifierConfig(architecture="resnet")
+
     def test_features_probabilities_and_labels_have_the_documented_shapes(self):
         images = self.test_images[:7]
         features = self.classifier.features(images)
@@ -92,6 +106,38 @@ class DigitsClassifierTest(tf.test.TestCase):
         images, labels = data.load_arrays("digits", "train")
         self.assertGreater(
             classifier_lib.gan_train_accuracy(self.classifier, images, labels), 0.85)
+
+
+class IndependentClassifierTest(tf.test.TestCase):
+    """The second feature space: another architecture, seed and feature size."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.cache = tempfile.mkdtemp(prefix="tfgan_classifier_cache_")
+        cls.primary = classifier_lib.get_domain_classifier("digits", directory=cls.cache)
+        cls.independent = classifier_lib.get_domain_classifier(
+            "digits", config=classifier_lib.INDEPENDENT_CONFIG, directory=cls.cache)
+        cls.test_images, _ = data.load_arrays("digits", "test")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.cache, ignore_errors=True)
+        super().tearDownClass()
+
+    def test_independent_network_is_a_different_vgg_style_classifier(self):
+        network = self.independent.network
+        self.assertIsNotNone(network.get_layer("average"))  # global average pooling
+        self.assertLen([layer for layer in network.layers
+                        if layer.name.startswith("bn")], 6)
+        self.assertEqual(self.independent.name, "DomainClassifier(digits, 8px, vgg)")
+        self.assertEqual(self.independent.describe()["seed"], 1)
+        self.assertNotEqual(self.independent.key, self.primary.key)
+
+    def test_it_classifies_digits_and_gives_its_own_feature_size(self):
+        self.assertGreater(self.independent.test_accuracy, 0.85)
+        features = self.independent.features(self.test_images[:5])
+        self.assertEqual(features.shape, (5, classifier_lib.INDEPENDENT_CONFIG.feature_units))
 
 
 class FitToClassifierTest(tf.test.TestCase):

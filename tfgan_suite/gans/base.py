@@ -31,11 +31,15 @@ import tensorflow as tf
 from tfgan_suite import objectives as objectives_lib
 from tfgan_suite import ops
 from tfgan_suite import penalties as penalties_lib
+from tfgan_suite.gans import standing
 
 # Stream ids keep the stateless draws of one step apart (see ``_draw``).
 _STREAMS_PER_UPDATE = 16
 _MAX_STREAMS = 1024
 _SAMPLE_STREAM = 0x5A
+_STANDING_STREAM = 0x57
+#: How the EMA generator's BatchNorm moving statistics are kept (``train.ema_statistics``).
+EMA_STATISTICS = ("copy", "standing")
 
 
 def _with_loss_scaling(optimizer):
@@ -116,6 +120,12 @@ class AdversarialModel(keras.Model):
         ema_start: steps during which the average simply copies the generator. After it,
             the decay is min(β, (1 + t) / (10 + t)), t = steps since ``ema_start``.
         seed: seed of every random draw in training (z, penalty interpolation).
+        ema_statistics: ``copy``: the EMA generator's BatchNorm moving statistics are copied
+            from the generator every step; ``standing``: recomputed from the averaged
+            weights themselves over ``standing_batches`` batches of fixed z
+            (``gans/standing.py``) whenever the step has changed since the last time, before
+            any sampling or checkpoint.
+        standing_batches, standing_batch_size: the batches of standing statistics.
 
     Example:
         >>> gan = AdversarialModel(MLPGenerator(), MLPDiscriminator())
@@ -129,8 +139,16 @@ class AdversarialModel(keras.Model):
     def __init__(self, generator: keras.Model, discriminator: keras.Model,
                  latent_dim: Optional[int] = None, n_critic: int = 1,
                  ema_decay: Optional[float] = None, ema_start: int = 0, seed: int = 0,
-                 **kwargs):
+                 ema_statistics: str = "copy", standing_batches: int = 16,
+                 standing_batch_size: int = 64, **kwargs):
         super().__init__(**kwargs)
+        if ema_statistics not in EMA_STATISTICS:
+            raise ValueError(f"train.ema_statistics: unknown value {ema_statistics!r}; "
+                             f"accepted: {', '.join(EMA_STATISTICS)}")
+        for field, value in (("standing_batches", standing_batches),
+                             ("standing_batch_size", standing_batch_size)):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"train.{field}: must be a positive integer, got {value!r}")
         max_critic = _MAX_STREAMS // _STREAMS_PER_UPDATE - 1
         if not isinstance(n_critic, int) or not 1 <= n_critic <= max_critic:
             raise ValueError(f"train.n_critic: must be an integer in [1, {max_critic}], "
@@ -144,6 +162,10 @@ class AdversarialModel(keras.Model):
         self.ema_decay = None if ema_decay is None else float(ema_decay)
         self.ema_start = int(ema_start)
         self.seed = int(seed)
+        self.ema_statistics = ema_statistics
+        self.standing_batches = standing_batches
+        self.standing_batch_size = standing_batch_size
+        self._standing_step: Optional[int] = None
         self.ema_generator = None
         if self.ema_decay is not None:
             self.ema_generator = generator.__class__.from_config(generator.get_config())
@@ -213,7 +235,8 @@ class AdversarialModel(keras.Model):
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "latent_dim": self.latent_dim, "n_critic": self.n_critic,
             "ema_decay": self.ema_decay, "ema_start": self.ema_start, "seed": self.seed,
-            "name": self.name,
+            "ema_statistics": self.ema_statistics, "standing_batches": self.standing_batches,
+            "standing_batch_size": self.standing_batch_size, "name": self.name,
         }
 
     @classmethod
@@ -423,7 +446,32 @@ class AdversarialModel(keras.Model):
         for ema_weight, weight in self._ema_pairs():
             (averaged if weight.trainable else copied).append((ema_weight, weight))
         _sync_assign(averaged, lambda t, s: decay * t + (1.0 - decay) * s)
-        _sync_assign(copied, lambda t, s: s)  # BatchNorm statistics are copied, not averaged
+        if self.ema_statistics == "copy":  # BatchNorm statistics are copied, not averaged
+            _sync_assign(copied, lambda t, s: s)
+
+    def refresh_standing_statistics(self, force: bool = False) -> bool:
+        """With ``ema_statistics="standing"``: recompute the EMA generator's BatchNorm
+        statistics from its own weights (fixed z, so the result depends on the weights
+        only) unless they are current for this step. Returns whether it recomputed.
+        ``sample`` and the training callbacks call it; other code rarely needs to."""
+        if self.ema_generator is None or self.ema_statistics != "standing":
+            return False
+        step = int(self.step_counter.numpy())
+        if self._standing_step == step and not force:
+            return False
+        batch = self.standing_batch_size
+
+        def batches():
+            for index in range(self.standing_batches):
+                z = ops.stateless_normal([batch, self.latent_dim], tf.constant(
+                    [self.seed, _STANDING_STREAM + index * _MAX_STREAMS], tf.int64))
+                labels = self._sampling_labels(batch, None)
+                yield self.generator_inputs(
+                    z, None if labels is None else tf.constant(labels))
+
+        standing.recompute_batchnorm_statistics(self.ema_generator, batches())
+        self._standing_step = step
+        return True
 
     def _ema_pairs(self) -> list:
         """(EMA weight, generator weight) pairs, matched by variable path."""
@@ -473,6 +521,7 @@ class AdversarialModel(keras.Model):
         """
         if not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n: must be a positive integer, got {n!r}")
+        self.refresh_standing_statistics()
         z = self.latent(int(n), seed, truncation)
         labels = self._sampling_labels(int(n), labels)
         if self._sample_fn is None:
