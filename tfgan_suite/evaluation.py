@@ -4,14 +4,16 @@ What is measured depends on the run's data:
 
 - toy mixtures (``ring``, ``grid``): mode coverage against the known centres
   (``modes``, ``hq_fraction``, ``reverse_kl``);
-- Fashion-MNIST and digits: distances in the feature space of the dataset's
-  ``DomainClassifier`` (benchmarks.md §2), generated images vs the real **test** split,
-  ``min(n, test size)`` of each. Metric names carry the feature space, ``fd_fmnist`` (never
-  "FID"), ``kid_fmnist_mean`` / ``_std``, ``precision_fmnist`` / ``recall_fmnist`` (k=3),
-  ``density_fmnist`` / ``coverage_fmnist`` (k=5); conditional models add
-  ``gan_test_accuracy_fmnist`` and ``intra_fd_fmnist_mean`` (per class under
-  ``intra_fd_fmnist``). The extractor's name, cache key and test accuracy are reported
-  with them.
+- Fashion-MNIST and digits: distances in two independent feature spaces (benchmarks.md §2,
+  issue #20), generated images vs the real **test** split, ``min(n, test size)`` of each:
+  the primary ``DomainClassifier`` (a 2-conv CNN, seed 0; suffix ``fmnist`` / ``digits``)
+  and a VGG-style classifier of another seed and feature size (suffix ``fmnist_vgg`` /
+  ``digits_vgg``). Metric names carry the space, ``fd_fmnist`` (never "FID"),
+  ``kid_fmnist_mean`` / ``_std``, ``precision_fmnist`` / ``recall_fmnist`` (k=3),
+  ``density_fmnist`` / ``coverage_fmnist`` (k=5), and the same with ``_fmnist_vgg``;
+  conditional models add ``gan_test_accuracy_<space>`` and ``intra_fd_<space>_mean`` (per
+  class under ``intra_fd_<space>``). Each extractor's name, cache key and test accuracy are
+  reported with them (``feature_extractors``). A quality claim should hold in both spaces.
 
 Example:
 
@@ -264,10 +266,12 @@ def summary_line(result: dict) -> str:
     """One line for the terminal: the headline metrics of an ``evaluate_run`` result."""
     shown = [(k, v) for k, v in result["metrics"].items() if isinstance(v, (int, float))]
     text = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown)
-    extractor = result.get("feature_extractor")
-    if extractor:
-        text += (f" [features: {extractor['name']}, test accuracy "
-                 f"{extractor['test_accuracy']:.4f}]")
+    extractors = result.get("feature_extractors") or (
+        {"": result["feature_extractor"]} if result.get("feature_extractor") else {})
+    if extractors:
+        text += " [features: " + "; ".join(
+            f"{e['name']}, test accuracy {e['test_accuracy']:.4f}"
+            for e in extractors.values()) + "]"
     return f"{result['dataset']} step {result['step']}: {text}"
 
 

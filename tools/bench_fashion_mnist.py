@@ -13,6 +13,13 @@ rerun, so the table can be filled in several sittings.
 
     python tools/bench_fashion_mnist.py --minutes 30
     python tools/bench_fashion_mnist.py --minutes 30 --only sngan sagan --merge
+
+With ``--seeds N`` it runs the seed campaign instead (``tools/fashion_mnist_campaign.py``):
+every chosen recipe N times with FD-versus-time curves in both feature spaces, mean ± standard
+error, into ``docs/results/fashion_mnist_seeds.md``; ``--merge`` resumes a campaign:
+
+    python tools/bench_fashion_mnist.py --seeds 3 --curve-minutes 3 \
+        --only dcgan_tutorial dcgan --merge
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 from tfgan_suite import provenance  # noqa: E402
 
@@ -217,7 +225,25 @@ def main(argv=None) -> int:
                         help="keep rows of docs/results/fashion_mnist.json not rerun")
     parser.add_argument("--rerender", action="store_true",
                         help="only rewrite fashion_mnist.md from fashion_mnist.json")
+    parser.add_argument("--seeds", type=int,
+                        help="seed campaign: N runs per recipe (fashion_mnist_seeds.md)")
+    parser.add_argument("--curve-minutes", type=float, default=3.0,
+                        help="seed campaign: evaluate every this many training minutes")
     args = parser.parse_args(argv)
+    if args.seeds is not None:
+        import fashion_mnist_campaign as campaign
+
+        if args.rerender:
+            campaign.render(RESULTS)
+            return 0
+        if args.seeds < 1:
+            parser.error(f"--seeds: must be a positive integer, got {args.seeds}")
+        chosen = [r for r in RECIPES if not args.only or r[0] in args.only]
+        campaign.run_campaign(chosen, args.seeds, args.minutes, args.curve_minutes,
+                              args.n_eval, args.merge, RESULTS, ROOT,
+                              "python tools/bench_fashion_mnist.py " + " ".join(sys.argv[1:]),
+                              run_recipe)
+        return 0
     path = os.path.join(RESULTS, "fashion_mnist.json")
     if args.rerender:
         with open(path, encoding="utf-8") as handle:

@@ -117,6 +117,8 @@ def main(argv=None) -> int:
     parser.add_argument("--n-eval", type=int, default=5000)
     parser.add_argument("--merge", action="store_true",
                         help="keep rows of docs/results/recipe_search.json not rerun")
+    parser.add_argument("--keep", help="keep the run directories under this folder (e.g. "
+                        "for tools/bench_standing_statistics.py --run); default: deleted")
     parser.add_argument("--rerender", action="store_true",
                         help="only rewrite recipe_search.md from recipe_search.json")
     args = parser.parse_args(argv)
@@ -131,7 +133,7 @@ def main(argv=None) -> int:
     if unknown:
         parser.error(f"--only: unknown candidate(s) {unknown}; accepted: {', '.join(names)}")
     revision = provenance.git_revision(ROOT)
-    workdir = tempfile.mkdtemp(prefix="search_fashion_mnist_")
+    workdir = args.keep or tempfile.mkdtemp(prefix="search_fashion_mnist_")
     rows = []
     if args.merge and os.path.isfile(path):
         with open(path, encoding="utf-8") as handle:
@@ -161,7 +163,8 @@ def main(argv=None) -> int:
         with open(path, "w", encoding="utf-8") as handle:
             json.dump({"meta": meta, "rows": rows}, handle, indent=2)
         write_markdown(meta, rows)
-    shutil.rmtree(workdir, ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

@@ -75,7 +75,8 @@ class EMAGeneratorTest(tf.test.TestCase):
         model = toy_model("copy")
         model.fit(toy_data(), epochs=1, verbose=0)
         for (ema_mean, ema_var), (mean, var) in zip(moving_statistics(model.ema_generator),
-                                                    moving_statistics(model.generator)):
+                                                    moving_statistics(model.generator),
+                                                    strict=True):
             self.assertAllEqual(ema_mean, mean)
             self.assertAllEqual(ema_var, var)
 
@@ -95,7 +96,8 @@ class EMAGeneratorTest(tf.test.TestCase):
         self.assertFalse(model.refresh_standing_statistics())
         self.assertTrue(model.refresh_standing_statistics(force=True))
         for (a_mean, a_var), (b_mean, b_var) in zip(refreshed,
-                                                    moving_statistics(model.ema_generator)):
+                                                    moving_statistics(model.ema_generator),
+                                                    strict=True):
             self.assertAllClose(a_mean, b_mean, atol=1e-6)
             self.assertAllClose(a_var, b_var, rtol=1e-5)
         self.assertAllClose(first, model.sample(8, seed=1), atol=1e-5)
@@ -112,7 +114,7 @@ class EMAGeneratorTest(tf.test.TestCase):
                 [32, 4], tf.constant([0, 0x57 + index * 1024], tf.int64)))
         standing.recompute_batchnorm_statistics(clone, latents)
         for (a_mean, a_var), (b_mean, b_var) in zip(moving_statistics(model.ema_generator),
-                                                    moving_statistics(clone)):
+                                                    moving_statistics(clone), strict=True):
             self.assertAllClose(a_mean, b_mean, atol=1e-6)
             self.assertAllClose(a_var, b_var, rtol=1e-5)
 

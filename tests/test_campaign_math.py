@@ -1,0 +1,60 @@
+"""The seed campaign's statistics (tools/fashion_mnist_campaign.py): what its verdicts mean."""
+
+import os
+import sys
+
+import numpy as np
+import tensorflow as tf
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "tools"))
+
+import fashion_mnist_campaign as campaign  # noqa: E402
+
+
+def row(name, seed, fd, fd_vgg, curve=None, machine="CPU A, 2 cores"):
+    return {"name": name, "seed": seed, "steps": 100, "machine": machine, "curve": curve,
+            "metrics": {"fd_fmnist": fd, "fd_fmnist_vgg": fd_vgg}}
+
+
+class CampaignMathTest(tf.test.TestCase):
+
+    def test_mean_and_standard_error_of_the_mean(self):
+        mean, se = campaign.mean_se([1.0, 2.0, 3.0])
+        self.assertAllClose(mean, 2.0)
+        self.assertAllClose(se, 1.0 / np.sqrt(3.0))
+        self.assertEqual(campaign.mean_se([4.0]), (4.0, 0.0))
+
+    def test_bar_needs_half_the_baseline_by_two_combined_standard_errors(self):
+        baseline = (14.0, 0.4)  # half: 7.0 ± 0.2
+        self.assertTrue(campaign.meets_bar((6.0, 0.3), baseline))   # 1.0 ≥ 2·0.36
+        self.assertFalse(campaign.meets_bar((6.5, 0.3), baseline))  # 0.5 < 0.72
+        self.assertFalse(campaign.meets_bar((7.5, 0.0), baseline))
+
+    def test_minutes_to_reach_is_the_first_mean_curve_point_at_or_below_the_target(self):
+        curves = [[{"train_seconds": 60 * m, "fd_fmnist": v} for m, v in points]
+                  for points in ([(3, 20.0), (6, 10.0), (9, 8.0)],
+                                 [(3, 30.0), (6, 12.0), (9, 6.0), (12, 5.0)])]
+        rows = [{"curve": c} for c in curves]
+        minutes, values = campaign.mean_curve(rows, "fd_fmnist")
+        self.assertAllClose(minutes, [3.0, 6.0, 9.0])  # the points both seeds have
+        self.assertAllClose(values, [25.0, 11.0, 7.0])
+        self.assertAllClose(campaign.minutes_to_reach((minutes, values), 11.0), 6.0)
+        self.assertIsNone(campaign.minutes_to_reach((minutes, values), 1.0))
+
+    def test_summary_is_per_machine_and_judges_against_the_baseline_of_that_machine(self):
+        rows = [row("dcgan_tutorial", s, 14.0 + s, 16.0 + s) for s in range(3)]
+        rows += [row("ours", s, 5.0 + 0.1 * s, 9.0 + 0.1 * s) for s in range(3)]
+        rows += [row("ours", 0, 1.0, 1.0, machine="CPU B, 2 cores")]
+        summary = campaign.summarise(rows)
+        self.assertCountEqual(summary, ["CPU A", "CPU B"])
+        ours = summary["CPU A"]["ours"]
+        self.assertEqual(ours["seeds"], [0, 1, 2])
+        self.assertTrue(ours["fd_fmnist_meets_bar"])        # 5.1 vs half of 15 = 7.5
+        self.assertFalse(ours["fd_fmnist_vgg_meets_bar"])   # 9.1 vs half of 17 = 8.5
+        self.assertAllClose(ours["fd_fmnist_ratio"], 5.1 / 15.0)
+        self.assertNotIn("fd_fmnist_ratio", summary["CPU B"]["ours"])  # no baseline there
+
+
+if __name__ == "__main__":
+    tf.test.main()
