@@ -219,6 +219,14 @@ class CurveTest(tf.test.TestCase):
             self.assertAllClose(clock.elapsed(), 15.0)
             self.assertAllClose(clock.paused_seconds, 7.0)
 
+    def setUp(self):
+        super().setUp()
+        cache = tempfile.mkdtemp(prefix="tfgan_curve_cache_")
+        self.addCleanup(shutil.rmtree, cache, ignore_errors=True)
+        environment = mock.patch.dict(os.environ, {classifier_lib.CACHE_DIR_ENV: cache})
+        environment.start()
+        self.addCleanup(environment.stop)
+
     def test_callback_evaluates_when_due_and_once_at_the_end_with_the_clock_paused(self):
         from tfgan_suite.callbacks import TrainingClock
 
@@ -259,12 +267,10 @@ class CurveTest(tf.test.TestCase):
     def test_run_with_a_curve_writes_it_to_metrics_json(self):
         workdir = tempfile.mkdtemp(prefix="tfgan_curve_")
         self.addCleanup(shutil.rmtree, workdir, ignore_errors=True)
-        with mock.patch.dict(os.environ,
-                             {classifier_lib.CACHE_DIR_ENV: os.path.join(workdir, "cache")}):
-            run = runs.train(os.path.join(ROOT, "configs", "dcgan_fashion_mnist.yaml"),
-                             out=os.path.join(workdir, "run"),
-                             overrides=DIGITS_OVERRIDES + ["eval.every_minutes=0.0001",
-                                                           "eval.n=100"], verbose=0)
+        run = runs.train(os.path.join(ROOT, "configs", "dcgan_fashion_mnist.yaml"),
+                         out=os.path.join(workdir, "run"),
+                         overrides=DIGITS_OVERRIDES + ["eval.every_minutes=0.0001",
+                                                       "eval.n=100"], verbose=0)
         curve = run.metrics["curve"]
         self.assertNotEmpty(curve)
         self.assertEqual(curve[-1]["step"], run.metrics["steps"])

@@ -45,6 +45,7 @@ RECIPES = [
     ("dcgan_tutorial", "dcgan_tutorial_fashion_mnist.yaml", "baseline"),
     ("kerasio_wgan_gp", "kerasio_wgan_gp_fashion_mnist.yaml", "baseline"),
     ("dcgan", "dcgan_fashion_mnist.yaml", "ours"),
+    ("dcgan_g64", "dcgan_g64_fashion_mnist.yaml", "ours"),
     ("kerasio_wgan_gp_fast", "kerasio_wgan_gp_fast_fashion_mnist.yaml", "ours"),
     ("sngan", "sngan_fashion_mnist.yaml", "ours"),
     ("sagan", "sagan_fashion_mnist.yaml", "ours"),
@@ -230,6 +231,10 @@ def main(argv=None) -> int:
     parser.add_argument("--curve-minutes", type=float, default=3.0,
                         help="seed campaign: evaluate every this many training minutes")
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.only or []) - {name for name, _, _ in RECIPES})
+    if unknown:
+        parser.error(f"--only: unknown recipe(s) {unknown}; accepted: "
+                     f"{', '.join(name for name, _, _ in RECIPES)}")
     if args.seeds is not None:
         import fashion_mnist_campaign as campaign
 
@@ -250,10 +255,6 @@ def main(argv=None) -> int:
             saved = json.load(handle)
         write_markdown(saved["meta"], saved["rows"], verdicts(saved["rows"]))
         return 0
-    unknown = sorted(set(args.only or []) - {name for name, _, _ in RECIPES})
-    if unknown:
-        parser.error(f"--only: unknown recipe(s) {unknown}; accepted: "
-                     f"{', '.join(name for name, _, _ in RECIPES)}")
     revision = provenance.git_revision(ROOT)
     workdir = tempfile.mkdtemp(prefix="bench_fashion_mnist_")
     rows = []

@@ -67,7 +67,7 @@ def write_markdown(meta: dict, rows: list[dict]) -> None:
         for mode in ("copy", "standing"):
             values = [row[mode].get(key) for key in HEADLINE]
             cells = ["—" if v is None else f"{v:.3f}" for v in values]
-            lines.append(f"| {row['name']} ({row['recipe']}, {row['minutes']:g} min) | "
+            lines.append(f"| {row['name']} ({row['recipe']}, {row['minutes']:.1f} min) | "
                          f"{row['step']:,} | {mode} | " + " | ".join(cells) + " |")
     with open(os.path.join(RESULTS, "standing_statistics.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
@@ -94,7 +94,10 @@ def main(argv=None) -> int:
         name, _, run = item.partition("=")
         if not run:
             parser.error(f"--run: expected NAME=RUN_DIR, got {item!r}")
-        jobs.append((name, "?", float("nan"), run))
+        with open(os.path.join(run, "metrics.json"), encoding="utf-8") as handle:
+            trained = json.load(handle)
+        minutes = trained.get("training_seconds", trained["elapsed_seconds"]) / 60.0
+        jobs.append((name, "run " + os.path.basename(run.rstrip("/")), minutes, run))
     path = os.path.join(RESULTS, "standing_statistics.json")
     rows = []
     if os.path.isfile(path):
