@@ -18,6 +18,8 @@ import sys
 from typing import Optional, Sequence
 
 EXIT_BAD_INPUT = 2
+#: The demo's recipe: the best of the 5-minute recipe search (docs/results/recipe_search.md).
+DEMO_RECIPE = "dcgan_g64_lr4_fashion_mnist.yaml"
 
 
 def _repo_configs() -> str:
@@ -119,7 +121,7 @@ def _demo(args) -> int:
         print(f"Fashion-MNIST is not available ({error}); falling back to scikit-learn's 8x8 "
               f"digits, resized to 28x28.")
         overrides += ["data.name=digits", "data.image_size=28"]
-    recipe = os.path.join(_repo_configs(), "dcgan_fashion_mnist.yaml")
+    recipe = os.path.join(_repo_configs(), DEMO_RECIPE)
     print(f"demo: training {recipe} for at most {args.minutes} minutes into {args.out}")
     resume = os.path.isfile(os.path.join(args.out, "config.yaml"))
     if resume:
@@ -168,7 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "version>); "
                              "tflite: FILE.tflite")
     export.set_defaults(handler=_export)
-    demo = commands.add_parser("demo", help="the README's demo: DCGAN on Fashion-MNIST")
+    demo = commands.add_parser("demo", help="the README's demo: DCGAN on Fashion-MNIST "
+                               f"(configs/{DEMO_RECIPE})")
     demo.add_argument("--out", default="runs/demo")
     demo.add_argument("--minutes", type=float, default=4.0)
     demo.set_defaults(handler=_demo)

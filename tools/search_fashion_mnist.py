@@ -84,13 +84,16 @@ def write_markdown(meta: dict, rows: list[dict]) -> None:
     reference = by_name.get("tutorial")
     lines = [
         "# Unconditional Fashion-MNIST: the recipe search", "",
-        f"- command: `{meta['command']}`",
+        "- commands (each row ran under one of them; `--merge` keeps earlier rows): "
+        + "; ".join(f"`{c}`" for c in meta.get("commands", [meta["command"]])),
         f"- git revision: {meta['git_revision']} (each row names the revision it ran at)",
         f"- machine: {meta['machine']}; TensorFlow {meta['tensorflow']}",
         f"- date: {meta['date']}",
         f"- budget: **{meta['minutes']:g} minutes of training per candidate** (a screening "
-        "budget; the winner is confirmed at 30 minutes over seeds in fashion_mnist.md), "
-        "seed 0, one candidate at a time on the whole machine",
+        "budget: the curves of fashion_mnist_seeds.md show how far 5 minutes is from 30; "
+        "the winner is confirmed at 30 minutes over seeds there), seed 0 only — the "
+        "seed-to-seed spread at this budget is not measured, so differences of a few FD "
+        "points are not resolved — one candidate at a time on the whole machine",
         f"- metrics: {meta['n_eval']:,} generated vs as many test images; FD in the primary "
         "space (`fd_fmnist`, the 2-conv CNN) and in the independent one (`fd_fmnist_vgg`, the "
         "VGG-style classifier of another seed); ratio = FD / the tutorial baseline's FD in "
@@ -156,6 +159,13 @@ def main(argv=None) -> int:
             "git_revision": revision, "machine": provenance.machine_description(),
             "tensorflow": tf.__version__, "minutes": args.minutes, "n_eval": args.n_eval,
             "date": datetime.date.today().isoformat()}
+    previous_commands = []
+    if args.merge and os.path.isfile(path):
+        with open(path, encoding="utf-8") as handle:
+            saved_meta = json.load(handle)["meta"]
+        previous_commands = saved_meta.get("commands", [saved_meta["command"]])
+    meta["commands"] = [c for c in previous_commands if c != meta["command"]] + [
+        meta["command"]]
     for name, recipe, overrides, what in CANDIDATES:
         if args.only and name not in args.only:
             continue
