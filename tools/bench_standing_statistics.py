@@ -56,7 +56,10 @@ def compare(run_dir: str, n: int) -> dict:
 
 def write_markdown(meta: dict, rows: list[dict]) -> None:
     lines = ["# EMA generator: copied vs standing BatchNorm statistics (same weights)", "",
-             f"- command: `{meta['command']}`", f"- git revision: {meta['git_revision']}",
+             "- commands that wrote these rows (each row's own is in the json): " + "; ".join(
+                 f"`{c}`" for c in dict.fromkeys(r.get("command", meta["command"])
+                                                 for r in rows)),
+             f"- git revision: {meta['git_revision']}",
              f"- machine: {meta['machine']}", f"- date: {meta['date']}",
              f"- {meta['n']:,} samples per evaluation (same z for both), both feature spaces; "
              "standing statistics: the average of the batch statistics of "
@@ -80,7 +83,15 @@ def main(argv=None) -> int:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--run", nargs="*", default=[], help="NAME=RUN_DIR already trained")
     parser.add_argument("--n", type=int, default=10000)
+    parser.add_argument("--rerender", action="store_true",
+                        help="only rewrite standing_statistics.md from its json")
     args = parser.parse_args(argv)
+    path = os.path.join(RESULTS, "standing_statistics.json")
+    if args.rerender:
+        with open(path, encoding="utf-8") as handle:
+            saved = json.load(handle)
+        write_markdown(saved["meta"], saved["rows"])
+        return 0
     jobs = []
     workdir = tempfile.mkdtemp(prefix="bench_standing_")
     for recipe in args.recipes:
@@ -98,7 +109,6 @@ def main(argv=None) -> int:
             trained = json.load(handle)
         minutes = trained.get("training_seconds", trained["elapsed_seconds"]) / 60.0
         jobs.append((name, "run " + os.path.basename(run.rstrip("/")), minutes, run))
-    path = os.path.join(RESULTS, "standing_statistics.json")
     rows = []
     if os.path.isfile(path):
         with open(path, encoding="utf-8") as handle:
@@ -108,7 +118,9 @@ def main(argv=None) -> int:
             "machine": provenance.machine_description(), "n": args.n,
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
     for name, recipe, minutes, run in jobs:
-        row = {"name": name, "recipe": recipe, "minutes": minutes} | compare(run, args.n)
+        row = {"name": name, "recipe": recipe, "minutes": minutes,
+               "command": meta["command"], "git_revision": meta["git_revision"],
+               "machine": meta["machine"], "date": meta["date"]} | compare(run, args.n)
         rows = [r for r in rows if r["name"] != name] + [row]
         print(json.dumps({"name": name} | {mode: {k: row[mode].get(k) for k in HEADLINE}
                                            for mode in ("copy", "standing")}), flush=True)
