@@ -167,7 +167,8 @@ SCHEMA: dict[str, Any] = {
         "every_minutes": Field(None, "Evaluate every N minutes of training time instead (and "
                                "once at the end): a quality-versus-time curve, written to "
                                "metrics.json under 'curve'. The evaluations' own time is not "
-                               "counted against train.max_minutes.", (float,),
+                               "counted against train.max_minutes. A resumed run's curve "
+                               "starts again at 0 minutes (it covers that session).", (float,),
                                check=_positive, nullable=True),
         "n": Field(2000, "Samples per evaluation during training.", (int,), check=_positive),
         "metrics": Field(None, "Metric groups (evaluation.Evaluator); null = fd for images, "
