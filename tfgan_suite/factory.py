@@ -94,11 +94,7 @@ def build_gan(config: dict):
     generator, discriminator = build_networks(config)
     train_cfg = config["train"]
     model_cls = GANS.get(config["model"])
-    kwargs = {}
-    if getattr(model_cls, "conditional", False):
-        kwargs["num_classes"] = data_info(config).get("num_classes")
-        if config["model"] == "acgan":
-            kwargs["aux_weight"] = config["conditional"]["aux_weight"]
+    kwargs = model_cls.options_from_config(config, data_info(config).get("num_classes"))
     return model_cls(generator, discriminator, n_critic=train_cfg["n_critic"],
                      ema_decay=train_cfg["ema_decay"], ema_start=train_cfg["ema_start"],
                      ema_statistics=train_cfg["ema_statistics"],

@@ -150,7 +150,7 @@ class Penalty:
                 f"penalties.{self.name}.weight: must be a non-negative number, got {self.weight!r}")
 
     def compute(self, ctx: PenaltyContext) -> tf.Tensor:
-        """The unweighted scalar penalty."""
+        """(abstract) The unweighted scalar penalty; every registered penalty overrides it."""
         raise NotImplementedError
 
     def constrain(self, variables: list) -> Optional[Callable[[tf.Tensor], tf.Tensor]]:

@@ -229,6 +229,13 @@ class AdversarialModel(keras.Model):
     def metrics(self):
         return list(getattr(self, "_trackers", {}).values())
 
+    @classmethod
+    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
+        """Constructor options of this family read from a run config (its own section), on
+        top of the networks and the ``train`` options every model takes. ``num_classes``:
+        the dataset's, or None for unlabelled data."""
+        return {}
+
     def get_config(self) -> dict[str, Any]:
         return {
             "generator": keras.saving.serialize_keras_object(self.generator),

@@ -72,6 +72,10 @@ class ConditionalGAN(AdversarialModel):
     def _kind(cls) -> str:
         return "cgan"
 
+    @classmethod
+    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
+        return {"num_classes": num_classes}
+
     def _check_discriminator(self, discriminator: keras.Model) -> None:
         inputs, outputs, described, hint = self.DISCRIMINATOR
         if _input_count(discriminator) != inputs or _output_count(discriminator) != outputs:
@@ -150,6 +154,12 @@ class ACGAN(ConditionalGAN):
     @classmethod
     def _kind(cls) -> str:
         return "acgan"
+
+    @classmethod
+    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
+        """``conditional.aux_weight`` joins the class count."""
+        return super().options_from_config(config, num_classes) | {
+            "aux_weight": config["conditional"]["aux_weight"]}
 
     def get_config(self) -> dict[str, Any]:
         return dict(super().get_config(), aux_weight=self.aux_weight)
