@@ -28,6 +28,7 @@ import argparse
 import datetime
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -69,6 +70,11 @@ def _cli(*args: str, timeout: float) -> str:
     return result.stdout
 
 
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_recipe(name: str, recipe: str, minutes: float, workdir: str, n_eval: int,
                overrides: tuple = (), seed: int = 0, curve_minutes: float = None,
                curve_n: int = 5000, grid_dir: str = None) -> dict:
@@ -83,9 +89,14 @@ def run_recipe(name: str, recipe: str, minutes: float, workdir: str, n_eval: int
         sets += [f"eval.every_minutes={curve_minutes}", f"eval.n={curve_n}",
                  "eval.metrics=[fd]"]
     started = time.monotonic()
+    children_cpu = _children_cpu_seconds()
     _cli("train", "--config", os.path.join(ROOT, "configs", recipe), "--out", run,
          *[arg for item in sets for arg in ("--set", item)], timeout=60 * minutes + 3600)
     train_wall = time.monotonic() - started
+    # CPU seconds of the training process per wall second: ≈ the core count when the run
+    # had the machine to itself; lower when something else competed for it.
+    train_cpu = _children_cpu_seconds() - children_cpu
+    load = os.getloadavg()
     _cli("eval", "--run", run, "--n", str(n_eval), timeout=3600)
     with open(os.path.join(run, "metrics.json"), encoding="utf-8") as handle:
         metrics = json.load(handle)
@@ -107,7 +118,11 @@ def run_recipe(name: str, recipe: str, minutes: float, workdir: str, n_eval: int
             "evaluation_seconds": metrics.get("evaluation_seconds", 0.0),
             "steps_per_second": metrics["steps_per_second"],
             "stopped_by_time": metrics["stopped_by_time"],
-            "process_wall_seconds": round(train_wall, 1), "metrics": evaluation["metrics"],
+            "process_wall_seconds": round(train_wall, 1),
+            "process_cpu_seconds": round(train_cpu, 1),
+            "cores_used": round(train_cpu / max(train_wall, 1e-9), 2),
+            "load_average_at_end": [round(value, 2) for value in load],
+            "metrics": evaluation["metrics"],
             "curve": metrics.get("curve"),
             "n_eval": evaluation["n_fake"], "conditional": conditional,
             "feature_extractor": evaluation["feature_extractor"],

@@ -146,7 +146,9 @@ def write_markdown(meta: dict, rows: list[dict], summary: dict, results: str) ->
         f"- machine of this invocation: {meta['machine']}; TensorFlow {meta['tensorflow']}",
         f"- date: {meta['date']}",
         f"- budget: **{meta['minutes']:g} minutes of training per run** (`train.max_minutes`; "
-        "the curve's evaluations are not counted), one run at a time on the whole machine",
+        "the curve's evaluations are not counted), one run at a time on the whole machine; "
+        "'cores used' = the training process's CPU seconds per wall second (≈ 2 when it had "
+        "the 2-core machine to itself; lower when other work competed)",
         f"- curve: every {meta['curve_minutes']:g} training minutes, 5,000 samples, FD in both "
         "spaces; final numbers: `tfgan eval`, 10,000 generated vs 10,000 test images",
         "- spaces: `fd_fmnist` (2-conv CNN, seed 0) and `fd_fmnist_vgg` (VGG-style CNN with "
@@ -173,14 +175,14 @@ def write_markdown(meta: dict, rows: list[dict], summary: dict, results: str) ->
         lines.append("")
     lines += ["## Every run", "",
               "| recipe | seed | steps | steps / s | FD_fmnist | FD_fmnist_vgg | precision "
-              "| recall | coverage | CPU | revision | date |", "|---" * 12 + "|"]
+              "| recall | coverage | cores used | CPU | revision | date |", "|---" * 13 + "|"]
     for row in rows:
         m = row["metrics"]
         lines.append(f"| {row['name']} | {row['seed']} | {row['steps']:,} | "
                      f"{row['steps_per_second']:.1f} | {m['fd_fmnist']:.2f} | "
                      f"{m['fd_fmnist_vgg']:.2f} | {m['precision_fmnist']:.3f} | "
                      f"{m['recall_fmnist']:.3f} | {m['coverage_fmnist']:.3f} | "
-                     f"{row['machine'].split(',')[0]} | {row['git_revision']} | {row['date']} |")
+                     f"{row.get('cores_used', '—')} | {row['machine'].split(',')[0]} | {row['git_revision']} | {row['date']} |")
     lines += ["", "## FD versus training time", "", "![curves](fashion_mnist_curves.png)",
               "", "## Sample grids (seed 0 of each recipe)", ""]
     for row in rows:
