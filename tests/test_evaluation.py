@@ -12,6 +12,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_suite import cli, data, evaluation, runs
+from tfgan_suite import config as config_lib
+from tfgan_suite.data import corruptions
 from tfgan_suite.metrics import classifier as classifier_lib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -187,6 +189,51 @@ class DigitsEvaluationTest(tf.test.TestCase):
         self.assertAllClose(metrics["intra_fd_digits_mean"],
                             np.mean(list(metrics["intra_fd_digits"].values())))
         self.assertLess(metrics["fd_digits"], 50.0)
+
+
+class OverlapSampler(RealDigitsSampler):
+    """A 10to5 "generator" of probability vectors: real digits of the class whose state it is
+    given (``faithful``), or of the argmax class's even original class (blind to mixtures,
+    like a model that never learnt the class-mutual images)."""
+
+    num_classes = 5
+    label_vectors = True
+
+    def __init__(self, faithful):
+        super().__init__()
+        self.faithful = faithful
+        self.classes, self.states = corruptions.overlap_states("10to5")
+
+    def sample(self, n, seed=0, labels=None):
+        if labels is None or np.asarray(labels).ndim != 2:
+            return super().sample(n, seed, labels)
+        wanted = []
+        for row in np.asarray(labels):
+            match = np.flatnonzero(np.all(np.isclose(self.states, row), axis=1))
+            wanted.append(match[0] if self.faithful else 2 * int(np.argmax(row)))
+        return super().sample(n, seed, wanted)
+
+
+class ClassOverlapEvaluationTest(tf.test.TestCase):
+    """Under 10to5 the conditional group is the class-distinct / class-mutual accuracy."""
+
+    def test_dma_scores_the_class_each_state_should_yield(self):
+        config = config_lib.load({"model": "cpgan", "data": {
+            "name": "digits", "corruption": {"class_overlap": "10to5"}},
+            "generator": {"name": "dcgan", "conditional": True,
+                          "label_input": "probabilities"},
+            "discriminator": {"name": "dcgan", "conditioning": "auxiliary"}})
+        evaluator = evaluation.Evaluator(config, n=300, spaces=["digits"])
+        faithful = evaluator.evaluate(OverlapSampler(True), groups=["conditional"])
+        self.assertEqual(sorted(faithful), ["class_distinct_accuracy_digits",
+                                            "class_mutual_accuracy_digits", "dma_digits"])
+        self.assertGreater(faithful["dma_digits"], 0.85)  # the classifier's own accuracy
+        self.assertAllClose(faithful["dma_digits"], (faithful["class_distinct_accuracy_digits"]
+                                                     + faithful["class_mutual_accuracy_digits"])
+                            / 2)
+        blind = evaluator.evaluate(OverlapSampler(False), groups=["conditional"])
+        self.assertGreater(blind["class_distinct_accuracy_digits"], 0.85)
+        self.assertLess(blind["class_mutual_accuracy_digits"], 0.1)
 
 
 class FakeMonotonic:

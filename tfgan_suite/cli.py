@@ -78,7 +78,8 @@ def _eval(args) -> int:
 
     if args.n < 2:
         raise ValueError(f"--n: must be an integer >= 2, got {args.n}")
-    result = evaluation.evaluate_run(args.run, n=args.n, out=args.out)
+    groups = None if not args.metrics else [g.strip() for g in args.metrics.split(",")]
+    result = evaluation.evaluate_run(args.run, n=args.n, out=args.out, groups=groups)
     print(f"wrote evaluation to {evaluation.evaluation_path(args.run, args.out)} "
           f"(key \"evaluation\")")
     print(evaluation.summary_line(result))
@@ -158,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--run", required=True)
     evaluate.add_argument("--out", help="JSON file to merge into (default RUN/metrics.json)")
     evaluate.add_argument("--n", type=int, default=10000, help="generated samples")
+    evaluate.add_argument("--metrics", help="comma-separated metric groups (default: all but "
+                          "gan_train): fd, kid, precision_recall, density_coverage, "
+                          "conditional, gan_train")
     evaluate.set_defaults(handler=_eval)
     export = commands.add_parser("export", help="export the sampling generator for serving")
     export.add_argument("--run", required=True)

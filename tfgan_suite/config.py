@@ -77,11 +77,56 @@ SCHEMA: dict[str, Any] = {
                            "weaknesses).", (bool,)),
     "model": Field("gan", "GAN family (gans registry): gan = unconditional adversarial model; "
                    "cgan = class-conditional G(z, y) and D(x, y) (concat or projection "
-                   "discriminator); acgan = G(z, y) and D(x) with an auxiliary classifier.",
-                   (str,)),
+                   "discriminator); acgan = G(z, y) and D(x) with an auxiliary classifier; "
+                   "racgan / rcgan = label-noise-robust AC-GAN / cGAN (section rgan); cpgan = "
+                   "classifier's posterior GAN for overlapping classes (section cpgan); "
+                   "s3gan = projection GAN with rotation self-supervision and a label "
+                   "predictor for few labels (section s3gan).", (str,)),
     "conditional": {
-        "aux_weight": Field(1.0, "acgan: weight of the auxiliary classifier's loss terms in "
-                            "both networks' losses.", (float,), check=_non_negative),
+        "aux_weight": Field(1.0, "acgan (and racgan, cpgan): weight of the auxiliary "
+                            "classifier's loss terms in the discriminator's loss (and in the "
+                            "generator's unless g_aux_weight is set).", (float,),
+                            check=_non_negative),
+        "g_aux_weight": Field(None, "acgan: weight of the classifier term in the generator's "
+                              "loss; null = aux_weight. rGAN's reference code uses 0.1.",
+                              (float,), check=_non_negative, nullable=True),
+        "fake_class_loss": Field(True, "acgan: the discriminator's classifier also learns the "
+                                 "generated images' classes (TF-GAN's AC-GAN); false = real "
+                                 "images only (rGAN's and CP-GAN's AC-GAN).", (bool,)),
+    },
+    "rgan": {
+        "transition": Field("known", "racgan / rcgan: the label-noise transition matrix T "
+                            "(T_ij = p(noisy j | clean i)): known = the one "
+                            "data.corruption.label_noise applied; estimated = Patrini et "
+                            "al.'s anchor points of a classifier trained on the noisy labels.",
+                            (str,), choices=("known", "estimated")),
+        "label_sampling": Field("forward", "racgan / rcgan: how a fake's (clean, noisy) label "
+                                "pair is drawn: forward = clean uniform, noisy from row T[y] "
+                                "(the paper); posterior = noisy from the real batch, clean "
+                                "from column T[:, noisy] normalised (the reference code).",
+                                (str,), choices=("forward", "posterior")),
+        "anchor_percentile": Field(97.0, "transition=estimated: percentile of p(noisy=i|x) "
+                                   "whose example is class i's anchor (100 = argmax).",
+                                   (float,), check=lambda v: None if 0.0 < v <= 100.0
+                                   else "must be in (0, 100]"),
+    },
+    "cpgan": {
+        "kl_weight": Field(0.4, "cpgan: weight of the generator's KL(s || C(G(z, s))) term "
+                           "(Kaneko et al. 2019).", (float,), check=_non_negative),
+    },
+    "s3gan": {
+        "rotation_d_weight": Field(1.0, "s3gan: weight of the rotation loss on real images in "
+                                   "the discriminator's loss (β).", (float,),
+                                   check=_non_negative),
+        "rotation_g_weight": Field(0.2, "s3gan: weight of the rotation loss on generated "
+                                   "images in the generator's loss (α).", (float,),
+                                   check=_non_negative),
+        "classifier_weight": Field(1.0, "s3gan: weight of the label predictor's "
+                                   "cross-entropy on the labelled real images.", (float,),
+                                   check=_non_negative),
+        "rotated_batch_fraction": Field(2, "s3gan: 1/fraction of the batch gets rotated "
+                                        "copies (the last B/fraction/4 images, each at 0, 90, "
+                                        "180 and 270 degrees).", (int,), check=_positive),
     },
     "data": {
         "name": Field("ring", "Dataset: ring | grid (toy 2-D), fashion_mnist, digits, "
@@ -98,6 +143,46 @@ SCHEMA: dict[str, Any] = {
                          check=_positive),
         "std": Field(None, "toy: std of each mode; null = ring 0.01, grid 0.05.", (float,),
                      check=_positive, nullable=True),
+        "corruption": {  # data/corruptions.py; applied once to the training labels
+            "label_noise": {
+                "kind": Field("none", "Label noise of the training labels: none, symmetric "
+                              "(T = (1-rate) I + rate/c 11^T) or asymmetric (Fashion-MNIST "
+                              "confusable classes, data/corruptions.py).", (str,),
+                              choices=("none", "symmetric", "asymmetric")),
+                "rate": Field(0.0, "Label noise rate μ, in [0, 1).", (float,),
+                              check=_unit_interval),
+            },
+            "class_overlap": Field("none", "Overlapping classes: none, or 10to5 (CP-GAN: class "
+                                   "c is observed as c//2 or (c//2 + c%2) % 5, 5 classes).",
+                                   (str,), choices=("none", "10to5")),
+            "label_fraction": Field(1.0, "Fraction of the training labels kept; the rest are "
+                                    "unlabelled (label -1).", (float,),
+                                    check=lambda v: None if 0.0 < v <= 1.0
+                                    else "must be in (0, 1]"),
+            "unlabelled": Field("keep", "Examples without a label: keep (models that use "
+                                "them, e.g. s3gan) or drop (train on the labelled ones only).",
+                                (str,), choices=("keep", "drop")),
+            "image_noise": Field("none", "Noise of the training images (NR-GAN's table, "
+                                 "data/image_corruptions.py): none or A-P, e.g. A = "
+                                 "Gaussian σ 25/255, G = brown, I = multiplicative, M = "
+                                 "Poisson λ 30.", (str,),
+                                 choices=("none",) + tuple("ABCDEFGHIJKLMNOP")),
+            "measurement": {
+                "kind": Field("none", "Lossy measurement of the training images "
+                              "(AmbientGAN): none, block_pixels (p), block_patch / "
+                              "keep_patch (patch), convolve_noise (sigma).", (str,),
+                              choices=("none", "block_pixels", "block_patch", "keep_patch",
+                                       "convolve_noise")),
+                "p": Field(0.5, "block_pixels: probability that a pixel is blocked, in "
+                           "[0, 1).", (float,), check=_unit_interval),
+                "patch": Field(14, "block_patch / keep_patch: side of the square patch.",
+                               (int,), check=_positive),
+                "sigma": Field(0.1, "convolve_noise: std of the added Gaussian noise (on the "
+                               "[-1, 1] scale).", (float,), check=_non_negative),
+            },
+            "seed": Field(12345, "Seed of the corruption (fixed per example, independent of "
+                          "the run's seed; rGAN's reference code uses 12345).", (int,)),
+        },
     },
     "generator": OPEN,       # {name: <generators registry>, **options of that class}
     "discriminator": OPEN,   # {name: <discriminators registry>, **options}

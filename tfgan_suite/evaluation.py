@@ -14,6 +14,22 @@ What is measured depends on the run's data:
   conditional models add ``gan_test_accuracy_<space>`` and ``intra_fd_<space>_mean`` (per
   class under ``intra_fd_<space>``). Each extractor's name, cache key and test accuracy are
   reported with them (``feature_extractors``). A quality claim should hold in both spaces.
+  The ``gan_train`` group (not in the defaults: it trains a classifier per space) adds
+  ``gan_train_accuracy_<space>``: a fresh classifier of the space's architecture trained on
+  class-balanced generated images, tested on the real test split.
+
+Runs trained on corrupted labels (``data.corruption``) are always judged against the clean
+truth: the classifiers were trained on clean labels and the reference is the clean test
+split. Under class overlap (``10to5``) the model's classes are not the dataset's, so GAN-test
+and intra-FD are replaced by the **class-distinct / class-mutual accuracy** (CP-GAN's DMA):
+for each original class c, generate from the observed-label state s_c it should come from
+(one-hot(c // 2) for even c, the ½–½ mixture of c // 2 and (c // 2 + 1) mod 5 for odd c) and
+score the fraction the clean classifier assigns to c:
+
+    dma = (1/10) Σ_c P[argmax C(G(z, s_c)) = c],
+
+with ``class_distinct_accuracy`` (even c) and ``class_mutual_accuracy`` (odd c) its halves.
+It needs a generator that takes probability vectors (``generator.label_input``).
 
 Example:
 
@@ -37,6 +53,7 @@ import tensorflow as tf
 from tfgan_suite import data as data_lib
 from tfgan_suite import factory
 from tfgan_suite import metrics as metrics_lib
+from tfgan_suite.data import corruptions
 from tfgan_suite.metrics import classifier as classifier_lib
 
 #: Feature-space suffix of metric names, per dataset with a domain classifier.
@@ -45,7 +62,10 @@ FEATURE_SPACES = {"fashion_mnist": "fmnist", "digits": "digits"}
 #: (``classifier.INDEPENDENT_CONFIG``): ``fd_fmnist_vgg``, ``precision_digits_vgg``, ...
 INDEPENDENT_SUFFIX = "vgg"
 #: Metric groups an evaluation can compute; ``conditional`` only for conditional models.
-IMAGE_GROUPS = ("fd", "kid", "precision_recall", "density_coverage", "conditional")
+IMAGE_GROUPS = ("fd", "kid", "precision_recall", "density_coverage", "conditional",
+                "gan_train")
+#: Groups measured when none are named (``gan_train`` trains a classifier: asked for only).
+DEFAULT_IMAGE_GROUPS = IMAGE_GROUPS[:-1]
 TOY_GROUPS = ("mode_coverage",)
 PRECISION_RECALL_K = 3
 DENSITY_COVERAGE_K = 5
@@ -148,9 +168,12 @@ class Evaluator:
         """Metrics of ``model`` (anything with ``sample(n, seed, labels=None)``).
 
         Args:
-            groups: subset of ``self.groups`` to compute (default all that apply).
+            groups: subset of ``self.groups`` to compute (default all that apply; for
+                images all but ``gan_train``, which trains a classifier per space).
         """
-        groups = tuple(self.groups if groups is None else groups)
+        if groups is None:
+            groups = self.groups if self.mixture is not None else DEFAULT_IMAGE_GROUPS
+        groups = tuple(groups)
         unknown = [g for g in groups if g not in self.groups]
         if unknown:
             raise ValueError(f"metrics: unknown {unknown} for {self.dataset!r}; accepted: "
@@ -164,8 +187,42 @@ class Evaluator:
         for suffix, network in self.classifiers.items():
             results |= self._distances(suffix, network.features(fake), groups)
         if "conditional" in groups and _is_conditional(model):
-            results |= self._conditional(model)
+            overlap = self._overlap_rule()
+            results |= (self._conditional(model) if overlap is None
+                        else self._class_overlap(model, overlap))
+        if "gan_train" in groups and _is_conditional(model) and self._overlap_rule() is None:
+            results |= self._gan_train(model)
         return results
+
+    def _overlap_rule(self) -> Optional[str]:
+        spec = factory.corruption(self.config)
+        return None if spec is None or spec.class_overlap == "none" else spec.class_overlap
+
+    def _class_overlap(self, model, rule: str) -> dict[str, Any]:
+        """Class-distinct / class-mutual accuracy (module docstring) in every space."""
+        if not getattr(model, "label_vectors", False):
+            return {}  # class-mutual states need a generator of probability vectors
+        classes, states = corruptions.overlap_states(rule)
+        per_state = max(1, self.n // len(classes))
+        rows = np.repeat(states, per_state, axis=0).astype(np.float32)
+        truth = np.repeat(classes, per_state)
+        images = model.sample(len(rows), seed=self.seed + 1, labels=rows)
+        results: dict[str, Any] = {}
+        for space, network in self.classifiers.items():
+            hits = network.predict_labels(images) == truth
+            distinct, mutual = hits[truth % 2 == 0].mean(), hits[truth % 2 == 1].mean()
+            results |= {f"dma_{space}": float(hits.mean()),
+                        f"class_distinct_accuracy_{space}": float(distinct),
+                        f"class_mutual_accuracy_{space}": float(mutual)}
+        return results
+
+    def _gan_train(self, model) -> dict[str, Any]:
+        """GAN-train accuracy in every space (a classifier trained on generated images)."""
+        labels = (np.arange(self.n) % int(model.num_classes)).astype(np.int32)
+        images = model.sample(self.n, seed=self.seed + 2, labels=labels)
+        return {f"gan_train_accuracy_{space}":
+                classifier_lib.gan_train_accuracy(network, images, labels)
+                for space, network in self.classifiers.items()}
 
     def _distances(self, space: str, fake_features: np.ndarray,
                    groups: Sequence[str]) -> dict[str, Any]:
@@ -233,7 +290,8 @@ def _json_default(value):
 
 
 def evaluate_run(run_dir: str, n: int = 10000, out: Optional[str] = None, seed: int = 0,
-                 classifier: Optional[classifier_lib.DomainClassifier] = None) -> dict:
+                 classifier: Optional[classifier_lib.DomainClassifier] = None,
+                 groups: Optional[Sequence[str]] = None) -> dict:
     """Evaluates the latest checkpoint of ``run_dir`` (``tfgan eval``).
 
     Args:
@@ -243,6 +301,7 @@ def evaluate_run(run_dir: str, n: int = 10000, out: Optional[str] = None, seed: 
             ``<run>/metrics.json`` (its training summary is kept).
         seed: sampling seed.
         classifier: image runs: a ``DomainClassifier`` to use instead of the cached one.
+        groups: metric groups (``Evaluator.groups``; default all but ``gan_train``).
 
     Returns:
         dict with ``metrics`` (flat names, see the module docstring), the reference
@@ -254,7 +313,7 @@ def evaluate_run(run_dir: str, n: int = 10000, out: Optional[str] = None, seed: 
     started = time.monotonic()
     model = runs.load_run(run_dir)
     evaluator = Evaluator(model.run_config, n=n, seed=seed, classifier=classifier)
-    metrics = evaluator.evaluate(model)
+    metrics = evaluator.evaluate(model, groups)
     result = evaluator.describe() | {
         "run": os.path.abspath(run_dir), "step": int(model.step_counter.numpy()),
         "metrics": metrics, "seconds": round(time.monotonic() - started, 2)}

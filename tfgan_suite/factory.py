@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from tfgan_suite import data as data_lib
 from tfgan_suite import networks, objectives, penalties
+from tfgan_suite.data import corruptions, image_corruptions
 from tfgan_suite.gans import GANS
 
 TOY_OPTIONS = {"ring": ("n_modes", "radius", "std"), "grid": ("side", "spacing", "std")}
@@ -37,18 +38,121 @@ def mixture(config: dict):
     return data_lib.toy2d(name, **toy_kwargs(config["data"]))
 
 
-def data_info(config: dict) -> dict[str, Any]:
+def corruption(config: dict) -> Optional[corruptions.Corruption]:
+    """The training labels' corruption (``data.corruption``), or None when they are clean."""
     data_cfg = config["data"]
-    return data_lib.dataset_info(data_cfg["name"], image_size=data_cfg["image_size"])
+    section = data_cfg.get("corruption")
+    if not section:  # a config dict built without the schema's defaults
+        return None
+    info = data_lib.dataset_info(data_cfg["name"], image_size=data_cfg["image_size"])
+    if info["num_classes"] is None:
+        if corruptions.resolve(section, 2).active:
+            raise ValueError(f"data.corruption: dataset {data_cfg['name']!r} has no labels "
+                             "to corrupt; corruptions apply to labelled datasets")
+        return None
+    spec = corruptions.resolve(section, int(info["num_classes"]))
+    return spec if spec.active else None
+
+
+def image_corruption(config: dict) -> Optional[image_corruptions.ImageCorruption]:
+    """The training images' corruption (``data.corruption`` image_noise / measurement), or
+    None when they are clean."""
+    data_cfg = config["data"]
+    section = data_cfg.get("corruption")
+    spec = image_corruptions.resolve(section) if section else None
+    if spec is None or not spec.active:
+        return None
+    if data_cfg["name"] in TOY_OPTIONS or data_cfg["name"].startswith("tfds:"):
+        raise ValueError(f"data.corruption: image corruptions need an in-memory image "
+                         f"dataset (fashion_mnist, digits, folder:<path>), got "
+                         f"{data_cfg['name']!r}")
+    return spec
+
+
+def data_info(config: dict) -> dict[str, Any]:
+    """``dataset_info`` of the run's data; with a label corruption, ``num_classes`` is the
+    number of *observed* classes (5 under 10to5) and ``clean_num_classes`` the dataset's."""
+    data_cfg = config["data"]
+    info = data_lib.dataset_info(data_cfg["name"], image_size=data_cfg["image_size"])
+    spec = corruption(config)
+    if spec is not None:
+        info = info | {"num_classes": spec.observed_classes,
+                       "clean_num_classes": info["num_classes"]}
+    return info
+
+
+def training_arrays(config: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The training images (native size) and the labels training sees: the observed ones
+    when ``data.corruption`` is set (``UNLABELLED`` = −1 where removed), restricted to the
+    labelled examples with ``unlabelled: drop``. Under an image corruption the images are
+    corrupted once, at the training size (so padding is corrupted like a generated image's
+    border). The clean labels and images never leave this function under a corruption:
+    evaluation reads the clean test split itself."""
+    data_cfg = config["data"]
+    images, labels = data_lib.load_arrays(data_cfg["name"], data_cfg["split"])
+    image_spec = image_corruption(config)
+    if image_spec is not None:
+        images = data_lib.fit_image_size(tf.constant(images), data_cfg["image_size"]).numpy()
+        images = image_spec.apply(images)
+    spec = corruption(config)
+    if spec is None:
+        return images, labels
+    observed = spec.apply(labels)
+    keep = spec.keep_mask(observed)
+    return images[keep], observed[keep]
+
+
+def corruption_record(config: dict) -> Optional[dict[str, Any]]:
+    """What ``data.corruption`` did to the training labels (spec, realised change rate,
+    labelled count, T) for the run directory; None when the labels are clean."""
+    spec, image_spec = corruption(config), image_corruption(config)
+    if spec is None and image_spec is None:
+        return None
+    record = {} if image_spec is None else {"images": image_spec.describe()}
+    if spec is not None:
+        data_cfg = config["data"]
+        _, clean = data_lib.load_arrays(data_cfg["name"], data_cfg["split"])
+        record |= spec.describe(clean, spec.apply(clean))
+    return record
 
 
 def dataset(config: dict, with_labels: bool = False) -> tf.data.Dataset:
-    """The infinite, seeded, batched training pipeline of ``config``."""
+    """The infinite, seeded, batched training pipeline of ``config`` (corrupted labels when
+    ``data.corruption`` is set)."""
     data_cfg = config["data"]
     extra = toy_kwargs(data_cfg) if data_cfg["name"] in TOY_OPTIONS else {}
-    return data_lib.load(data_cfg["name"], split=data_cfg["split"],
-                         batch_size=data_cfg["batch_size"], image_size=data_cfg["image_size"],
-                         with_labels=with_labels, seed=config["seed"], repeat=True, **extra)
+    if corruption(config) is None and image_corruption(config) is None:
+        return data_lib.load(data_cfg["name"], split=data_cfg["split"],
+                             batch_size=data_cfg["batch_size"],
+                             image_size=data_cfg["image_size"], with_labels=with_labels,
+                             seed=config["seed"], repeat=True, **extra)
+    if data_cfg["name"].startswith("tfds:"):
+        raise ValueError(f"data.corruption: needs an in-memory dataset (fashion_mnist, digits, "
+                         f"folder:<path>), got {data_cfg['name']!r}")
+    images, labels = training_arrays(config)
+    sized = image_corruption(config) is not None  # corrupted at the training size already
+    return data_lib.from_arrays(images, labels, batch_size=data_cfg["batch_size"],
+                                image_size=None if sized else data_cfg["image_size"],
+                                with_labels=with_labels, seed=config["seed"], repeat=True)
+
+
+def check_corruption(config: dict, model_cls) -> None:
+    """A corruption needs a conditional model, and unlabelled examples a model that uses
+    them; one-line errors naming the field otherwise."""
+    spec = corruption(config)
+    if spec is None:
+        return
+    if not getattr(model_cls, "conditional", False):
+        conditional = [n for n in GANS.names() if getattr(GANS.get(n), "conditional", False)]
+        raise ValueError(f"data.corruption: model {config['model']!r} is unconditional and "
+                         "never sees labels; accepted: a conditional model "
+                         f"({', '.join(conditional)})")
+    if (spec.label_fraction < 1.0 and spec.unlabelled == "keep"
+            and not getattr(model_cls, "accepts_unlabelled", False)):
+        users = [n for n in GANS.names() if getattr(GANS.get(n), "accepts_unlabelled", False)]
+        raise ValueError(f"data.corruption.unlabelled: model {config['model']!r} cannot train "
+                         "on unlabelled examples; accepted: drop (train on the labelled "
+                         f"fraction only), or keep with model {' / '.join(users)}")
 
 
 def _network_defaults(info: dict[str, Any]) -> dict[str, Any]:
@@ -94,6 +198,7 @@ def build_gan(config: dict):
     generator, discriminator = build_networks(config)
     train_cfg = config["train"]
     model_cls = GANS.get(config["model"])
+    check_corruption(config, model_cls)
     kwargs = model_cls.options_from_config(config, data_info(config).get("num_classes"))
     return model_cls(generator, discriminator, n_critic=train_cfg["n_critic"],
                      ema_decay=train_cfg["ema_decay"], ema_start=train_cfg["ema_start"],

@@ -192,9 +192,36 @@ def acgan_d_loss(real_class_logits, fake_class_logits, one_hot_labels,
             + _softmax_xent(fake_class_logits, one_hot_labels, label_smoothing))
 
 
+def class_xent(class_logits, one_hot_labels) -> tf.Tensor:
+    """E[−log P(c | x)]: mean softmax cross-entropy of class logits against (one-hot or
+    probability) targets — each half of ``acgan_d_loss``."""
+    return _softmax_xent(class_logits, one_hot_labels)
+
+
 def acgan_g_loss(fake_class_logits, one_hot_labels) -> tf.Tensor:
     """L_C(G) = E[−log P(c | G(z, c))]  (AC-GAN, Odena et al. 2017; TF-GAN convention)."""
     return _softmax_xent(fake_class_logits, one_hot_labels)
+
+
+def forward_corrected_xent(class_logits, noisy_labels, transition) -> tf.Tensor:
+    """L = E[−log (softmax(C(x)) · T)_ỹ]: cross-entropy of the *noisy* label under the clean
+    posterior pushed through the noise, T_ij = p(ỹ = j | y = i) (Patrini et al. 2017's
+    forward correction; rAC-GAN's classifier loss, Kaneko, Ushiku & Harada 2019).
+
+    Computed in log space, log (p·T)_j = logsumexp_i(log p_i + log T_ij), without the
+    reference code's ε = 1e-8: at T = I it is exactly the plain cross-entropy, and at
+    T = 11ᵀ/c it is log c for every logit (no gradient: the noisy label says nothing).
+
+    Args:
+        class_logits: [batch, c] logits of the clean classes.
+        noisy_labels: [batch] int observed labels.
+        transition: [c, c] row-stochastic T.
+    """
+    class_logits = tf.cast(class_logits, tf.float32)
+    log_posterior = tf.nn.log_softmax(class_logits, axis=-1)
+    log_columns = tf.transpose(tf.gather(tf.math.log(tf.cast(transition, tf.float32)),
+                                         tf.cast(noisy_labels, tf.int32), axis=1))
+    return -tf.reduce_mean(tf.reduce_logsumexp(log_posterior + log_columns, axis=-1))
 
 
 # --- registry ------------------------------------------------------------------------------

@@ -49,3 +49,17 @@ def stateless_normal(shape, seed) -> tf.Tensor:
     angle = 2.0 * 3.141592653589793 * uniforms[1]
     normals = tf.concat([radius * tf.cos(angle), radius * tf.sin(angle)], axis=0)
     return tf.reshape(normals[:count], shape)
+
+
+def global_masked_mean(values, mask) -> tf.Tensor:
+    """Mean of ``values`` [B] over the rows where ``mask`` [B] is 1, over the *global* batch
+    (all-reduced across replicas, as ``global_batch_mean``); 0 when no row is selected.
+    Unselected rows contribute nothing, so they receive exactly zero gradient."""
+    values = tf.cast(values, tf.float32)
+    mask = tf.cast(mask, tf.float32)
+    total = tf.reduce_sum(values * mask)
+    count = tf.reduce_sum(mask)
+    context = tf.distribute.get_replica_context()
+    if context is not None and tf.distribute.get_strategy().num_replicas_in_sync > 1:
+        total, count = context.all_reduce(tf.distribute.ReduceOp.SUM, [total, count])
+    return total / tf.maximum(count, 1.0)

@@ -119,6 +119,10 @@ def train(config: Union[str, dict, None], out: str,
         os.makedirs(os.path.join(directory, sub), exist_ok=True)
     if chief:
         config_lib.dump(config, os.path.join(out, "config.yaml"))
+        record = factory.corruption_record(config)
+        if record is not None:
+            with open(os.path.join(out, "corruption.json"), "w", encoding="utf-8") as handle:
+                json.dump(record, handle, indent=2)
     keras.utils.set_random_seed(config["seed"])
     if config["deterministic"]:
         tf.config.experimental.enable_op_determinism()

@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import Optional
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -61,8 +62,11 @@ GAN_TEST_BAR = 0.80
 RESULTS = os.path.join(ROOT, "docs", "results")
 
 
-def _cli(*args: str, timeout: float) -> str:
+def _cli(*args: str, timeout: float, cpus: Optional[str] = None) -> str:
+    """``tfgan ARGS`` in a subprocess; ``cpus`` (e.g. "0") pins it with taskset."""
     command = [sys.executable, "-m", "tfgan_suite", *args]
+    if cpus is not None:
+        command = ["taskset", "-c", cpus, *command]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=ROOT)
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
     if result.returncode != 0:
@@ -77,11 +81,13 @@ def _children_cpu_seconds() -> float:
 
 def run_recipe(name: str, recipe: str, minutes: float, workdir: str, n_eval: int,
                overrides: tuple = (), seed: int = 0, curve_minutes: float = None,
-               curve_n: int = 5000, grid_dir: str = None) -> dict:
+               curve_n: int = 5000, grid_dir: str = None, cpus: Optional[str] = None,
+               eval_metrics: Optional[str] = None) -> dict:
     """Trains ``recipe`` (plus ``overrides``) for ``minutes`` through ``tfgan train``, then
-    ``tfgan eval`` (every feature space) and a sample grid. With ``curve_minutes``, the run
-    also evaluates every ``curve_minutes`` of training time on ``curve_n`` samples (the
-    evaluations' time is not training time)."""
+    ``tfgan eval`` (every feature space; ``eval_metrics``: its ``--metrics``) and a sample
+    grid. With ``curve_minutes``, the run also evaluates every ``curve_minutes`` of training
+    time on ``curve_n`` samples (the evaluations' time is not training time). ``cpus``
+    pins every step to those CPUs (taskset), e.g. one core each for two runs at a time."""
     run = os.path.join(workdir, f"{name}_seed{seed}")
     sets = [f"train.max_minutes={minutes}", "train.steps=10000000", f"seed={seed}",
             *overrides]
@@ -91,13 +97,15 @@ def run_recipe(name: str, recipe: str, minutes: float, workdir: str, n_eval: int
     started = time.monotonic()
     children_cpu = _children_cpu_seconds()
     _cli("train", "--config", os.path.join(ROOT, "configs", recipe), "--out", run,
-         *[arg for item in sets for arg in ("--set", item)], timeout=60 * minutes + 3600)
+         *[arg for item in sets for arg in ("--set", item)], timeout=60 * minutes + 3600,
+         cpus=cpus)
     train_wall = time.monotonic() - started
     # CPU seconds of the training process per wall second: ≈ the core count when the run
     # had the machine to itself; lower when something else competed for it.
     train_cpu = _children_cpu_seconds() - children_cpu
     load = os.getloadavg()
-    _cli("eval", "--run", run, "--n", str(n_eval), timeout=3600)
+    _cli("eval", "--run", run, "--n", str(n_eval),
+         *(["--metrics", eval_metrics] if eval_metrics else []), timeout=3600, cpus=cpus)
     with open(os.path.join(run, "metrics.json"), encoding="utf-8") as handle:
         metrics = json.load(handle)
     evaluation = metrics["evaluation"]
@@ -111,7 +119,7 @@ def run_recipe(name: str, recipe: str, minutes: float, workdir: str, n_eval: int
         sample_args += ["--n", "80", "--labels", labels]
     else:
         sample_args += ["--n", "64"]
-    _cli(*sample_args, timeout=600)
+    _cli(*sample_args, timeout=600, cpus=cpus)
     return {"name": name, "recipe": f"configs/{recipe}", "overrides": list(overrides),
             "seed": seed, "steps": metrics["steps"],
             "elapsed_seconds": metrics["elapsed_seconds"],

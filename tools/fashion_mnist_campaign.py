@@ -182,7 +182,8 @@ def write_markdown(meta: dict, rows: list[dict], summary: dict, results: str) ->
                      f"{row['steps_per_second']:.1f} | {m['fd_fmnist']:.2f} | "
                      f"{m['fd_fmnist_vgg']:.2f} | {m['precision_fmnist']:.3f} | "
                      f"{m['recall_fmnist']:.3f} | {m['coverage_fmnist']:.3f} | "
-                     f"{row.get('cores_used', '—')} | {row['machine'].split(',')[0]} | {row['git_revision']} | {row['date']} |")
+                     f"{row.get('cores_used', '—')} | {row['machine'].split(',')[0]} | "
+                     f"{row['git_revision']} | {row['date']} |")
     lines += ["", "## FD versus training time", "", "![curves](fashion_mnist_curves.png)",
               "", "## Sample grids (seed 0 of each recipe)", ""]
     for row in rows:

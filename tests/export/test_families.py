@@ -1,4 +1,5 @@
-"""Export per network family: SN-ResNet, a conditional DCGAN (cGAN) and BigGAN.
+"""Export per network family: SN-ResNet, a conditional DCGAN (cGAN), BigGAN, and CP-GAN's
+DCGAN conditioned on probability vectors (conditional BatchNorm linear in s).
 
 Each generator goes Keras → SavedModel (outputs equal to 1e-5, conditional signatures take
 ``labels``) → TFLite in every quantisation mode, run by LiteRT against the SavedModel on
@@ -26,6 +27,8 @@ CLASSES = 10
 #:           int8 0.084 / 9.9e-3
 #:   biggan  none 1.5e-6 / 1.0e-7, float16 1.9e-3 / 1.1e-4, dynamic 0.045 / 2.5e-3,
 #:           int8 0.25 / 0.016
+#:   cpgan   none 5.4e-7 / 6.1e-8, float16 1.1e-3 / 1.3e-4, dynamic 0.026 / 2.0e-3,
+#:           int8 0.093 / 0.011 (class ids); int8 0.074 / 0.011 on ½–½ mixtures (2026-11-30)
 #: Bounds are ≈ 2.5× the max and 3× the mean. int8 costs most on the ResNet families
 #: (mean 0.028 vs 0.006 for the plain DCGAN of test_tflite.py): their residual sums and
 #: conditional BatchNorms widen the activation ranges one int8 scale must cover.
@@ -36,6 +39,8 @@ BOUNDS = {
              "int8": (0.21, 0.03)},
     "biggan": {"none": (1e-5, 1e-6), "float16": (5e-3, 4e-4), "dynamic": (0.12, 0.008),
                "int8": (0.6, 0.05)},
+    "cpgan": {"none": (1e-5, 1e-6), "float16": (3e-3, 4e-4), "dynamic": (0.07, 0.006),
+              "int8": (0.25, 0.035)},
 }
 
 
@@ -47,7 +52,10 @@ def spread_output(generator, layer_name, classes=None):
     inner = getattr(layer, "layer", layer)
     probe = keras.Model(generator.inputs, layer.output)
     z = np.random.default_rng(5).standard_normal([64, generator.inputs[0].shape[-1]])
-    inputs = z if classes is None else [z, np.arange(64) % classes]
+    labels = None if classes is None else np.arange(64) % classes
+    if classes is not None and len(generator.inputs[1].shape) == 2:
+        labels = np.eye(classes, dtype=np.float32)[labels]
+    inputs = z if classes is None else [z, labels]
     std = float(np.std(probe([tf.constant(x) for x in inputs] if classes else tf.constant(z),
                              training=False)))
     inner.kernel.assign(inner.kernel / std)
@@ -63,13 +71,23 @@ def build(family):
         generator = DCGANGenerator(latent_dim=16, image_size=28, base_filters=8,
                                    num_classes=CLASSES, conditional=True)
         return spread_output(generator, "to_image", CLASSES), CLASSES
+    if family == "cpgan":
+        generator = DCGANGenerator(latent_dim=16, image_size=28, base_filters=8,
+                                   num_classes=CLASSES, conditional=True,
+                                   label_input="probabilities", conditional_bn=True)
+        randomise_conditional_norms(generator, "bn")
+        return spread_output(generator, "to_image", CLASSES), CLASSES
     generator = BigGANGenerator(latent_dim=16, image_size=32, width=16, num_classes=CLASSES,
                                 embed_dim=8)
-    # Give the conditional BatchNorms non-zero class / latent maps (zero at initialisation).
-    for weight in generator.weights:
-        if ("/gain/" in weight.path or "/bias/" in weight.path) and "_bn" in weight.path:
-            weight.assign(np.random.default_rng(1).normal(0, 0.1, weight.shape))
+    randomise_conditional_norms(generator, "_bn")
     return spread_output(generator, "sn_to_image", CLASSES), CLASSES
+
+
+def randomise_conditional_norms(generator, marker):
+    """Give the conditional BatchNorms non-zero class / latent maps (zero at initialisation)."""
+    for weight in generator.weights:
+        if ("/gain/" in weight.path or "/bias/" in weight.path) and marker in weight.path:
+            weight.assign(np.random.default_rng(1).normal(0, 0.1, weight.shape))
 
 
 class FamilyExportTest(tf.test.TestCase):
@@ -84,7 +102,9 @@ class FamilyExportTest(tf.test.TestCase):
         keras_inputs = tf.constant(z)
         if labels is not None:
             inputs["labels"] = tf.constant(labels)
-            keras_inputs = [tf.constant(z), tf.constant(labels)]
+            keras_labels = (np.eye(classes, dtype=np.float32)[labels]
+                            if len(generator.inputs[1].shape) == 2 else labels)
+            keras_inputs = [tf.constant(z), tf.constant(keras_labels)]
         signature = tf.saved_model.load(saved).signatures["serving_default"]
         self.assertEqual(sorted(signature.structured_input_signature[1]), sorted(inputs))
         reference = {k: v.numpy() for k, v in signature(**inputs).items()}
@@ -93,7 +113,8 @@ class FamilyExportTest(tf.test.TestCase):
         # The warmup requests carry labels for conditional generators and replay.
         for request in serving_lib.read_warmup_requests(saved):
             replay = serving_lib.request_inputs(request)
-            self.assertEqual("labels" in replay, classes is not None)
+            self.assertEqual(bool({"labels", "probabilities"} & set(replay)),
+                             classes is not None)
             outputs = tf.saved_model.load(saved).signatures[
                 request.model_spec.signature_name](**{k: tf.constant(v)
                                                       for k, v in replay.items()})
@@ -126,6 +147,83 @@ class FamilyExportTest(tf.test.TestCase):
 
     def test_biggan(self):
         self.check_family("biggan")
+
+    def test_cpgan_probability_generator_from_class_ids(self):
+        self.check_family("cpgan")
+
+    def test_cpgan_probability_signatures_take_mixtures(self):
+        generator, classes = build("cpgan")
+        workdir = tempfile.mkdtemp()
+        saved = export_saved_model(generator, workdir, warmup_batch=2)
+        loaded = tf.saved_model.load(saved)
+        rng = np.random.default_rng(2)
+        z = rng.standard_normal([8, 16]).astype(np.float32)
+        eye = np.eye(classes, dtype=np.float32)
+        mixtures = (eye[np.arange(8) % classes] + eye[(np.arange(8) + 1) % classes]) / 2
+        images = loaded.signatures["serving_probabilities"](
+            z=tf.constant(z), probabilities=tf.constant(mixtures))["images"].numpy()
+        self.assertAllClose(images, generator([z, mixtures], training=False), atol=1e-5)
+        # One-hot rows give what the class ids give.
+        by_id = loaded.signatures["serving_default"](z=tf.constant(z),
+                                                     labels=tf.range(8) % classes)
+        by_row = loaded.signatures["serving_probabilities"](
+            z=tf.constant(z), probabilities=tf.constant(eye[np.arange(8) % classes]))
+        self.assertAllClose(by_id["images"], by_row["images"], atol=1e-6)
+        seeded = loaded.signatures["sample_from_seeds_probabilities"](
+            seeds=tf.range(8, dtype=tf.int64), probabilities=tf.constant(mixtures))
+        self.assertEqual(seeded["images"].shape, (8, 28, 28, 1))
+        # The warmup file covers the probability signatures too, and replays.
+        names = [r.model_spec.signature_name for r in serving_lib.read_warmup_requests(saved)]
+        self.assertEqual(names, ["serving_default", "sample_from_seeds", "serving_probabilities",
+                                 "sample_from_seeds_probabilities"])
+        # TFLite of the mixture signature, float and int8 (calibrated on one-hot rows and
+        # ½–½ mixtures), against the SavedModel.
+        for mode, (max_bound, mean_bound) in (("none", (1e-5, 1e-6)),
+                                              ("int8", BOUNDS["cpgan"]["int8"])):
+            path = export_tflite(saved, os.path.join(workdir, f"p_{mode}.tflite"), quantize=mode,
+                                 signature_key="serving_probabilities",
+                                 representative_z=rng.standard_normal([100, 16]).astype(
+                                     np.float32), num_classes=classes)
+            runner = TFLiteGenerator(path, signature_key="serving_probabilities")
+            self.assertEqual(runner.label_name, "probabilities")
+            error = np.abs(runner.generate(z, mixtures) - images)
+            print("cpgan probabilities", mode, f"{error.max():.2g} / {error.mean():.2g}")
+            self.assertLess(float(error.max()), max_bound, mode)
+            self.assertLess(float(error.mean()), mean_bound, mode)
+
+    def test_imperfect_label_models_export_their_sampling_generator_with_labels(self):
+        from tfgan_suite.data import corruptions
+        from tfgan_suite.gans import CPGAN, RACGAN, RCGAN, S3GAN
+        from tfgan_suite.networks import DCGANDiscriminator
+
+        def discriminator(**options):
+            return DCGANDiscriminator(image_size=28, base_filters=4, num_classes=CLASSES,
+                                      **options)
+
+        def ids_generator():
+            return DCGANGenerator(latent_dim=16, image_size=28, base_filters=4,
+                                  num_classes=CLASSES, conditional=True)
+
+        noise = corruptions.symmetric_transition(CLASSES, 0.5)
+        models = [
+            RACGAN(ids_generator(), discriminator(conditioning="auxiliary"),
+                   num_classes=CLASSES, transition=noise, ema_decay=0.99),
+            RCGAN(ids_generator(), discriminator(conditioning="projection"),
+                  num_classes=CLASSES, transition=noise),
+            S3GAN(ids_generator(), discriminator(conditioning="projection", rotation_head=True,
+                                                 label_predictor=True), num_classes=CLASSES),
+            CPGAN(build("cpgan")[0], discriminator(conditioning="auxiliary"),
+                  num_classes=CLASSES)]
+        z = np.random.default_rng(3).standard_normal([4, 16]).astype(np.float32)
+        for model in models:
+            saved = export_saved_model(model, tempfile.mkdtemp(), warmup_batch=0)
+            signature = tf.saved_model.load(saved).signatures["serving_default"]
+            self.assertEqual(sorted(signature.structured_input_signature[1]), ["labels", "z"])
+            images = signature(z=tf.constant(z), labels=tf.constant([0, 1, 2, 3]))["images"]
+            expected = model.sampling_generator(
+                model.generator_inputs(tf.constant(z), tf.constant([0, 1, 2, 3])),
+                training=False)
+            self.assertAllClose(images, expected, atol=1e-5, msg=model.name)
 
     def test_conditional_tflite_needs_labels(self):
         generator, _ = build("cgan")

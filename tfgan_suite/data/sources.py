@@ -408,6 +408,21 @@ def _array_pipeline(images: np.ndarray, labels: np.ndarray, batch_size: int,
                        deterministic=True).prefetch(tf.data.AUTOTUNE)
 
 
+def from_arrays(images: np.ndarray, labels: np.ndarray, batch_size: int = 64,
+                image_size: int | None = None, with_labels: bool = False, shuffle: bool = True,
+                seed: int = 0, repeat: bool = True,
+                drop_remainder: bool = True) -> tf.data.Dataset:
+    """The pipeline of ``load`` over given arrays (e.g. training images with corrupted
+    labels): float32 NHWC images in [-1, 1] and int labels of the same length."""
+    if len(images) != len(labels):
+        raise ValueError(f"from_arrays: {len(images)} images but {len(labels)} labels")
+    return _array_pipeline(np.asarray(images, np.float32), np.asarray(labels, np.int32),
+                           _check_positive_int("batch_size", batch_size),
+                           None if image_size is None
+                           else _check_positive_int("image_size", image_size),
+                           with_labels, shuffle, int(seed), repeat, drop_remainder)
+
+
 def _stream_pipeline(examples: tf.data.Dataset, batch_size: int, with_labels: bool,
                      shuffle: bool, seed: int, repeat: bool,
                      drop_remainder: bool) -> tf.data.Dataset:

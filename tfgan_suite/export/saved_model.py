@@ -7,14 +7,19 @@
 * ``sample_from_seeds``: ``seeds`` int64 ``[batch]`` → the same outputs, with
   z_i ~ N(0, I) drawn by ``tf.random.stateless_normal([latent_dim], seed=[seed_i, 0])``,
   so a client needs no Gaussian noise and a seed always gives the same image;
-* ``assets.extra/tf_serving_warmup_requests``: one small request per signature.
+* ``assets.extra/tf_serving_warmup_requests``: one small request per signature (but
+  ``sample_truncated``).
 
 Conditional generators (inputs ``[z, labels]``) get a second input ``labels`` int32
-``[batch]`` in both signatures. Generators trained for the truncation trick (their class
-sets ``supports_truncation``, e.g. BigGAN) get a third signature, ``sample_truncated``:
-``seeds`` (+ ``labels``) and ``truncation`` float32 ``[batch]`` (one threshold t per row)
-→ the same outputs, with every coordinate of z outside [−t, t] redrawn (stateless, from
-the row's seed) — smaller t, less varied but cleaner images.
+``[batch]`` in both signatures. A generator conditioned on probability vectors (CP-GAN,
+``generator.label_input: probabilities``) takes class ids there too (as one-hot rows), and
+has two more signatures, ``serving_probabilities`` (``z``, ``probabilities`` float32
+``[batch, K]``) and ``sample_from_seeds_probabilities`` (``seeds``, ``probabilities``),
+e.g. the ½–½ mixture of two overlapping classes. Generators trained for the truncation
+trick (their class sets ``supports_truncation``, e.g. BigGAN) get a third signature,
+``sample_truncated``: ``seeds`` (+ ``labels``) and ``truncation`` float32 ``[batch]`` (one
+threshold t per row) → the same outputs, with every coordinate of z outside [−t, t] redrawn
+(stateless, from the row's seed) — smaller t, less varied but cleaner images.
 
 The input signatures fix shapes and dtypes, so a request with the wrong ones is rejected
 by the server instead of being silently cast. The generator is the sampling generator
@@ -99,12 +104,32 @@ def _endpoints(generator: keras.Model, latent_dim: int, conditional: bool) -> di
                                   [seeds_spec]),
         }
     labels_spec = tf.TensorSpec([None], tf.int32, name="labels")
+    label_shape = generator.inputs[1].shape
+    if len(label_shape) == 2:  # probability vectors: class ids become one-hot rows (GATHER)
+        identity = tf.eye(int(label_shape[-1]), dtype=tf.float32)
+
+        def condition(labels):
+            return tf.gather(identity, labels)
+    else:
+        def condition(labels):
+            return labels
     endpoints = {
-        "serving_default": (lambda z, labels: outputs([z, labels]), [z_spec, labels_spec]),
+        "serving_default": (lambda z, labels: outputs([z, condition(labels)]),
+                            [z_spec, labels_spec]),
         "sample_from_seeds": (
-            lambda seeds, labels: outputs([latents_from_seeds(seeds, latent_dim), labels]),
+            lambda seeds, labels: outputs([latents_from_seeds(seeds, latent_dim),
+                                           condition(labels)]),
             [seeds_spec, labels_spec]),
     }
+    if len(label_shape) == 2:
+        probabilities_spec = tf.TensorSpec([None, int(label_shape[-1])], tf.float32,
+                                           name="probabilities")
+        endpoints["serving_probabilities"] = (
+            lambda z, probabilities: outputs([z, probabilities]), [z_spec, probabilities_spec])
+        endpoints["sample_from_seeds_probabilities"] = (
+            lambda seeds, probabilities: outputs([latents_from_seeds(seeds, latent_dim),
+                                                  probabilities]),
+            [seeds_spec, probabilities_spec])
     if getattr(generator, "supports_truncation", False):
         truncation_spec = tf.TensorSpec([None], tf.float32, name="truncation")
         endpoints["sample_truncated"] = (
@@ -186,5 +211,6 @@ def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
     if warmup_batch:
         serving.write_warmup_requests(
             target, serving.warmup_requests(model_name, latent_dim, warmup_batch,
-                                            num_classes=num_classes))
+                                            num_classes=num_classes,
+                                            probabilities="serving_probabilities" in endpoints))
     return target

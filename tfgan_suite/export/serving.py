@@ -31,7 +31,11 @@ import tensorflow as tf
 SIGNATURE_INPUTS = {
     "serving_default": ("z", np.float32),
     "sample_from_seeds": ("seeds", np.int64),
+    # generators conditioned on probability vectors (CP-GAN): float32 [batch, K] rows
+    "serving_probabilities": ("z", np.float32),
+    "sample_from_seeds_probabilities": ("seeds", np.int64),
 }
+PROBABILITIES_INPUT = ("probabilities", np.float32)
 LABELS_INPUT = ("labels", np.int32)
 OUTPUT_NAMES = ("images", "images_uint8")
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
@@ -125,8 +129,10 @@ def parse_rest_response(body: Mapping[str, Any], output: str = "images") -> np.n
                      f"{sorted(body)}")
 
 
-def predict_request(model_name: str, signature_name: str, values: Any, labels: Any = None):
-    """A gRPC ``PredictRequest`` for one batch of ``z`` rows or seeds (and ``labels``)."""
+def predict_request(model_name: str, signature_name: str, values: Any, labels: Any = None,
+                    probabilities: Any = None):
+    """A gRPC ``PredictRequest`` for one batch of ``z`` rows or seeds (and ``labels``, or
+    ``probabilities`` [batch, K] for the ``*_probabilities`` signatures)."""
     from tensorflow_serving.apis import predict_pb2
 
     name, array = _input_array(signature_name, values)
@@ -137,19 +143,31 @@ def predict_request(model_name: str, signature_name: str, values: Any, labels: A
     if labels is not None:
         request.inputs[LABELS_INPUT[0]].CopyFrom(
             tf.make_tensor_proto(_labels_array(labels, len(array))))
+    if probabilities is not None:
+        request.inputs[PROBABILITIES_INPUT[0]].CopyFrom(tf.make_tensor_proto(
+            np.asarray(probabilities, PROBABILITIES_INPUT[1]).reshape(len(array), -1)))
     return request
 
 
 def warmup_requests(model_name: str, latent_dim: int, batch_size: int = 2,
-                    seed: int = 0, num_classes: int | None = None) -> list:
+                    seed: int = 0, num_classes: int | None = None,
+                    probabilities: bool = False) -> list:
     """One small ``PredictRequest`` per signature (deterministic values; conditional
-    generators, ``num_classes`` set, get labels 0, 1, … too)."""
+    generators, ``num_classes`` set, get labels 0, 1, … too; with ``probabilities`` the
+    ``*_probabilities`` signatures get the one-hot rows of those labels)."""
     rng = np.random.default_rng(seed)
     z = rng.standard_normal([batch_size, latent_dim]).astype(np.float32)
     seeds = np.arange(batch_size, dtype=np.int64)
     labels = None if num_classes is None else np.arange(batch_size) % num_classes
-    return [predict_request(model_name, "serving_default", z, labels),
-            predict_request(model_name, "sample_from_seeds", seeds, labels)]
+    requests = [predict_request(model_name, "serving_default", z, labels),
+                predict_request(model_name, "sample_from_seeds", seeds, labels)]
+    if probabilities and labels is not None:
+        rows = np.eye(num_classes, dtype=np.float32)[labels]
+        requests += [predict_request(model_name, "serving_probabilities", z,
+                                     probabilities=rows),
+                     predict_request(model_name, "sample_from_seeds_probabilities", seeds,
+                                     probabilities=rows)]
+    return requests
 
 
 def write_warmup_requests(saved_model_dir: str, requests: Sequence) -> str:

@@ -33,20 +33,36 @@ import tensorflow as tf
 QUANTIZE_MODES = ("none", "float16", "dynamic", "int8")
 
 
+#: Names of a conditional signature's class input: class ids, or probability vectors.
+LABEL_INPUTS = ("labels", "probabilities")
+
+
+def calibration_conditions(label_name: str, rows: int, num_classes: int) -> np.ndarray:
+    """Conditions for int8 calibration: class ids cycling through the classes, or (for
+    ``probabilities``) alternately a one-hot row and the ½–½ mixture of two neighbours."""
+    classes = np.arange(rows) % num_classes
+    if label_name == "labels":
+        return classes.astype(np.int32)
+    eye = np.eye(num_classes, dtype=np.float32)
+    mixtures = (eye[classes] + eye[(classes + 1) % num_classes]) / 2
+    return np.where((np.arange(rows) % 2 == 0)[:, None], eye[classes], mixtures)
+
+
 def _representative_dataset(representative_z: np.ndarray, batch_size: Optional[int],
-                            num_classes: Optional[int] = None):
+                            num_classes: Optional[int] = None, label_name: str = "labels"):
     """Calibration batches: single rows, or ``batch_size`` rows (cycling) for a fixed batch.
 
-    Conditional generators get ``{"z": ..., "labels": ...}`` with labels cycling through the
-    classes, so every class's activations are in the calibrated ranges.
+    Conditional generators get ``{"z": ..., label_name: ...}`` with conditions cycling
+    through the classes, so every class's activations are in the calibrated ranges.
     """
     rows = len(representative_z)
-    labels = None if num_classes is None else (np.arange(rows) % num_classes).astype(np.int32)
+    labels = (None if num_classes is None
+              else calibration_conditions(label_name, rows, num_classes))
 
     def batch(index: np.ndarray):
         if labels is None:
             return [representative_z[index]]
-        return {"z": representative_z[index], "labels": labels[index]}
+        return {"z": representative_z[index], label_name: labels[index]}
 
     def generate() -> Iterator:
         if batch_size is None:
@@ -77,9 +93,11 @@ def _converter(saved_model_dir: str, signature_key: str, batch_size: Optional[in
                                                            loaded)
 
 
-def _has_labels(saved_model_dir: str, signature_key: str) -> bool:
-    signature = tf.saved_model.load(saved_model_dir).signatures[signature_key]
-    return "labels" in signature.structured_input_signature[1]
+def _label_input(saved_model_dir: str, signature_key: str) -> Optional[str]:
+    """The signature's class input (``labels`` / ``probabilities``), None if it has none."""
+    names = tf.saved_model.load(saved_model_dir).signatures[
+        signature_key].structured_input_signature[1]
+    return next((name for name in LABEL_INPUTS if name in names), None)
 
 
 def _unsupported_ops(message: str) -> list[str]:
@@ -109,8 +127,9 @@ def export_tflite(saved_model_dir: str, out_path: str, quantize: str = "none",
             runs about 2× faster under LiteRT's XNNPACK delegate, and float16 / dynamic
             far faster at large batches (docs/results/export.md); callers then always
             send exactly ``batch_size`` rows.
-        num_classes: conditional generators (a ``labels`` input): the number of classes,
-            for int8 calibration over every class.
+        num_classes: conditional generators (a ``labels`` or ``probabilities`` input): the
+            number of classes, for int8 calibration over every class (and, for
+            probabilities, over one-hot rows and ½–½ mixtures).
     """
     if batch_size is not None and (not isinstance(batch_size, (int, np.integer))
                                    or batch_size < 1):
@@ -130,11 +149,13 @@ def export_tflite(saved_model_dir: str, out_path: str, quantize: str = "none",
         if representative_z is None or len(representative_z) == 0:
             raise ValueError("representative_z: int8 quantisation needs calibration latents "
                              "[n, latent_dim] (about 100 draws of z)")
-        if num_classes is None and _has_labels(saved_model_dir, signature_key):
+        label_name = _label_input(saved_model_dir, signature_key)
+        if num_classes is None and label_name is not None:
             raise ValueError("num_classes: int8 calibration of a conditional generator needs "
                              "the number of classes")
         converter.representative_dataset = _representative_dataset(
-            np.asarray(representative_z, np.float32), batch_size, num_classes)
+            np.asarray(representative_z, np.float32), batch_size,
+            None if label_name is None else num_classes, label_name or "labels")
     try:
         flatbuffer = converter.convert()
     except Exception as error:  # the converter raises ConverterError and friends
@@ -167,9 +188,11 @@ class TFLiteGenerator:
         self.interpreter = Interpreter(model_path=path, num_threads=num_threads)
         self.runner = self.interpreter.get_signature_runner(signature_key)
         details = self.runner.get_input_details()
-        #: conditional generators take a second input, int32 labels [batch]
-        self.conditional = "labels" in details
-        self.input_name = next(name for name in details if name != "labels")
+        #: conditional generators take a second input: int32 ``labels`` [batch], or float32
+        #: ``probabilities`` [batch, K] (the ``serving_probabilities`` signature)
+        self.label_name = next((name for name in LABEL_INPUTS if name in details), None)
+        self.conditional = self.label_name is not None
+        self.input_name = next(name for name in details if name != self.label_name)
         shape = details[self.input_name]["shape_signature"]
         self.latent_dim = int(shape[-1])
         #: the fixed batch size, or None when the model accepts any batch
@@ -187,8 +210,12 @@ class TFLiteGenerator:
         if self.conditional:
             if labels is None:
                 raise ValueError("labels: this generator is conditional; pass one class per z")
-            labels = np.broadcast_to(np.asarray(labels, np.int32), [len(z)])
-            inputs["labels"] = np.ascontiguousarray(labels)
+            if self.label_name == "labels":
+                labels = np.broadcast_to(np.asarray(labels, np.int32), [len(z)])
+            else:
+                labels = np.asarray(labels, np.float32)
+                labels = np.broadcast_to(labels, [len(z), labels.shape[-1]])
+            inputs[self.label_name] = np.ascontiguousarray(labels)
         elif labels is not None:
             raise ValueError("labels: this generator is unconditional; pass labels=None")
         return self.runner(**inputs)

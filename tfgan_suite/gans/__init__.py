@@ -1,12 +1,22 @@
 """Keras models that own adversarial training; ``GANS`` maps ``model:`` names to classes."""
 
+from tfgan_suite.gans.ambient import AmbientGAN
 from tfgan_suite.gans.base import AdversarialModel
 from tfgan_suite.gans.conditional import ACGAN, ConditionalGAN
+from tfgan_suite.gans.cpgan import CPGAN
+from tfgan_suite.gans.rgan import RACGAN, RCGAN
+from tfgan_suite.gans.s3gan import S3GAN
 from tfgan_suite.registry import Registry
 
 GANS: Registry[type] = Registry("model")
 GANS.add("gan", AdversarialModel)
 GANS.add("cgan", ConditionalGAN)
 GANS.add("acgan", ACGAN)
+GANS.add("racgan", RACGAN)
+GANS.add("rcgan", RCGAN)
+GANS.add("cpgan", CPGAN)
+GANS.add("s3gan", S3GAN)
+GANS.add("ambientgan", AmbientGAN)
 
-__all__ = ["AdversarialModel", "ConditionalGAN", "ACGAN", "GANS"]
+__all__ = ["AdversarialModel", "AmbientGAN", "ConditionalGAN", "ACGAN", "RACGAN", "RCGAN",
+           "CPGAN", "S3GAN", "GANS"]

@@ -9,8 +9,9 @@ Algorithm (one ``train_step``, i.e. one generator update):
     z ~ N(0, I);  L_G = objective.g_loss(D(x), D(G(z)));  G ← G − ∇L_G
     G_ema ← β·G_ema + (1 − β)·G
 
-Variants change behaviour through small hooks (``unpack_batch``, ``generator_inputs``,
-``discriminate``, ``extra_d_losses``, ``extra_g_losses``) instead of rewriting the step.
+Variants change behaviour through small hooks (``unpack_batch``, ``fake_conditions``,
+``generator_inputs``, ``measure_fakes``, ``discriminate``, ``extra_d_losses``,
+``extra_g_losses``) instead of rewriting the step.
 
 Distribution: ``train_step`` runs once per replica and optimizers *sum* gradients over
 replicas, so every loss term (a mean over the replica's examples) is divided by the
@@ -36,6 +37,11 @@ from tfgan_suite.gans import standing
 # Stream ids keep the stateless draws of one step apart (see ``_draw``).
 _STREAMS_PER_UPDATE = 16
 _MAX_STREAMS = 1024
+#: Offset, within an update's streams, of the draws of the fakes' conditions (penalties use
+#: offsets 1-3, z uses 0).
+CONDITION_STREAM = 8
+#: Offset of the draws of the fakes' measurement (``measure_fakes``).
+MEASUREMENT_STREAM = 9
 _SAMPLE_STREAM = 0x5A
 _STANDING_STREAM = 0x57
 #: How the EMA generator's BatchNorm moving statistics are kept (``train.ema_statistics``).
@@ -281,9 +287,26 @@ class AdversarialModel(keras.Model):
             return data[0], None
         return data, None
 
+    def fake_conditions(self, real: tf.Tensor, labels, step, stream_id: int):
+        """``(generator_condition, discriminator_condition)`` of one update's fakes: what the
+        generator is conditioned on, and the label the discriminator sees with the fakes.
+
+        Default: the real batch's labels for both (None for unconditional models). A
+        label-noise model draws a clean label for G and its noisy counterpart for D; CP-GAN
+        conditions G on the classifier's posterior of the real batch. Random draws must use
+        ``self._draw(..., step, stream_id)`` so that replicas and reruns agree.
+        """
+        return labels, labels
+
     def generator_inputs(self, z: tf.Tensor, labels):
         """What the generator is called on (conditional models add the labels)."""
         return z
+
+    def measure_fakes(self, fake: tf.Tensor, step, stream_id: int) -> tf.Tensor:
+        """What the discriminator sees of the generated batch: the batch itself, or (e.g.
+        AmbientGAN) its lossy measurement; differentiable, with draws keyed by
+        ``(step, stream_id)`` for the global batch (``_replica_rows``)."""
+        return fake
 
     def discriminate(self, x: tf.Tensor, labels, training: bool = True):
         """Adversarial logits of ``x``, or ``(logits, aux)`` when the discriminator has an
@@ -291,18 +314,20 @@ class AdversarialModel(keras.Model):
         SN needs ``training=True`` inside the step."""
         return self.discriminator(x, training=training)
 
-    def extra_d_losses(self, real_aux, fake_aux, labels) -> dict[str, tf.Tensor]:
+    def extra_d_losses(self, real_aux, fake_aux, labels, fake_condition) -> dict[str, tf.Tensor]:
         """Additional named discriminator loss terms (e.g. AC-GAN's classifier loss).
 
         Args:
             real_aux, fake_aux: the auxiliary outputs of ``discriminate`` on the real and
                 generated batch (None when it returns logits only).
-            labels: the batch's labels (None for unconditional models).
+            labels: the real batch's labels (None for unconditional models).
+            fake_condition: what the fakes were generated from (``fake_conditions``' first).
         """
         return {}
 
-    def extra_g_losses(self, fake_aux, labels) -> dict[str, tf.Tensor]:
-        """Additional named generator loss terms (``fake_aux`` as in ``extra_d_losses``)."""
+    def extra_g_losses(self, fake_aux, fake_condition) -> dict[str, tf.Tensor]:
+        """Additional named generator loss terms (``fake_aux`` as in ``extra_d_losses``;
+        ``fake_condition``: what the fakes were generated from)."""
         return {}
 
     @staticmethod
@@ -315,17 +340,24 @@ class AdversarialModel(keras.Model):
 
     # --- randomness ----------------------------------------------------------------------
 
-    def _draw(self, sampler, per_replica_batch, shape_per_example: tuple, step, stream_id):
-        """Rows of a global-batch stateless draw keyed by (seed, step, stream_id)."""
+    def _stream_seed(self, step, stream_id) -> tf.Tensor:
+        """The stateless seed of draw stream ``stream_id`` at ``step``."""
+        return tf.stack([tf.constant(self.seed, tf.int64),
+                         tf.cast(step, tf.int64) * _MAX_STREAMS + stream_id])
+
+    @staticmethod
+    def _replica_rows(per_replica_batch) -> tuple[tf.Tensor, tf.Tensor]:
+        """(first row, global batch size) of this replica's share of the global batch."""
         context = tf.distribute.get_replica_context()
         replica_id = tf.cast(context.replica_id_in_sync_group if context else 0, tf.int32)
         num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        global_batch = per_replica_batch * num_replicas
-        seed = tf.stack([tf.constant(self.seed, tf.int64),
-                         tf.cast(step, tf.int64) * _MAX_STREAMS + stream_id])
+        return replica_id * per_replica_batch, per_replica_batch * num_replicas
+
+    def _draw(self, sampler, per_replica_batch, shape_per_example: tuple, step, stream_id):
+        """Rows of a global-batch stateless draw keyed by (seed, step, stream_id)."""
+        start, global_batch = self._replica_rows(per_replica_batch)
         shape = tf.concat([[global_batch], tf.constant(shape_per_example, tf.int32)], axis=0)
-        full = sampler(shape, seed)
-        start = replica_id * per_replica_batch
+        full = sampler(shape, self._stream_seed(step, stream_id))
         return full[start:start + per_replica_batch]
 
     def _latent(self, batch, step, stream_id):
@@ -362,8 +394,11 @@ class AdversarialModel(keras.Model):
         batch = tf.shape(real)[0]
         update_index = critic_iteration
         z = self._latent(batch, step, update_index * _STREAMS_PER_UPDATE)
-        fake = self.generator(self.generator_inputs(z, labels), training=True)
-        fake = tf.stop_gradient(tf.cast(fake, tf.float32))
+        g_condition, d_condition = self.fake_conditions(
+            real, labels, step, update_index * _STREAMS_PER_UPDATE + CONDITION_STREAM)
+        fake = self.generator(self.generator_inputs(z, g_condition), training=True)
+        fake = self.measure_fakes(tf.stop_gradient(tf.cast(fake, tf.float32)), step,
+                                  update_index * _STREAMS_PER_UPDATE + MEASUREMENT_STREAM)
         # Global discriminator-update index, for lazy regularisation intervals.
         d_index = tf.cast(step, tf.int64) * self.n_critic + critic_iteration
 
@@ -373,7 +408,8 @@ class AdversarialModel(keras.Model):
 
         with tf.GradientTape() as tape:
             if self.fuse_discriminator_passes:
-                both_labels = None if labels is None else tf.concat([labels, labels], axis=0)
+                both_labels = (None if labels is None or d_condition is None
+                               else tf.concat([labels, d_condition], axis=0))
                 logits, aux = self._split(self.discriminate(tf.concat([real, fake], axis=0),
                                                             both_labels, training=True))
                 real_logits, fake_logits = logits[:batch], logits[batch:]
@@ -381,9 +417,9 @@ class AdversarialModel(keras.Model):
                                       else (aux[:batch], aux[batch:]))
             else:
                 real_logits, real_aux = self._split(self.discriminate(real, labels, True))
-                fake_logits, fake_aux = self._split(self.discriminate(fake, labels, True))
+                fake_logits, fake_aux = self._split(self.discriminate(fake, d_condition, True))
             terms = {"d_loss": self.objective.d_loss(real_logits, fake_logits)}
-            terms.update(self.extra_d_losses(real_aux, fake_aux, labels))
+            terms.update(self.extra_d_losses(real_aux, fake_aux, labels, g_condition))
             regularisation = _regularisation(self.discriminator)
             if regularisation is not None:
                 terms["d_reg"] = regularisation
@@ -417,15 +453,20 @@ class AdversarialModel(keras.Model):
     def _generator_update(self, real, labels, step, step_finite=True):
         batch = tf.shape(real)[0]
         z = self._latent(batch, step, self.n_critic * _STREAMS_PER_UPDATE)
+        g_condition, d_condition = self.fake_conditions(
+            real, labels, step, self.n_critic * _STREAMS_PER_UPDATE + CONDITION_STREAM)
         with tf.GradientTape() as tape:
-            fake = tf.cast(self.generator(self.generator_inputs(z, labels), training=True),
-                           tf.float32)
-            fake_logits, fake_aux = self._split(self.discriminate(fake, labels, training=True))
+            fake = tf.cast(self.generator(self.generator_inputs(z, g_condition),
+                                          training=True), tf.float32)
+            fake = self.measure_fakes(
+                fake, step, self.n_critic * _STREAMS_PER_UPDATE + MEASUREMENT_STREAM)
+            fake_logits, fake_aux = self._split(self.discriminate(fake, d_condition,
+                                                                  training=True))
             real_logits = None
             if self.objective.uses_real_in_g:
                 real_logits = self._split(self.discriminate(real, labels, training=True))[0]
             terms = {"g_loss": self.objective.g_loss(real_logits, fake_logits)}
-            terms.update(self.extra_g_losses(fake_aux, labels))
+            terms.update(self.extra_g_losses(fake_aux, g_condition))
             regularisation = _regularisation(self.generator)
             if regularisation is not None:
                 terms["g_reg"] = regularisation

@@ -7,9 +7,15 @@ optional BatchNorm / LayerNorm, optional spectral normalisation on every layer �
 
 Class conditioning (``gans/conditional.py``): ``conditional=True`` gives the generator
 inputs ``[z, labels]`` with the one-hot label concatenated to z (Mirza & Osindero 2014);
-the discriminator's ``conditioning`` is ``concat`` (one-hot label maps join the image
+``label_input: probabilities`` takes a probability vector s [B, K] in place of the one-hot
+row (CP-GAN), and ``conditional_bn`` makes every BatchNorm class-conditional, its gain and
+bias linear in s (de Vries et al. 2017; CP-GAN's ``condbatchnorm.py``).
+The discriminator's ``conditioning`` is ``concat`` (one-hot label maps join the image
 channels), ``projection`` (Miyato & Koyama 2018, on the flattened features) or
-``auxiliary`` (AC-GAN: a second output of class logits).
+``auxiliary`` (AC-GAN: a second output of class logits). S3GAN's heads (Lucic et al. 2019):
+``rotation_head`` adds 4 rotation logits; ``label_predictor`` (projection only) adds a linear
+class predictor whose argmax, without gradient, is the projection label of the examples
+labelled −1. Outputs are ``[logits, rotation_logits?, class_logits?]`` in that order.
 
 Also here: the TensorFlow DCGAN tutorial's 28 px networks (``dcgan_tutorial``), kept as
 written there so the tutorial is a baseline the suite is measured against.
@@ -21,12 +27,19 @@ from typing import Optional
 
 import keras
 
-from tfgan_suite.layers import ProjectionHead, maybe_spectral_norm
+from tfgan_suite.layers import (
+    ConditionalBatchNorm,
+    PredictedLabels,
+    ProjectionHead,
+    maybe_spectral_norm,
+)
 from tfgan_suite.networks.base import Network, register_discriminator, register_generator
 
 #: image size → (start resolution, number of stride-2 stages)
 GEOMETRY = {28: (7, 2), 32: (4, 3), 64: (4, 4)}
 CONDITIONING = ("none", "concat", "projection", "auxiliary")
+LABEL_INPUTS = ("ids", "probabilities")
+NUM_ROTATIONS = 4
 
 
 def check_num_classes(field: str, num_classes, needed: bool) -> None:
@@ -43,7 +56,7 @@ def check_conditioning(conditioning: str) -> None:
                          f"accepted: {', '.join(CONDITIONING)}")
 
 
-def label_input() -> keras.KerasTensor:
+def label_input_layer() -> keras.KerasTensor:
     return keras.Input((), dtype="int32", name="labels")
 
 
@@ -74,31 +87,50 @@ class DCGANGenerator(Network):
         kernel_size: transposed-convolution kernel size.
         num_classes: classes of the labels (conditional only; filled in from the data).
         conditional: inputs ``[z, labels]``, the one-hot label concatenated to z.
+        label_input: ``ids`` (int labels [B]) or ``probabilities`` (float [B, K] rows used in
+            place of the one-hot label).
+        conditional_bn: every BatchNorm's gain and bias are linear maps of the one-hot /
+            probability vector (zero-initialised: the network starts as the plain one).
     """
 
     def __init__(self, latent_dim: int = 64, image_size: int = 32, channels: int = 1,
                  base_filters: int = 64, kernel_size: int = 4,
                  num_classes: Optional[int] = None, conditional: bool = False,
+                 label_input: str = "ids", conditional_bn: bool = False,
                  name: str = "dcgan_generator", **kwargs):
         start, stages = _geometry("generator", image_size)
         check_num_classes("generator", num_classes, conditional)
+        if label_input not in LABEL_INPUTS:
+            raise ValueError(f"generator.label_input: unknown value {label_input!r}; "
+                             f"accepted: {', '.join(LABEL_INPUTS)}")
+        if conditional_bn and not conditional:
+            raise ValueError("generator.conditional_bn: needs generator.conditional: true")
         z = keras.Input((latent_dim,), name="z")
-        inputs, x = z, z
+        inputs, x, condition = z, z, None
         if conditional:
-            labels = label_input()
+            if label_input == "ids":
+                labels = label_input_layer()
+                condition = one_hot(labels, num_classes, "label_one_hot")
+            else:
+                labels = condition = keras.Input((num_classes,), name="labels")
             inputs = [z, labels]
-            x = keras.layers.Concatenate(name="z_and_label")(
-                [z, one_hot(labels, num_classes, "label_one_hot")])
+            x = keras.layers.Concatenate(name="z_and_label")([z, condition])
+
+        def norm(x, name):
+            if conditional_bn:
+                return ConditionalBatchNorm(name=name)([x, condition])
+            return keras.layers.BatchNormalization(name=name)(x)
+
         width = base_filters * 2 ** (stages - 1)
         x = keras.layers.Dense(start * start * width, use_bias=False, name="project")(x)
         x = keras.layers.Reshape((start, start, width), name="reshape")(x)
-        x = keras.layers.BatchNormalization(name="project_bn")(x)
+        x = norm(x, "project_bn")
         x = keras.layers.ReLU(name="project_relu")(x)
         for stage in range(stages - 1):
             width //= 2
             x = keras.layers.Conv2DTranspose(width, kernel_size, strides=2, padding="same",
                                              use_bias=False, name=f"up_{stage}")(x)
-            x = keras.layers.BatchNormalization(name=f"bn_{stage}")(x)
+            x = norm(x, f"bn_{stage}")
             x = keras.layers.ReLU(name=f"relu_{stage}")(x)
         x = keras.layers.Conv2DTranspose(channels, kernel_size, strides=2, padding="same",
                                          name="to_image")(x)
@@ -108,7 +140,9 @@ class DCGANGenerator(Network):
                                                 channels=channels, base_filters=base_filters,
                                                 kernel_size=kernel_size,
                                                 num_classes=num_classes,
-                                                conditional=conditional), **kwargs)
+                                                conditional=conditional,
+                                                label_input=label_input,
+                                                conditional_bn=conditional_bn), **kwargs)
 
 
 @register_discriminator("dcgan")
@@ -128,22 +162,32 @@ class DCGANDiscriminator(Network):
             concatenated to the image channels); ``projection`` (inputs ``[images,
             labels]``, logit ψ(φ) + ⟨embed(y), φ⟩ on the flattened features φ);
             ``auxiliary`` (outputs ``[logits, class_logits]``, AC-GAN).
+        rotation_head: S3GAN: also output 4 rotation logits (0, 90, 180, 270 degrees).
+        label_predictor: S3GAN (``projection`` only): also output class logits of a linear
+            predictor; examples labelled −1 are projected with its argmax (no gradient).
     """
 
     def __init__(self, image_size: int = 32, channels: int = 1, base_filters: int = 64,
                  kernel_size: int = 4, norm: str = "none", spectral_norm: bool = False,
                  dropout: float = 0.0, num_classes: Optional[int] = None,
-                 conditioning: str = "none", name: str = "dcgan_discriminator", **kwargs):
+                 conditioning: str = "none", rotation_head: bool = False,
+                 label_predictor: bool = False, name: str = "dcgan_discriminator", **kwargs):
         _, stages = _geometry("discriminator", image_size)
         if norm not in ("none", "batch", "layer"):
             raise ValueError(f"discriminator.norm: unknown value {norm!r}; accepted: "
                              "none, batch, layer")
         check_conditioning(conditioning)
         check_num_classes("discriminator", num_classes, conditioning != "none")
+        if label_predictor and conditioning != "projection":
+            raise ValueError("discriminator.label_predictor: needs conditioning: projection "
+                             f"(the predicted labels are projected), got {conditioning!r}")
+        if rotation_head and conditioning == "auxiliary":
+            raise ValueError("discriminator.rotation_head: accepted with conditioning none, "
+                             "concat or projection, got auxiliary")
         images = keras.Input((image_size, image_size, channels), name="images")
         inputs, x = images, images
         if conditioning in ("concat", "projection"):
-            labels = label_input()
+            labels = label_input_layer()
             inputs = [images, labels]
         if conditioning == "concat":
             maps = keras.layers.Reshape((1, 1, num_classes), name="label_map")(
@@ -164,14 +208,31 @@ class DCGANDiscriminator(Network):
                 x = keras.layers.Dropout(dropout, name=f"dropout_{stage}")(x)
             width *= 2
         x = keras.layers.Flatten(name="flatten")(x)
+        class_logits = None
+        if label_predictor:
+            class_logits = maybe_spectral_norm(keras.layers.Dense(num_classes, name="predictor"),
+                                               spectral_norm)(x)
+            labels = PredictedLabels(name="projection_labels")([labels, class_logits])
         outputs = _logit_outputs(x, conditioning, num_classes, spectral_norm,
                                  None if conditioning != "projection" else labels)
+        if rotation_head or label_predictor:
+            outputs = [outputs]
+            if rotation_head:
+                rotation = maybe_spectral_norm(
+                    keras.layers.Dense(NUM_ROTATIONS, name="rotation"), spectral_norm)(x)
+                outputs.append(keras.layers.Activation("linear", dtype="float32",
+                                                       name="rotation_logits")(rotation))
+            if label_predictor:
+                outputs.append(keras.layers.Activation("linear", dtype="float32",
+                                                       name="class_logits")(class_logits))
         self._finish(inputs, outputs, name, dict(image_size=image_size, channels=channels,
                                                  base_filters=base_filters,
                                                  kernel_size=kernel_size, norm=norm,
                                                  spectral_norm=spectral_norm, dropout=dropout,
                                                  num_classes=num_classes,
-                                                 conditioning=conditioning), **kwargs)
+                                                 conditioning=conditioning,
+                                                 rotation_head=rotation_head,
+                                                 label_predictor=label_predictor), **kwargs)
 
 
 def _logit_outputs(features, conditioning: str, num_classes, spectral_norm: bool, labels=None):

@@ -1,0 +1,110 @@
+"""Run in a fresh process (logical CPUs must be set before TensorFlow initialises).
+
+The model families beyond the toy GAN — cGAN, AC-GAN, the imperfect-label models rAC-GAN,
+rcGAN, CP-GAN and S3GAN, and AmbientGAN — trained for a few steps on one device and under a
+2-replica MirroredStrategy from the same weights and data; prints the largest weight
+difference per model as JSON. The generator has no BatchNorm (per-replica batch statistics
+differ from the global batch's by design); the discriminator is the DCGAN one with each
+model's heads. Used by ``test_imperfect_labels.py``.
+"""
+
+import json
+import sys
+
+import tensorflow as tf
+
+tf.config.set_logical_device_configuration(
+    tf.config.list_physical_devices("CPU")[0],
+    [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from tfgan_suite.data import corruptions  # noqa: E402
+from tfgan_suite.gans import GANS  # noqa: E402
+from tfgan_suite.networks import DCGANDiscriminator  # noqa: E402
+
+BATCH, STEPS, CLASSES = 16, 2, 4
+DISCRIMINATORS = {"cgan": {"conditioning": "projection", "spectral_norm": True},
+                  "acgan": {"conditioning": "auxiliary"},
+                  "racgan": {"conditioning": "auxiliary"},
+                  "rcgan": {"conditioning": "projection"},
+                  "cpgan": {"conditioning": "auxiliary"},
+                  "s3gan": {"conditioning": "projection", "rotation_head": True,
+                            "label_predictor": True},
+                  "ambientgan": {}}
+OPTIONS = {"racgan": {"transition": corruptions.symmetric_transition(CLASSES, 0.5).tolist()},
+           "rcgan": {"transition": corruptions.asymmetric_transition(
+               CLASSES, 0.4, flips={0: 1, 2: 3}).tolist(), "label_sampling": "posterior"},
+           "ambientgan": {"corruption": {"measurement": "block_pixels", "parameter": 0.5}}}
+
+
+def generator(vectors: bool, conditional: bool = True) -> keras.Model:
+    """[z, labels] (or z) → 28×28 images, without BatchNorm."""
+    z = keras.Input((8,), name="z")
+    if not conditional:
+        x = keras.layers.Dense(64, activation="relu")(z)
+        x = keras.layers.Dense(28 * 28, activation="tanh")(x)
+        return keras.Model(z, keras.layers.Reshape((28, 28, 1))(x), name="generator")
+    if vectors:
+        labels = condition = keras.Input((CLASSES,), name="labels")
+    else:
+        labels = keras.Input((), dtype="int32", name="labels")
+        condition = keras.layers.Embedding(CLASSES, CLASSES, name="one_hot")(labels)
+    x = keras.layers.Concatenate()([z, condition])
+    x = keras.layers.Dense(64, activation="relu")(x)
+    x = keras.layers.Dense(28 * 28, activation="tanh")(x)
+    return keras.Model([z, labels], keras.layers.Reshape((28, 28, 1))(x), name="generator")
+
+
+def build(name, weights=None):
+    keras.utils.set_random_seed(1)
+    conditional = name != "ambientgan"
+    classes = {"num_classes": CLASSES} if conditional else {}
+    model = GANS.get(name)(generator(name == "cpgan", conditional),
+                           DCGANDiscriminator(image_size=28, base_filters=4,
+                                              **classes, **DISCRIMINATORS[name]),
+                           ema_decay=0.9, seed=7, **classes, **OPTIONS.get(name, {}))
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
+                  g_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
+                  objective="hinge", jit_compile=False)
+    if weights is not None:
+        model.generator.set_weights(weights[0])
+        model.discriminator.set_weights(weights[1])
+        model.ema_generator.set_weights(weights[0])
+    return model
+
+
+def data(name):
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (BATCH * STEPS, 28, 28, 1)).astype(np.float32)
+    labels = (np.arange(BATCH * STEPS) % CLASSES).astype(np.int32)
+    if name == "s3gan":
+        labels[rng.permutation(len(labels))[:len(labels) // 2]] = corruptions.UNLABELLED
+    if name == "ambientgan":
+        return tf.data.Dataset.from_tensor_slices(images).batch(BATCH)
+    return tf.data.Dataset.from_tensor_slices((images, labels)).batch(BATCH)
+
+
+def run(name):
+    single = build(name)
+    start = (single.generator.get_weights(), single.discriminator.get_weights())
+    single.fit(data(name), epochs=1, verbose=0)
+    strategy = tf.distribute.MirroredStrategy(
+        ["/cpu:0", "/cpu:1"], cross_device_ops=tf.distribute.ReductionToOneDevice())
+    with strategy.scope():
+        mirrored = build(name, start)
+    mirrored.fit(data(name), epochs=1, verbose=0)
+    diffs = [float(np.max(np.abs(a - b)))
+             for network in ("generator", "discriminator", "ema_generator")
+             for a, b in zip(getattr(single, network).get_weights(),
+                             getattr(mirrored, network).get_weights(), strict=True)]
+    moved = max(float(np.max(np.abs(a - b)))
+                for a, b in zip(start[1], single.discriminator.get_weights(), strict=True))
+    return {"model": name, "max_diff": max(diffs), "moved": moved,
+            "steps": int(mirrored.step_counter.numpy()),
+            "replicas": strategy.num_replicas_in_sync}
+
+
+if __name__ == "__main__":
+    print(json.dumps([run(name) for name in sys.argv[1].split(",")]))
