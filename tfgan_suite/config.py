@@ -81,7 +81,9 @@ SCHEMA: dict[str, Any] = {
                    "racgan / rcgan = label-noise-robust AC-GAN / cGAN (section rgan); cpgan = "
                    "classifier's posterior GAN for overlapping classes (section cpgan); "
                    "s3gan = projection GAN with rotation self-supervision and a label "
-                   "predictor for few labels (section s3gan).", (str,)),
+                   "predictor for few labels (section s3gan); ssgan = unconditional GAN "
+                   "with rotation self-supervision (section ssgan); ambientgan = GAN from "
+                   "lossy measurements (data.corruption).", (str,)),
     "conditional": {
         "aux_weight": Field(1.0, "acgan (and racgan, cpgan): weight of the auxiliary "
                             "classifier's loss terms in the discriminator's loss (and in the "
@@ -113,6 +115,17 @@ SCHEMA: dict[str, Any] = {
     "cpgan": {
         "kl_weight": Field(0.4, "cpgan: weight of the generator's KL(s || C(G(z, s))) term "
                            "(Kaneko et al. 2019).", (float,), check=_non_negative),
+    },
+    "ssgan": {
+        "rotation_d_weight": Field(1.0, "ssgan: weight of the rotation loss on real images in "
+                                   "the discriminator's loss (β; Chen et al. 2019).", (float,),
+                                   check=_non_negative),
+        "rotation_g_weight": Field(0.2, "ssgan: weight of the rotation loss on generated "
+                                   "images in the generator's loss (α).", (float,),
+                                   check=_non_negative),
+        "rotated_batch_fraction": Field(2, "ssgan: 1/fraction of the batch gets rotated "
+                                        "copies (every 4·fraction-th image at 0, 90, 180 "
+                                        "and 270 degrees).", (int,), check=_positive),
     },
     "s3gan": {
         "rotation_d_weight": Field(1.0, "s3gan: weight of the rotation loss on real images in "

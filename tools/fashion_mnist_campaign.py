@@ -154,7 +154,10 @@ def write_markdown(meta: dict, rows: list[dict], summary: dict, results: str) ->
         "- spaces: `fd_fmnist` (2-conv CNN, seed 0) and `fd_fmnist_vgg` (VGG-style CNN with "
         "BatchNorm and global pooling, seed 1); accuracies and floors in metrics_floor.md",
         f"- bar (issue #20): FD ≤ {BAR:g} × the `{BASELINE}` mean by more than two combined "
-        "standard errors, in both spaces", ""]
+        "standard errors, in both spaces"]
+    if meta.get("excluded"):
+        lines.append(f"- excluded: {meta['excluded']}")
+    lines.append("")
     for cpu, table in summary.items():
         lines += [f"## Summary on {cpu} (mean ± standard error over seeds)", "",
                   "| recipe | seeds | steps | FD_fmnist | ratio | bar | reaches baseline at "

@@ -72,6 +72,14 @@ CANDIDATES = [
                              "train.g_learning_rate=4.0e-4"), "hinge + SN, both lr 4e-4"),
     ("hinge_sn_bf16", DCGAN, (*HINGE_SN, "precision=mixed_bfloat16"),
      "hinge + SN, mixed bfloat16"),
+    ("ssgan", "ssgan_fashion_mnist.yaml", (),
+     "dcgan_g64_lr4 + rotation self-supervision of D (SS-GAN, β 1, α 0.2)"),
+    ("dcgan_g64_lr6", DCGAN, ("generator.base_filters=64", "train.d_learning_rate=6.0e-4",
+                              "train.g_learning_rate=6.0e-4"),
+     "2x generator width and both learning rates 6e-4"),
+    ("dcgan_g96_lr4", DCGAN, ("generator.base_filters=96", "train.d_learning_rate=4.0e-4",
+                              "train.g_learning_rate=4.0e-4"),
+     "3x generator width and both learning rates 4e-4"),
 ]
 
 

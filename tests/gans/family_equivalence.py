@@ -1,7 +1,7 @@
 """Run in a fresh process (logical CPUs must be set before TensorFlow initialises).
 
 The model families beyond the toy GAN — cGAN, AC-GAN, the imperfect-label models rAC-GAN,
-rcGAN, CP-GAN and S3GAN, and AmbientGAN — trained for a few steps on one device and under a
+rcGAN, CP-GAN and S3GAN, AmbientGAN and SS-GAN — trained for a few steps on one device and under a
 2-replica MirroredStrategy from the same weights and data; prints the largest weight
 difference per model as JSON. The generator has no BatchNorm (per-replica batch statistics
 differ from the global batch's by design); the discriminator is the DCGAN one with each
@@ -32,7 +32,8 @@ DISCRIMINATORS = {"cgan": {"conditioning": "projection", "spectral_norm": True},
                   "cpgan": {"conditioning": "auxiliary"},
                   "s3gan": {"conditioning": "projection", "rotation_head": True,
                             "label_predictor": True},
-                  "ambientgan": {}}
+                  "ambientgan": {},
+                  "ssgan": {"rotation_head": True}}
 OPTIONS = {"racgan": {"transition": corruptions.symmetric_transition(CLASSES, 0.5).tolist()},
            "rcgan": {"transition": corruptions.asymmetric_transition(
                CLASSES, 0.4, flips={0: 1, 2: 3}).tolist(), "label_sampling": "posterior"},
@@ -59,7 +60,7 @@ def generator(vectors: bool, conditional: bool = True) -> keras.Model:
 
 def build(name, weights=None):
     keras.utils.set_random_seed(1)
-    conditional = name != "ambientgan"
+    conditional = name not in ("ambientgan", "ssgan")
     classes = {"num_classes": CLASSES} if conditional else {}
     model = GANS.get(name)(generator(name == "cpgan", conditional),
                            DCGANDiscriminator(image_size=28, base_filters=4,
@@ -81,7 +82,7 @@ def data(name):
     labels = (np.arange(BATCH * STEPS) % CLASSES).astype(np.int32)
     if name == "s3gan":
         labels[rng.permutation(len(labels))[:len(labels) // 2]] = corruptions.UNLABELLED
-    if name == "ambientgan":
+    if name in ("ambientgan", "ssgan"):
         return tf.data.Dataset.from_tensor_slices(images).batch(BATCH)
     return tf.data.Dataset.from_tensor_slices((images, labels)).batch(BATCH)
 

@@ -17,7 +17,7 @@ from tfgan_suite.data import corruptions
 from tfgan_suite.gans import ACGAN, CPGAN, RACGAN, RCGAN, S3GAN, ConditionalGAN
 from tfgan_suite.gans.cpgan import posterior_kl
 from tfgan_suite.gans.rgan import draw_label_pairs
-from tfgan_suite.gans.s3gan import rotation_batch
+from tfgan_suite.gans.self_supervised import rotation_batch
 from tfgan_suite.layers import ConditionalBatchNorm
 from tfgan_suite.networks import DCGANDiscriminator, DCGANGenerator
 
@@ -434,10 +434,10 @@ class CorruptedPipelineTest(tf.test.TestCase):
 
 class DistributionEquivalenceTest(tf.test.TestCase):
     """Every family's 2-replica MirroredStrategy steps equal its 1-device steps (the
-    conditional models, the imperfect-label models and AmbientGAN)."""
+    conditional models, the imperfect-label models, AmbientGAN and SS-GAN)."""
 
     def test_two_replica_steps_equal_single_device_steps(self):
-        names = ["cgan", "acgan", "racgan", "rcgan", "cpgan", "s3gan", "ambientgan"]
+        names = ["cgan", "acgan", "racgan", "rcgan", "cpgan", "s3gan", "ambientgan", "ssgan"]
         script = os.path.join(os.path.dirname(__file__), "family_equivalence.py")
         result = subprocess.run([sys.executable, script, ",".join(names)],
                                 capture_output=True, text=True, timeout=900)

@@ -6,6 +6,7 @@ from tfgan_suite.gans.conditional import ACGAN, ConditionalGAN
 from tfgan_suite.gans.cpgan import CPGAN
 from tfgan_suite.gans.rgan import RACGAN, RCGAN
 from tfgan_suite.gans.s3gan import S3GAN
+from tfgan_suite.gans.self_supervised import SSGAN
 from tfgan_suite.registry import Registry
 
 GANS: Registry[type] = Registry("model")
@@ -17,6 +18,7 @@ GANS.add("rcgan", RCGAN)
 GANS.add("cpgan", CPGAN)
 GANS.add("s3gan", S3GAN)
 GANS.add("ambientgan", AmbientGAN)
+GANS.add("ssgan", SSGAN)
 
 __all__ = ["AdversarialModel", "AmbientGAN", "ConditionalGAN", "ACGAN", "RACGAN", "RCGAN",
-           "CPGAN", "S3GAN", "GANS"]
+           "CPGAN", "S3GAN", "SSGAN", "GANS"]

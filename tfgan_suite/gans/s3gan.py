@@ -12,12 +12,9 @@ predictor. Unlabelled reals are projected with the predictor's argmax, without g
   the labelled reals (its mean over them; unlabelled rows give exactly zero gradient);
 - G: adversarial + α · CE_rot(fake). β = 1, α = 0.2, w_c = 1 (compare_gan's defaults).
 
-Rotations: compare_gan rotates the last n = B / rotated_batch_fraction / 4 images of the
-batch; here every (4 · fraction)-th image is rotated instead — the same count, but the
-same images whether the batch is on one device or split across replicas (so the 2-replica
-step equals the 1-device step). Each chosen image appears at 0, 90, 180 and 270 degrees;
-the rotation targets are [0]·n, [1]·n, [2]·n, [3]·n. The fakes' labels are drawn uniformly
-(the real batch's may be −1). Every pass through D carries the rotated copies (+3n images).
+Rotations as SS-GAN (``gans/self_supervised.py``): every (4 · fraction)-th image of a pass
+at 0, 90, 180 and 270 degrees. The fakes' labels are drawn uniformly (the real batch's may
+be −1).
 """
 
 from __future__ import annotations
@@ -25,27 +22,15 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import keras
-import numpy as np
 import tensorflow as tf
 
-from tfgan_suite import objectives as objectives_lib
 from tfgan_suite import ops
 from tfgan_suite.gans.conditional import ConditionalGAN
-
-NUM_ROTATIONS = 4
-
-
-def rotation_batch(images: tf.Tensor, stride: int) -> tuple[tf.Tensor, tf.Tensor]:
-    """(every ``stride``-th image at 90, 180 and 270 degrees [3n, ...], rotation targets of
-    the selected images and their copies [4n]: [0]·n, [1]·n, [2]·n, [3]·n)."""
-    selected = images[stride - 1::stride]
-    rotated = tf.concat([tf.image.rot90(selected, k) for k in (1, 2, 3)], axis=0)
-    targets = tf.repeat(tf.range(NUM_ROTATIONS), tf.shape(selected)[0])
-    return rotated, targets
+from tfgan_suite.gans.self_supervised import RotationMixin, rotation_loss
 
 
 @keras.saving.register_keras_serializable(package="tfgan_suite")
-class S3GAN(ConditionalGAN):
+class S3GAN(RotationMixin, ConditionalGAN):
     """Projection GAN with rotation self-supervision and a co-trained label predictor.
 
     Args:
@@ -69,18 +54,13 @@ class S3GAN(ConditionalGAN):
                  rotation_g_weight: float = 0.2, classifier_weight: float = 1.0,
                  rotated_batch_fraction: int = 2, **kwargs):
         super().__init__(generator, discriminator, num_classes=num_classes, **kwargs)
-        for field, value in (("rotation_d_weight", rotation_d_weight),
-                             ("rotation_g_weight", rotation_g_weight),
-                             ("classifier_weight", classifier_weight)):
-            if not float(value) >= 0.0:
-                raise ValueError(f"s3gan.{field}: must be non-negative, got {value!r}")
-        if not isinstance(rotated_batch_fraction, (int, np.integer)) or rotated_batch_fraction < 1:
-            raise ValueError(f"s3gan.rotated_batch_fraction: must be a positive integer, got "
-                             f"{rotated_batch_fraction!r}")
-        self.rotation_d_weight = float(rotation_d_weight)
-        self.rotation_g_weight = float(rotation_g_weight)
+        self._init_rotation(rotation_d_weight, rotation_g_weight, rotated_batch_fraction)
+        if not float(classifier_weight) >= 0.0:
+            raise ValueError(f"s3gan.classifier_weight: must be non-negative, got "
+                             f"{classifier_weight!r}")
         self.classifier_weight = float(classifier_weight)
-        self.rotated_batch_fraction = int(rotated_batch_fraction)
+
+    section = "s3gan"
 
     @classmethod
     def _kind(cls) -> str:
@@ -91,23 +71,11 @@ class S3GAN(ConditionalGAN):
         return super().options_from_config(config, num_classes) | dict(config["s3gan"])
 
     def get_config(self) -> dict[str, Any]:
-        return dict(super().get_config(), rotation_d_weight=self.rotation_d_weight,
-                    rotation_g_weight=self.rotation_g_weight,
-                    classifier_weight=self.classifier_weight,
-                    rotated_batch_fraction=self.rotated_batch_fraction)
+        return dict(super().get_config(), classifier_weight=self.classifier_weight,
+                    **self._rotation_config())
 
     def extra_metric_names(self) -> list[str]:
         return ["rotation_d_loss", "classifier_loss", "rotation_g_loss"]
-
-    def compile(self, *args, **kwargs) -> None:
-        if kwargs.get("fuse_discriminator_passes"):
-            raise ValueError("train.fuse_discriminator_passes: not supported by model s3gan "
-                             "(its discriminator passes carry rotated copies); accepted: false")
-        super().compile(*args, **kwargs)
-
-    @property
-    def rotation_stride(self) -> int:
-        return NUM_ROTATIONS * self.rotated_batch_fraction
 
     # --- hooks ---------------------------------------------------------------------------
 
@@ -121,21 +89,14 @@ class S3GAN(ConditionalGAN):
     def discriminate(self, x: tf.Tensor, labels, training: bool = True):
         """(adversarial logits of ``x``, (rotation logits [4n, 4], rotation targets [4n],
         class logits of ``x``)): one pass over ``x`` and its rotated copies."""
-        batch = tf.shape(x)[0]
-        stride = self.rotation_stride
-        rotated, targets = rotation_batch(x, stride)
-        rotated_labels = tf.tile(labels[stride - 1::stride], [NUM_ROTATIONS - 1])
-        logits, rotation_logits, class_logits = self.discriminator(
-            [tf.concat([x, rotated], axis=0), tf.concat([labels, rotated_labels], axis=0)],
-            training=training)
-        rotation_logits = tf.concat([rotation_logits[:batch][stride - 1::stride],
-                                     rotation_logits[batch:]], axis=0)
-        return logits[:batch], (rotation_logits, targets, class_logits[:batch])
+        (logits, class_logits), rotation_logits, targets = self.rotated_pass(x, labels,
+                                                                             training)
+        return logits, (rotation_logits, targets, class_logits)
 
     @staticmethod
     def _rotation_loss(aux) -> tf.Tensor:
         rotation_logits, targets, _ = aux
-        return objectives_lib.class_xent(rotation_logits, tf.one_hot(targets, NUM_ROTATIONS))
+        return rotation_loss(rotation_logits, targets)
 
     def extra_d_losses(self, real_aux, fake_aux, labels, fake_condition) -> dict[str, tf.Tensor]:
         class_logits = tf.cast(real_aux[2], tf.float32)
