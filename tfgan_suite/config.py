@@ -66,6 +66,21 @@ def _unit_interval(value) -> Optional[str]:
     return None if 0.0 <= value < 1.0 else "must be in [0, 1)"
 
 
+def _rotation_fields(model: str) -> dict[str, Field]:
+    """The rotation self-supervision options of ``model`` (SS-GAN, Chen et al. 2019)."""
+    return {
+        "rotation_d_weight": Field(1.0, f"{model}: weight of the rotation loss on real images "
+                                   "in the discriminator's loss (β).", (float,),
+                                   check=_non_negative),
+        "rotation_g_weight": Field(0.2, f"{model}: weight of the rotation loss on generated "
+                                   "images in the generator's loss (α).", (float,),
+                                   check=_non_negative),
+        "rotated_batch_fraction": Field(2, f"{model}: 1/fraction of the batch gets rotated "
+                                        "copies (every 4·fraction-th image at 0, 90, 180 "
+                                        "and 270 degrees).", (int,), check=_positive),
+    }
+
+
 #: Open sections: any key, checked later against a registry.
 OPEN = object()
 
@@ -116,30 +131,12 @@ SCHEMA: dict[str, Any] = {
         "kl_weight": Field(0.4, "cpgan: weight of the generator's KL(s || C(G(z, s))) term "
                            "(Kaneko et al. 2019).", (float,), check=_non_negative),
     },
-    "ssgan": {
-        "rotation_d_weight": Field(1.0, "ssgan: weight of the rotation loss on real images in "
-                                   "the discriminator's loss (β; Chen et al. 2019).", (float,),
-                                   check=_non_negative),
-        "rotation_g_weight": Field(0.2, "ssgan: weight of the rotation loss on generated "
-                                   "images in the generator's loss (α).", (float,),
-                                   check=_non_negative),
-        "rotated_batch_fraction": Field(2, "ssgan: 1/fraction of the batch gets rotated "
-                                        "copies (every 4·fraction-th image at 0, 90, 180 "
-                                        "and 270 degrees).", (int,), check=_positive),
-    },
+    "ssgan": _rotation_fields("ssgan"),
     "s3gan": {
-        "rotation_d_weight": Field(1.0, "s3gan: weight of the rotation loss on real images in "
-                                   "the discriminator's loss (β).", (float,),
-                                   check=_non_negative),
-        "rotation_g_weight": Field(0.2, "s3gan: weight of the rotation loss on generated "
-                                   "images in the generator's loss (α).", (float,),
-                                   check=_non_negative),
+        **_rotation_fields("s3gan"),
         "classifier_weight": Field(1.0, "s3gan: weight of the label predictor's "
                                    "cross-entropy on the labelled real images.", (float,),
                                    check=_non_negative),
-        "rotated_batch_fraction": Field(2, "s3gan: 1/fraction of the batch gets rotated "
-                                        "copies (the last B/fraction/4 images, each at 0, 90, "
-                                        "180 and 270 degrees).", (int,), check=_positive),
     },
     "data": {
         "name": Field("ring", "Dataset: ring | grid (toy 2-D), fashion_mnist, digits, "
