@@ -34,8 +34,10 @@ NUM_ROTATIONS = 4
 def selected_rows(batch: tf.Tensor, stride: int) -> tf.Tensor:
     """The rows that get rotated copies: every ``stride``-th (rows stride − 1, 2·stride − 1,
     …); a batch smaller than the stride rotates its last row."""
-    start = tf.minimum(stride - 1, tf.shape(batch)[0] - 1)
-    return batch[start::stride]
+    rows = batch.shape[0]
+    if rows is not None:  # static (the usual case): XLA needs a constant slice
+        return batch[min(stride - 1, rows - 1)::stride]
+    return batch[tf.minimum(stride - 1, tf.shape(batch)[0] - 1)::stride]
 
 
 def rotation_batch(images: tf.Tensor, stride: int) -> tuple[tf.Tensor, tf.Tensor]:
