@@ -124,6 +124,10 @@ class Evaluator:
         if self.mixture is not None:
             self.n = int(n)
             return
+        spec = factory.corruption(config)
+        #: the class-overlap rule of the run's labels (``10to5``), or None
+        self.overlap_rule = (None if spec is None or spec.class_overlap == "none"
+                             else spec.class_overlap)
         self.space = feature_space(self.dataset)
         available = feature_spaces(self.dataset)
         chosen_spaces = list(available) if spaces is None else list(spaces)
@@ -187,16 +191,11 @@ class Evaluator:
         for suffix, network in self.classifiers.items():
             results |= self._distances(suffix, network.features(fake), groups)
         if "conditional" in groups and _is_conditional(model):
-            overlap = self._overlap_rule()
-            results |= (self._conditional(model) if overlap is None
-                        else self._class_overlap(model, overlap))
-        if "gan_train" in groups and _is_conditional(model) and self._overlap_rule() is None:
+            results |= (self._conditional(model) if self.overlap_rule is None
+                        else self._class_overlap(model, self.overlap_rule))
+        if "gan_train" in groups and _is_conditional(model) and self.overlap_rule is None:
             results |= self._gan_train(model)
         return results
-
-    def _overlap_rule(self) -> Optional[str]:
-        spec = factory.corruption(self.config)
-        return None if spec is None or spec.class_overlap == "none" else spec.class_overlap
 
     def _class_overlap(self, model, rule: str) -> dict[str, Any]:
         """Class-distinct / class-mutual accuracy (module docstring) in every space."""

@@ -38,13 +38,14 @@ def mixture(config: dict):
     return data_lib.toy2d(name, **toy_kwargs(config["data"]))
 
 
-def corruption(config: dict) -> Optional[corruptions.Corruption]:
-    """The training labels' corruption (``data.corruption``), or None when they are clean."""
+def corruption(config: dict, info: Optional[dict] = None) -> Optional[corruptions.Corruption]:
+    """The training labels' corruption (``data.corruption``), or None when they are clean.
+    ``info``: the dataset's ``dataset_info`` when the caller has it already."""
     data_cfg = config["data"]
     section = data_cfg.get("corruption")
     if not section:  # a config dict built without the schema's defaults
         return None
-    info = data_lib.dataset_info(data_cfg["name"], image_size=data_cfg["image_size"])
+    info = info or data_lib.dataset_info(data_cfg["name"], image_size=data_cfg["image_size"])
     if info["num_classes"] is None:
         if corruptions.resolve(section, 2).active:
             raise ValueError(f"data.corruption: dataset {data_cfg['name']!r} has no labels "
@@ -74,7 +75,7 @@ def data_info(config: dict) -> dict[str, Any]:
     number of *observed* classes (5 under 10to5) and ``clean_num_classes`` the dataset's."""
     data_cfg = config["data"]
     info = data_lib.dataset_info(data_cfg["name"], image_size=data_cfg["image_size"])
-    spec = corruption(config)
+    spec = corruption(config, info)
     if spec is not None:
         info = info | {"num_classes": spec.observed_classes,
                        "clean_num_classes": info["num_classes"]}

@@ -150,9 +150,10 @@ def _gaussian(draws, x01, sigma):
     return draws.normal(tf.shape(x01)) * sigma / 255.0
 
 
-def _brown(draws, x01, sigma):
+def _brown(white):
+    """White noise blurred by the 5×5 Gaussian and divided by ‖k‖₂ (its std is kept)."""
     kernel = gaussian_kernel()
-    return depthwise_blur(_gaussian(draws, x01, sigma), kernel / np.sqrt((kernel ** 2).sum()))
+    return depthwise_blur(white, kernel / np.sqrt((kernel ** 2).sum()))
 
 
 def _multiplicative(draws, x01, sigma):
@@ -202,7 +203,7 @@ def noise(kind: str, images: tf.Tensor, seed, differentiable: bool = False,
         "D": lambda: _gaussian(draws, x01, 25.0) * _patch_mask(draws, tf.shape(x01), 8, 24),
         "E": lambda: (2.0 * draws.uniform(tf.shape(x01)) - 1.0) * 50.0 / 255.0,
         "F": lambda: _mixture(draws, x01),
-        "G": lambda: _brown(draws, x01, 25.0),
+        "G": lambda: _brown(_gaussian(draws, x01, 25.0)),
         "I": lambda: _multiplicative(draws, x01, 25.0),
         "J": lambda: _multiplicative(draws, x01, draws.per_image_uniform(batch, 5.0, 50.0)),
         "K": lambda: _multiplicative(draws, x01, 25.0) + _gaussian(draws, x01, 5.0),
@@ -215,8 +216,7 @@ def noise(kind: str, images: tf.Tensor, seed, differentiable: bool = False,
     }
     if kind == "H":  # one white sample and its blurred copy
         white = _gaussian(draws, x01, 25.0)
-        kernel = gaussian_kernel()
-        n = white + depthwise_blur(white, kernel / np.sqrt((kernel ** 2).sum()))
+        n = white + _brown(white)
     else:
         n = builders[kind]()
     return tf.clip_by_value(x01 + n, 0.0, 1.0) * 2.0 - 1.0
