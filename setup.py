@@ -20,6 +20,7 @@ setup(
         "numpy>=1.26",
         "scipy>=1.11",
         "scikit-learn>=1.4",
+        "scikit-image>=0.24",
         "Pillow>=10",
         "matplotlib>=3.8",
         "PyYAML>=6",

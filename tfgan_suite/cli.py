@@ -66,9 +66,11 @@ def _sample(args) -> int:
     if args.n < 1:
         raise ValueError(f"--n: must be a positive integer, got {args.n}")
     model = runs.load_run(args.run)
+    codes, sweep = runs.parse_codes(model, args.code)
     path = runs.sample_to_file(model, args.n, args.out, seed=args.seed,
                                labels=_parse_labels(args.labels, args.n),
-                               truncation=args.truncation)
+                               truncation=args.truncation, with_noise=args.with_noise,
+                               codes=codes, sweep=sweep)
     print(f"wrote {args.n} samples to {path}")
     return 0
 
@@ -104,9 +106,12 @@ def _export(args) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         saved_model = export.export_saved_model(model, scratch, warmup_batch=0)
         # Calibration latents for int8: the distribution the generator is sampled from.
-        path = export.export_tflite(saved_model, args.out, quantize=args.quantize,
-                                    representative_z=model.latent(100, seed=0),
-                                    num_classes=getattr(model, "num_classes", None))
+        path = export.export_tflite(
+            saved_model, args.out, quantize=args.quantize,
+            representative_z=model.latent(100, seed=0),
+            num_classes=getattr(model, "num_classes", None),
+            representative_codes=(model.code_block(100, seed=0)
+                                  if getattr(model, "code_width", 0) else None))
     print(f"wrote TFLite model {os.path.abspath(path)} ({args.quantize}, "
           f"{os.path.getsize(path) / 1e6:.2f} MB)")
     return 0
@@ -153,6 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--labels", help="conditional models: one class or n comma-separated")
     sample.add_argument("--truncation", type=float,
                         help="truncation trick: redraw z coordinates outside [-T, T]")
+    sample.add_argument("--with-noise", action="store_true",
+                        help="models with a noise generator (nrgan): the clean sample, its "
+                             "noise and their sum side by side")
+    sample.add_argument("--code", action="append", metavar="NAME=VALUE",
+                        help="models with latent codes (infogan): fix a code, e.g. c1=3, "
+                             "c2=0.5,-1; one number may sweep LO:HI:K, e.g. c2=-1:1:8,0 "
+                             "(one grid row per value, the same z in every row)")
     sample.set_defaults(handler=_sample)
     evaluate = commands.add_parser("eval", help="measure a trained run (FD_fmnist, KID, "
                                    "PRDC; mode coverage for toy data)")

@@ -81,6 +81,17 @@ def _rotation_fields(model: str) -> dict[str, Field]:
     }
 
 
+def _codes_problem(value) -> Optional[str]:
+    """The first problem of a list of latent codes (gans/latent.py), or None."""
+    from tfgan_suite.gans import latent
+
+    try:
+        latent.parse(value)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 #: Open sections: any key, checked later against a registry.
 OPEN = object()
 
@@ -130,6 +141,33 @@ SCHEMA: dict[str, Any] = {
     "cpgan": {
         "kl_weight": Field(0.4, "cpgan: weight of the generator's KL(s || C(G(z, s))) term "
                            "(Kaneko et al. 2019).", (float,), check=_non_negative),
+    },
+    "nrgan": {
+        "variant": Field("si1", "nrgan: how the noise generator is constrained (Kaneko & "
+                         "Harada 2020): si1 = n = G_n(z_n)·ε (signal-independent, distribution); "
+                         "si2 = a random rotation / channel permutation / sign flip of G_n(z_n) "
+                         "(signal-independent, transformation); sd1 = known dependence "
+                         "(nrgan.signal_dependence); sd2 = G_n(z_x, z_n)·ε; sd3 = a sign flip "
+                         "of G_n(z_x, z_n).", (str,), choices=("si1", "si2", "sd1", "sd2", "sd3")),
+        "signal_dependence": Field("multiplicative", "nrgan variant sd1: the noise's known "
+                                   "dependence on the image: multiplicative (n ∝ x) or poisson "
+                                   "(n ∝ √x).", (str,),
+                                   choices=("multiplicative", "poisson")),
+        "noise_latent_dim": Field(None, "nrgan: size of the noise generator's own z_n (null: "
+                                  "the generator's latent_dim).", (int,), check=_positive),
+        "diversity_weight": Field(0.02, "nrgan: weight λ_ds of the diversity-sensitive term "
+                                  "on the generated noise (0 disables it).", (float,),
+                                  check=_non_negative),
+    },
+    "infogan": {
+        "codes": Field([{"name": "c1", "kind": "categorical", "size": 10, "weight": 1.0},
+                        {"name": "c2", "kind": "continuous", "size": 2, "weight": 1.0}],
+                       "infogan: the latent codes (gans/latent.py), a list of {name, kind: "
+                       "categorical | continuous | tree, size (categories or dimensions), "
+                       "weight (λ of its mutual-information term), branching / "
+                       "layer_weights / layer_starts (tree)}. Default: Chen et al.'s MNIST "
+                       "codes, one 10-way categorical and two continuous U(-1, 1).",
+                       (list,), check=_codes_problem),
     },
     "ssgan": _rotation_fields("ssgan"),
     "s3gan": {
@@ -190,6 +228,12 @@ SCHEMA: dict[str, Any] = {
                 "sigma": Field(0.1, "convolve_noise: std of the added Gaussian noise (on the "
                                "[-1, 1] scale).", (float,), check=_non_negative),
             },
+            "restore": Field("none", "Restore-then-GAN: restore the corrupted training "
+                             "images with a classical scikit-image method before training "
+                             "(data/restoration.py): none, auto (fits the corruption), "
+                             "nl_means, tv_chambolle, inpaint_biharmonic, wiener.", (str,),
+                             choices=("none", "auto", "nl_means", "tv_chambolle",
+                                      "inpaint_biharmonic", "wiener")),
             "seed": Field(12345, "Seed of the corruption (fixed per example, independent of "
                           "the run's seed; rGAN's reference code uses 12345).", (int,)),
         },

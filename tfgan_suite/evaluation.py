@@ -62,7 +62,7 @@ FEATURE_SPACES = {"fashion_mnist": "fmnist", "digits": "digits"}
 #: (``classifier.INDEPENDENT_CONFIG``): ``fd_fmnist_vgg``, ``precision_digits_vgg``, ...
 INDEPENDENT_SUFFIX = "vgg"
 #: Metric groups an evaluation can compute; ``conditional`` only for conditional models.
-IMAGE_GROUPS = ("fd", "kid", "precision_recall", "density_coverage", "conditional",
+IMAGE_GROUPS = ("fd", "kid", "precision_recall", "density_coverage", "conditional", "codes",
                 "gan_train")
 #: Groups measured when none are named (``gan_train`` trains a classifier: asked for only).
 DEFAULT_IMAGE_GROUPS = IMAGE_GROUPS[:-1]
@@ -193,6 +193,8 @@ class Evaluator:
         if "conditional" in groups and _is_conditional(model):
             results |= (self._conditional(model) if self.overlap_rule is None
                         else self._class_overlap(model, self.overlap_rule))
+        if "codes" in groups and getattr(model, "codes", None) is not None:
+            results |= self._codes(model)
         if "gan_train" in groups and _is_conditional(model) and self.overlap_rule is None:
             results |= self._gan_train(model)
         return results
@@ -214,6 +216,42 @@ class Evaluator:
                         f"class_distinct_accuracy_{space}": float(distinct),
                         f"class_mutual_accuracy_{space}": float(mutual)}
         return results
+
+    def _codes(self, model) -> dict[str, Any]:
+        """Models with latent codes: per categorical code (a tree: per layer), the NMI of
+        its value and the class the judge of each space assigns to the sample
+        (``metrics/control.py``); samples cycle through the code's values, the other codes
+        drawn. ``nmi_<code>_<space>`` (a tree: ``nmi_<code>_layer<l>_<space>``)."""
+        from tfgan_suite.metrics import control
+
+        results: dict[str, Any] = {}
+        for code in model.codes.codes:
+            if code.kind == "continuous":
+                continue
+            drawn = model.drawn_codes(self.n, seed=self.seed + 3)
+            if code.kind == "categorical":
+                values = {"": np.arange(self.n) % code.size}
+                fixed = values[""]
+            else:  # every leaf path in turn; layer l's value is its node
+                leaves = np.arange(self.n) % code.nodes[-1]
+                paths = np.stack([leaves // int(np.prod(code.branching[l + 1:])) % k
+                                  for l, k in enumerate(code.branching)], axis=1)
+                values = {f"_layer{l + 1}": leaves // int(np.prod(code.branching[l + 1:]))
+                          for l in range(len(code.branching))}
+                fixed = paths
+            images = self._sample_with_code(model, code, fixed, drawn)
+            for space, network in self.classifiers.items():
+                judged = network.predict_labels(images)
+                for suffix, value in values.items():
+                    results[f"nmi_{code.name}{suffix}_{space}"] = control.nmi(value, judged)
+        return results
+
+    def _sample_with_code(self, model, code, fixed: np.ndarray, drawn: dict) -> np.ndarray:
+        """``n`` samples whose ``code`` takes the rows of ``fixed`` (ids or tree paths)."""
+        drawn[code.name] = {"input": code.input_for(fixed)}
+        block = model.codes.generator_input(
+            {k: {"input": tf.constant(v["input"], tf.float32)} for k, v in drawn.items()})
+        return model._generate(model.latent(self.n, self.seed + 3), block.numpy(), 256)
 
     def _gan_train(self, model) -> dict[str, Any]:
         """GAN-train accuracy in every space (a classifier trained on generated images)."""

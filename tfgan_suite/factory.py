@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from tfgan_suite import data as data_lib
 from tfgan_suite import networks, objectives, penalties
-from tfgan_suite.data import corruptions, image_corruptions
+from tfgan_suite.data import corruptions, image_corruptions, restoration
 from tfgan_suite.gans import GANS
 
 TOY_OPTIONS = {"ring": ("n_modes", "radius", "std"), "grid": ("side", "spacing", "std")}
@@ -61,6 +61,8 @@ def image_corruption(config: dict) -> Optional[image_corruptions.ImageCorruption
     data_cfg = config["data"]
     section = data_cfg.get("corruption")
     spec = image_corruptions.resolve(section) if section else None
+    if section and section.get("restore", "none") != "none":
+        restoration.method_for(section["restore"], spec)  # raises on a mismatch
     if spec is None or not spec.active:
         return None
     if data_cfg["name"] in TOY_OPTIONS or data_cfg["name"].startswith("tfds:"):
@@ -95,6 +97,14 @@ def training_arrays(config: dict) -> tuple[np.ndarray, np.ndarray]:
     if image_spec is not None:
         images = data_lib.fit_image_size(tf.constant(images), data_cfg["image_size"]).numpy()
         images = image_spec.apply(images)
+        method = data_cfg["corruption"].get("restore", "none")
+        if method != "none":
+            from tfgan_suite.metrics import classifier
+
+            key = {"dataset": data_cfg["name"], "split": data_cfg["split"],
+                   "image_size": data_cfg["image_size"]}
+            images = restoration.cached_restore(images, method, image_spec, key,
+                                                classifier.cache_dir())
     spec = corruption(config)
     if spec is None:
         return images, labels
@@ -110,6 +120,9 @@ def corruption_record(config: dict) -> Optional[dict[str, Any]]:
     if spec is None and image_spec is None:
         return None
     record = {} if image_spec is None else {"images": image_spec.describe()}
+    if image_spec is not None:
+        record["images"]["restore"] = restoration.method_for(
+            config["data"]["corruption"].get("restore", "none"), image_spec)
     if spec is not None:
         data_cfg = config["data"]
         _, clean = data_lib.load_arrays(data_cfg["name"], data_cfg["split"])
@@ -172,6 +185,8 @@ def build_networks(config: dict) -> tuple[keras.Model, keras.Model]:
     discriminator_spec = dict(config.get("discriminator") or {})
     generator_spec.setdefault("name", DEFAULT_NETWORKS[info["kind"]])
     discriminator_spec.setdefault("name", DEFAULT_NETWORKS[info["kind"]])
+    generator_spec, discriminator_spec = GANS.get(config["model"]).network_options(
+        config, generator_spec, discriminator_spec)
     generator = networks.build_generator(generator_spec, **defaults)
     discriminator = networks.build_discriminator(discriminator_spec, **defaults)
     if tuple(generator.outputs[0].shape[1:]) != tuple(discriminator.inputs[0].shape[1:]):

@@ -247,12 +247,105 @@ def load_run(run: str):
     return model
 
 
+def parse_codes(model, specs) -> tuple[dict, Optional[tuple[str, list]]]:
+    """``tfgan sample --code`` items (``NAME=VALUE``) as (fixed codes, sweep or None).
+
+    A value is comma-separated numbers: a class id, d continuous values, or a tree path.
+    One number in one code may be a sweep ``LO:HI:K`` (K evenly spaced values from LO to
+    HI; whole numbers for categories and paths): the sweep is ``(name, values)``, each
+    value the code's full value at one step.
+    """
+    if not specs:
+        return {}, None
+    codes = {code.name: code for code in getattr(getattr(model, "codes", None), "codes", ())}
+    if not codes:
+        raise ValueError("--code: this run's model has no latent codes (accepted with model "
+                         "infogan, cfgan, dtlcgan)")
+    fixed, sweep = {}, None
+    for spec in specs:
+        name, _, text = spec.partition("=")
+        if name not in codes or not text:
+            raise ValueError(f"--code: expected NAME=VALUE with NAME one of "
+                             f"{', '.join(codes)}, got {spec!r}")
+        code = codes[name]
+        items = text.split(",")
+        swept = [i for i, item in enumerate(items) if item.count(":") == 2]
+        if len(swept) > 1 or (swept and sweep is not None):
+            raise ValueError("--code: at most one LO:HI:K sweep in all codes")
+
+        def number(item, integral=code.kind != "continuous", name=name):
+            value = float(item)
+            if integral and value != int(value):
+                raise ValueError(f"--code: {name} takes whole numbers, got {item!r}")
+            return int(value) if integral else value
+
+        def value_of(numbers, kind=code.kind):
+            return numbers[0] if kind == "categorical" else numbers
+
+        try:
+            if swept:
+                lo, hi, k = items[swept[0]].split(":")
+                steps = np.linspace(float(lo), float(hi), int(k))
+                values = []
+                for step in steps:
+                    numbers = [number(str(step)) if i == swept[0] else number(item)
+                               for i, item in enumerate(items)]
+                    values.append(value_of(numbers))
+                sweep = (name, values)
+            else:
+                fixed[name] = value_of([number(item) for item in items])
+        except ValueError as error:
+            if str(error).startswith("--code"):
+                raise
+            raise ValueError(f"--code: {spec!r} is not NAME=NUMBERS (comma-separated, one "
+                             "may be LO:HI:K)") from error
+    return fixed, sweep
+
+
 def sample_to_file(model, n: int, out: str, seed: int = 0,
                    labels: Optional[np.ndarray] = None,
-                   truncation: Optional[float] = None) -> str:
-    """``tfgan sample``: ``.npy`` holds the samples; ``.png`` a grid or a scatter plot."""
+                   truncation: Optional[float] = None, with_noise: bool = False,
+                   codes: Optional[dict] = None,
+                   sweep: Optional[tuple[str, list]] = None) -> str:
+    """``tfgan sample``: ``.npy`` holds the samples; ``.png`` a grid or a scatter plot.
+
+    ``codes`` (models with latent codes): fixed code values by name; ``sweep`` =
+    ``(name, values)``: one row per value of that code, the same ``n`` z in every row (a
+    control grid; ``.npy`` holds [len(values), n, …]).
+
+    ``with_noise`` (models with a noise generator, e.g. NR-GAN): ``.npy`` holds
+    [3, n, …] = (clean samples, their noise, the clipped noisy samples); ``.png`` shows the
+    three side by side for each sample (noise 0 = mid grey).
+    """
     from tfgan_suite.viz import grids
 
+    if not out.endswith((".npy", ".png")):
+        raise ValueError(f"--out: unsupported extension in {out!r}; accepted: .npy, .png")
+    if with_noise:
+        if not hasattr(model, "sample_with_noise"):
+            raise ValueError("--with-noise: this run's model has no noise generator "
+                             "(accepted with model nrgan)")
+        if labels is not None or truncation is not None:
+            raise ValueError("--with-noise: cannot be combined with --labels or --truncation")
+        parts = np.stack(model.sample_with_noise(n, seed=seed))
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+        if out.endswith(".npy"):
+            np.save(out, parts)
+        else:
+            triples = np.swapaxes(parts, 0, 1).reshape(-1, *parts.shape[2:])
+            per_row = int(np.ceil(np.sqrt(n)))
+            grids.save_image_grid(triples, out, columns=3 * per_row)
+        return out
+    if codes or sweep:
+        rows = [model.sample(n, seed=seed, labels=labels, truncation=truncation,
+                             codes=dict(codes or {}, **({sweep[0]: value} if sweep else {})))
+                for value in (sweep[1] if sweep else [None])]
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+        if out.endswith(".npy"):
+            np.save(out, np.stack(rows) if sweep else rows[0])
+        else:
+            grids.save_image_grid(np.concatenate(rows), out, columns=n if sweep else None)
+        return out
     samples = model.sample(n, seed=seed, labels=labels, truncation=truncation)
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     if out.endswith(".npy"):

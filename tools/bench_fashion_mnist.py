@@ -48,6 +48,7 @@ RECIPES = [
     ("kerasio_wgan_gp", "kerasio_wgan_gp_fashion_mnist.yaml", "baseline"),
     ("dcgan", "dcgan_fashion_mnist.yaml", "ours"),
     ("dcgan_g64_lr4", "dcgan_g64_lr4_fashion_mnist.yaml", "ours"),
+    ("dcgan_g64_lr6", "dcgan_g64_lr6_fashion_mnist.yaml", "ours"),
     ("ssgan", "ssgan_fashion_mnist.yaml", "ours"),
     ("kerasio_wgan_gp_fast", "kerasio_wgan_gp_fast_fashion_mnist.yaml", "ours"),
     ("sngan", "sngan_fashion_mnist.yaml", "ours"),

@@ -30,30 +30,19 @@ Results: ``docs/results/imperfect_labels.md`` / ``.json``, per-class grids under
 
 from __future__ import annotations
 
-import argparse
-import concurrent.futures
-import datetime
 import json
-import math
 import os
-import queue
-import shutil
 import sys
-import tempfile
-import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
-from bench_fashion_mnist import run_recipe  # noqa: E402
-from fashion_mnist_campaign import mean_se  # noqa: E402
-
-from tfgan_suite import provenance  # noqa: E402
+import family_campaign as campaign  # noqa: E402
 
 RESULTS = os.path.join(ROOT, "docs", "results")
 NAME = "imperfect_labels"
-SPACES = ("fmnist", "fmnist_vgg")
+SPACES = campaign.SPACES
 ASYMMETRIC_RATE = 0.7
 
 
@@ -106,10 +95,6 @@ COMPARISONS = (
        ("fraction", "s3gan", "projection_10pct", "gan_test_accuracy", True)])
 
 
-def row_key(row: dict) -> tuple:
-    return row["group"], row["setting"], row["name"]
-
-
 def _value(row: dict, metric: str, space: str):
     key = {"intra_fd": f"intra_fd_{space}_mean"}.get(metric, f"{metric}_{space}")
     return row["metrics"].get(key)
@@ -117,18 +102,8 @@ def _value(row: dict, metric: str, space: str):
 
 def summarise(rows: list[dict]) -> dict:
     """Per (group, setting, name): mean ± SE of each metric in each space; the comparisons."""
-    table: dict[tuple, dict] = {}
-    for row in rows:
-        entry = table.setdefault(row_key(row), {"seeds": [], "values": {}})
-        entry["seeds"].append(row["seed"])
-        for metric in ("fd", "gan_test_accuracy", "intra_fd", "dma",
-                       "class_distinct_accuracy", "class_mutual_accuracy"):
-            for space in SPACES:
-                value = _value(row, metric, space)
-                if value is not None:
-                    entry["values"].setdefault(f"{metric}_{space}", []).append(value)
-    for entry in table.values():
-        entry["stats"] = {k: mean_se(v) for k, v in entry["values"].items()}
+    table = campaign.stats(rows, ("fd", "gan_test_accuracy", "intra_fd", "dma",
+                                  "class_distinct_accuracy", "class_mutual_accuracy"), _value)
     verdicts = []
     for group, model, baseline, metric, higher in COMPARISONS:
         for (g, setting, name), entry in table.items():
@@ -139,25 +114,11 @@ def summarise(rows: list[dict]) -> dict:
             if base is None:
                 continue
             for space in SPACES:
-                key = f"{metric}_{space}"
-                if key not in entry["stats"] or key not in base["stats"]:
-                    continue
-                (m, se), (mb, seb) = entry["stats"][key], base["stats"][key]
-                margin = 2 * math.sqrt(se ** 2 + seb ** 2)
-                gain = (m - mb) if higher else (mb - m)
-                verdicts.append({"group": group, "setting": setting, "model": model,
-                                 "baseline": baseline, "metric": key, "model_mean": m,
-                                 "baseline_mean": mb, "gain": gain, "margin": margin,
-                                 "seeds": (len(entry["seeds"]), len(base["seeds"])),
-                                 "beats": bool(gain > margin and len(entry["seeds"]) >= 2)})
+                verdict = campaign.compare(entry, base, f"{metric}_{space}", higher)
+                if verdict is not None:
+                    verdicts.append({"group": group, "setting": setting, "model": model,
+                                     "baseline": baseline} | verdict)
     return {"table": table, "verdicts": verdicts}
-
-
-def _pm(stat, digits: int = 2, scale: float = 1.0) -> str:
-    if stat is None:
-        return "—"
-    mean, se = stat
-    return f"{mean * scale:.{digits}f} ± {se * scale:.{digits}f}"
 
 
 def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
@@ -197,12 +158,12 @@ def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
         s = entry["stats"]
         lines.append(
             f"| {group} | {setting} | {name} | {len(entry['seeds'])} | "
-            f"{_pm(s.get('gan_test_accuracy_fmnist'), 1, 100)} | "
-            f"{_pm(s.get('gan_test_accuracy_fmnist_vgg'), 1, 100)} | "
-            f"{_pm(s.get('intra_fd_fmnist'))} | {_pm(s.get('fd_fmnist'))} | "
-            f"{_pm(s.get('fd_fmnist_vgg'))} | {_pm(s.get('dma_fmnist'), 1, 100)} | "
-            f"{_pm(s.get('class_distinct_accuracy_fmnist'), 1, 100)} | "
-            f"{_pm(s.get('class_mutual_accuracy_fmnist'), 1, 100)} |")
+            f"{campaign.pm(s.get('gan_test_accuracy_fmnist'), 1, 100)} | "
+            f"{campaign.pm(s.get('gan_test_accuracy_fmnist_vgg'), 1, 100)} | "
+            f"{campaign.pm(s.get('intra_fd_fmnist'))} | {campaign.pm(s.get('fd_fmnist'))} | "
+            f"{campaign.pm(s.get('fd_fmnist_vgg'))} | {campaign.pm(s.get('dma_fmnist'), 1, 100)} | "
+            f"{campaign.pm(s.get('class_distinct_accuracy_fmnist'), 1, 100)} | "
+            f"{campaign.pm(s.get('class_mutual_accuracy_fmnist'), 1, 100)} |")
     lines += ["", "## Runs", "", "| group | setting | model | seed | steps | revision | date |",
               "|---" * 7 + "|"]
     for row in rows:
@@ -263,76 +224,11 @@ def render(results: str) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--only", nargs="*", choices=GROUPS, help="groups (default all)")
-    parser.add_argument("--parallel", type=int, default=2, choices=(1, 2),
-                        help="runs at a time (2: each pinned to one core)")
-    parser.add_argument("--n-eval", type=int, default=10000)
-    parser.add_argument("--merge", action="store_true",
-                        help="keep the rows of imperfect_labels.json and skip them")
-    parser.add_argument("--rerender", action="store_true",
-                        help="only rewrite the md and the plot from the json")
-    args = parser.parse_args(argv)
+    args = campaign.parser(__doc__, GROUPS).parse_args(argv)
     if args.rerender:
         render(RESULTS)
         return 0
-    import tensorflow as tf
-
-    path = os.path.join(RESULTS, f"{NAME}.json")
-    rows: list[dict] = []
-    if args.merge and os.path.isfile(path):
-        with open(path, encoding="utf-8") as handle:
-            rows = json.load(handle)["rows"]
-    done = {row_key(row) + (row["seed"],) for row in rows}
-    revision = provenance.git_revision(ROOT)
-    meta = {"command": "python tools/bench_imperfect_labels.py " + " ".join(sys.argv[1:]),
-            "git_revision": revision, "machine": provenance.machine_description(),
-            "tensorflow": tf.__version__, "minutes": args.minutes, "parallel": args.parallel,
-            "date": datetime.date.today().isoformat()}
-    jobs = [(row, seed) for seed in range(args.seeds) for row in ROWS
-            if (not args.only or row["group"] in args.only)
-            and row_key(row) + (seed,) not in done]
-    print(f"{len(jobs)} runs to go", flush=True)
-    workdir = tempfile.mkdtemp(prefix="bench_imperfect_labels_")
-    grid_dir = os.path.join(RESULTS, NAME)
-    cores: queue.Queue = queue.Queue()
-    for core in range(args.parallel):
-        cores.put(str(core))
-    lock = threading.Lock()
-
-    def one(job):
-        spec, seed = job
-        core = cores.get()
-        try:
-            tag = f"{spec['group']}_{spec['setting']}_{spec['name']}".replace("μ", "mu")
-            tag = "".join(c if c.isascii() and (c.isalnum() or c in "_.") else "_"
-                          for c in tag)
-            row = run_recipe(tag, spec["recipe"], args.minutes, workdir, args.n_eval,
-                             overrides=spec["overrides"], seed=seed, grid_dir=grid_dir,
-                             cpus=core if args.parallel > 1 else None)
-        finally:
-            cores.put(core)
-        row |= {key: spec[key] for key in ("group", "setting", "name")} | {
-            "git_revision": revision, "machine": provenance.machine_description(),
-            "cores": 1 if args.parallel > 1 else os.cpu_count(),
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
-        shutil.rmtree(os.path.join(workdir, f"{tag}_seed{seed}"), ignore_errors=True)
-        with lock:
-            rows.append(row)
-            os.makedirs(RESULTS, exist_ok=True)
-            with open(path, "w", encoding="utf-8") as handle:
-                json.dump({"meta": meta, "rows": rows}, handle, indent=2)
-            render(RESULTS)
-        print(json.dumps({"row": row_key(row), "seed": seed, "steps": row["steps"]}),
-              flush=True)
-
-    with concurrent.futures.ThreadPoolExecutor(args.parallel) as pool:
-        for future in [pool.submit(one, job) for job in jobs]:
-            future.result()
-    shutil.rmtree(workdir, ignore_errors=True)
-    return 0
+    return campaign.run(NAME, ROWS, args, render, RESULTS, "bench_imperfect_labels.py")
 
 
 if __name__ == "__main__":

@@ -155,6 +155,9 @@ def write_markdown(meta: dict, rows: list[dict], summary: dict, results: str) ->
         "BatchNorm and global pooling, seed 1); accuracies and floors in metrics_floor.md",
         f"- bar (issue #20): FD ≤ {BAR:g} × the `{BASELINE}` mean by more than two combined "
         "standard errors, in both spaces"]
+    if len(meta.get("commands", [])) > 1:
+        lines.append("- every invocation of this campaign (`--merge` resumes it): "
+                     + "; ".join(f"`{c}`" for c in meta["commands"]))
     if meta.get("excluded"):
         lines.append(f"- excluded: {meta['excluded']}")
     lines.append("")
@@ -213,15 +216,22 @@ def run_campaign(recipes: list[tuple[str, str, str]], seeds: int, minutes: float
 
     path = os.path.join(results, f"{NAME}.json")
     rows: list[dict] = []
+    previous: dict = {}
     if merge and os.path.isfile(path):
         with open(path, encoding="utf-8") as handle:
-            rows = json.load(handle)["rows"]
+            saved = json.load(handle)
+        rows, previous = saved["rows"], saved["meta"]
     done = {(row["name"], row["seed"]) for row in rows}
     revision = provenance.git_revision(root)
     meta = {"command": command, "git_revision": revision,
             "machine": provenance.machine_description(), "tensorflow": tf.__version__,
             "minutes": minutes, "curve_minutes": curve_minutes,
             "date": datetime.date.today().isoformat()}
+    # A merged campaign keeps its history: every command, and the notes on excluded rows.
+    commands = previous.get("commands", [previous["command"]] if previous else [])
+    meta["commands"] = [c for c in commands if c != command] + [command]
+    if previous.get("excluded"):
+        meta["excluded"] = previous["excluded"]
     workdir = tempfile.mkdtemp(prefix="fashion_mnist_campaign_")
     for seed in range(seeds):
         for name, recipe, role in recipes:

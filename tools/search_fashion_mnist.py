@@ -77,6 +77,13 @@ CANDIDATES = [
     ("dcgan_g64_lr6", DCGAN, ("generator.base_filters=64", "train.d_learning_rate=6.0e-4",
                               "train.g_learning_rate=6.0e-4"),
      "2x generator width and both learning rates 6e-4"),
+    ("dcgan_g64_lr8", DCGAN, ("generator.base_filters=64", "train.d_learning_rate=8.0e-4",
+                              "train.g_learning_rate=8.0e-4"),
+     "2x generator width and both learning rates 8e-4"),
+    ("dcgan_g64_lr6_ema9995", DCGAN, ("generator.base_filters=64",
+                                      "train.d_learning_rate=6.0e-4",
+                                      "train.g_learning_rate=6.0e-4", "train.ema_decay=0.9995"),
+     "dcgan_g64_lr6 with a slower EMA (decay 0.9995)"),
     ("dcgan_g96_lr4", DCGAN, ("generator.base_filters=96", "train.d_learning_rate=4.0e-4",
                               "train.g_learning_rate=4.0e-4"),
      "3x generator width and both learning rates 4e-4"),
@@ -101,11 +108,15 @@ def write_markdown(meta: dict, rows: list[dict]) -> None:
         "budget: the curves of fashion_mnist_seeds.md show how far 5 minutes is from 30; "
         "the winner is confirmed at 30 minutes over seeds there), seed 0 only — the "
         "seed-to-seed spread at this budget is not measured, so differences of a few FD "
-        "points are not resolved — one candidate at a time on the whole machine",
+        "points are not resolved — one candidate at a time on the whole machine. The "
+        "machine's speed drifts between sittings (steps / s: the same networks ran at 11.7 "
+        "(dcgan_g64, 05:24 UTC) and 15.0 (dcgan_g64_lr6, 09:33 UTC) steps / s), so part of a "
+        "row's lead can be a faster sitting: compare steps as well as FD",
         f"- metrics: {meta['n_eval']:,} generated vs as many test images; FD in the primary "
         "space (`fd_fmnist`, the 2-conv CNN) and in the independent one (`fd_fmnist_vgg`, the "
         "VGG-style classifier of another seed); ratio = FD / the tutorial baseline's FD in "
         "the same space",
+        *[f"- note: {note}" for note in meta.get("notes", [])],
         "",
         "| candidate | what it tests | steps | steps / s | FD_fmnist | ratio | FD_fmnist_vgg "
         "| ratio | precision | recall | revision |",
@@ -174,6 +185,8 @@ def main(argv=None) -> int:
         previous_commands = saved_meta.get("commands", [saved_meta["command"]])
     meta["commands"] = [c for c in previous_commands if c != meta["command"]] + [
         meta["command"]]
+    if args.merge and os.path.isfile(path):
+        meta["notes"] = saved_meta.get("notes", [])
     for name, recipe, overrides, what in CANDIDATES:
         if args.only and name not in args.only:
             continue

@@ -1,8 +1,9 @@
 """Run in a fresh process (logical CPUs must be set before TensorFlow initialises).
 
 The model families beyond the toy GAN — cGAN, AC-GAN, the imperfect-label models rAC-GAN,
-rcGAN, CP-GAN and S3GAN, AmbientGAN and SS-GAN — trained for a few steps on one device and under a
-2-replica MirroredStrategy from the same weights and data; prints the largest weight
+rcGAN, CP-GAN and S3GAN, AmbientGAN, SS-GAN and NR-GAN (each variant: ``nrgan_<variant>``,
+whose noise generator and its EMA are compared too) — trained for a few steps on one device
+and under a 2-replica MirroredStrategy from the same weights and data; prints the largest weight
 difference per model as JSON. The generator has no BatchNorm (per-replica batch statistics
 differ from the global batch's by design); the discriminator is the DCGAN one with each
 model's heads. Used by ``test_imperfect_labels.py``.
@@ -34,19 +35,29 @@ DISCRIMINATORS = {"cgan": {"conditioning": "projection", "spectral_norm": True},
                             "label_predictor": True},
                   "ambientgan": {},
                   "ssgan": {"rotation_head": True}}
+DISCRIMINATORS.update({f"nrgan_{variant}": {} for variant in ("si1", "si2", "sd1", "sd2", "sd3")})
+#: InfoGAN's codes: every kind (categorical, continuous, a tree with a curriculum).
+CODES = [{"name": "c1", "kind": "categorical", "size": 4},
+         {"name": "c2", "kind": "continuous", "size": 2, "weight": 0.5},
+         {"name": "t", "kind": "tree", "branching": [2, 2], "layer_starts": [0, 1]}]
+CODE_WIDTH = 4 + 2 + 6
+DISCRIMINATORS["infogan"] = {"q_width": CODE_WIDTH}
+UNCONDITIONAL = ("ambientgan", "ssgan", "infogan") + tuple(
+    n for n in DISCRIMINATORS if n.startswith("nrgan"))
 OPTIONS = {"racgan": {"transition": corruptions.symmetric_transition(CLASSES, 0.5).tolist()},
            "rcgan": {"transition": corruptions.asymmetric_transition(
                CLASSES, 0.4, flips={0: 1, 2: 3}).tolist(), "label_sampling": "posterior"},
            "ambientgan": {"corruption": {"measurement": "block_pixels", "parameter": 0.5}}}
 
 
-def generator(vectors: bool, conditional: bool = True) -> keras.Model:
+def generator(vectors: bool, conditional: bool = True, latent: int = 8,
+              name: str = "generator") -> keras.Model:
     """[z, labels] (or z) → 28×28 images, without BatchNorm."""
-    z = keras.Input((8,), name="z")
+    z = keras.Input((latent,), name="z")
     if not conditional:
         x = keras.layers.Dense(64, activation="relu")(z)
         x = keras.layers.Dense(28 * 28, activation="tanh")(x)
-        return keras.Model(z, keras.layers.Reshape((28, 28, 1))(x), name="generator")
+        return keras.Model(z, keras.layers.Reshape((28, 28, 1))(x), name=name)
     if vectors:
         labels = condition = keras.Input((CLASSES,), name="labels")
     else:
@@ -58,14 +69,26 @@ def generator(vectors: bool, conditional: bool = True) -> keras.Model:
     return keras.Model([z, labels], keras.layers.Reshape((28, 28, 1))(x), name="generator")
 
 
+def _options(name):
+    if name.startswith("nrgan_"):
+        variant = name.split("_")[1]
+        latent = 8 + (8 if variant in ("sd2", "sd3") else 0)
+        return {"variant": variant, "noise_generator": generator(False, False, latent,
+                                                                 "noise_generator")}
+    if name == "infogan":
+        return {"codes": CODES}
+    return OPTIONS.get(name, {})
+
+
 def build(name, weights=None):
     keras.utils.set_random_seed(1)
-    conditional = name not in ("ambientgan", "ssgan")
+    conditional = name not in UNCONDITIONAL
     classes = {"num_classes": CLASSES} if conditional else {}
-    model = GANS.get(name)(generator(name == "cpgan", conditional),
-                           DCGANDiscriminator(image_size=28, base_filters=4,
-                                              **classes, **DISCRIMINATORS[name]),
-                           ema_decay=0.9, seed=7, **classes, **OPTIONS.get(name, {}))
+    latent = 8 + (CODE_WIDTH if name == "infogan" else 0)
+    model = GANS.get(name.split("_")[0])(generator(name == "cpgan", conditional, latent),
+                                         DCGANDiscriminator(image_size=28, base_filters=4,
+                                                            **classes, **DISCRIMINATORS[name]),
+                                         ema_decay=0.9, seed=7, **classes, **_options(name))
     model.compile(d_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
                   g_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
                   objective="hinge", jit_compile=False)
@@ -73,7 +96,17 @@ def build(name, weights=None):
         model.generator.set_weights(weights[0])
         model.discriminator.set_weights(weights[1])
         model.ema_generator.set_weights(weights[0])
+        if len(weights) > 2:
+            model.noise_generator.set_weights(weights[2])
+            model.ema_noise_generator.set_weights(weights[2])
     return model
+
+
+def _compared(model) -> tuple:
+    names = ("generator", "discriminator", "ema_generator")
+    if hasattr(model, "noise_generator"):
+        names += ("noise_generator", "ema_noise_generator")
+    return names
 
 
 def data(name):
@@ -82,7 +115,7 @@ def data(name):
     labels = (np.arange(BATCH * STEPS) % CLASSES).astype(np.int32)
     if name == "s3gan":
         labels[rng.permutation(len(labels))[:len(labels) // 2]] = corruptions.UNLABELLED
-    if name in ("ambientgan", "ssgan"):
+    if name in UNCONDITIONAL:
         return tf.data.Dataset.from_tensor_slices(images).batch(BATCH)
     return tf.data.Dataset.from_tensor_slices((images, labels)).batch(BATCH)
 
@@ -90,6 +123,8 @@ def data(name):
 def run(name):
     single = build(name)
     start = (single.generator.get_weights(), single.discriminator.get_weights())
+    if hasattr(single, "noise_generator"):
+        start += (single.noise_generator.get_weights(),)
     single.fit(data(name), epochs=1, verbose=0)
     strategy = tf.distribute.MirroredStrategy(
         ["/cpu:0", "/cpu:1"], cross_device_ops=tf.distribute.ReductionToOneDevice())
@@ -97,11 +132,14 @@ def run(name):
         mirrored = build(name, start)
     mirrored.fit(data(name), epochs=1, verbose=0)
     diffs = [float(np.max(np.abs(a - b)))
-             for network in ("generator", "discriminator", "ema_generator")
+             for network in _compared(single)
              for a, b in zip(getattr(single, network).get_weights(),
                              getattr(mirrored, network).get_weights(), strict=True)]
     moved = max(float(np.max(np.abs(a - b)))
                 for a, b in zip(start[1], single.discriminator.get_weights(), strict=True))
+    if len(start) > 2:  # the noise generator trained too
+        moved = min(moved, max(float(np.max(np.abs(a - b))) for a, b in zip(
+            start[2], single.noise_generator.get_weights(), strict=True)))
     return {"model": name, "max_diff": max(diffs), "moved": moved,
             "steps": int(mirrored.step_counter.numpy()),
             "replicas": strategy.num_replicas_in_sync}

@@ -366,8 +366,9 @@ class Corruption:
                 "transition": None if transition is None else transition.tolist()}
 
 
-#: Keys of ``data.corruption`` that describe the images, read by ``image_corruptions``.
-IMAGE_KEYS = ("image_noise", "measurement")
+#: Keys of ``data.corruption`` that describe the images (``image_corruptions``) and their
+#: restoration (``restoration``).
+IMAGE_KEYS = ("image_noise", "measurement", "restore")
 
 
 def _exact_keys(field: str, value, keys: tuple, optional: tuple = ()) -> None:

@@ -21,6 +21,12 @@ trick (their class sets ``supports_truncation``, e.g. BigGAN) get a third signat
 threshold t per row) → the same outputs, with every coordinate of z outside [−t, t] redrawn
 (stateless, from the row's seed) — smaller t, less varied but cleaner images.
 
+Generators of latent codes (InfoGAN: z followed by a code block, the model's
+``code_width``) take ``z`` [batch, latent_dim] and ``codes`` float32 [batch, code_width]
+(one-hot categories, continuous values, tree blocks: ``model.code_block``) in
+``serving_default`` and its alias ``sample_with_codes``, and ``seeds`` with ``codes`` in
+``sample_from_seeds``.
+
 The input signatures fix shapes and dtypes, so a request with the wrong ones is rejected
 by the server instead of being silently cast. The generator is the sampling generator
 (the EMA copy when the model keeps one) called with ``training=False`` (BatchNorm uses
@@ -139,6 +145,22 @@ def _endpoints(generator: keras.Model, latent_dim: int, conditional: bool) -> di
     return endpoints
 
 
+def _code_endpoints(generator: keras.Model, latent_dim: int, code_width: int) -> dict:
+    """The signatures of a generator of [z, codes] concatenated (InfoGAN family)."""
+
+    def outputs(z, codes) -> dict[str, tf.Tensor]:
+        images = tf.cast(generator(tf.concat([z, codes], axis=-1), training=False), tf.float32)
+        return {"images": images, "images_uint8": images_to_uint8(images)}
+
+    z_spec = tf.TensorSpec([None, latent_dim], tf.float32, name="z")
+    codes_spec = tf.TensorSpec([None, code_width], tf.float32, name="codes")
+    with_codes = (lambda z, codes: outputs(z, codes), [z_spec, codes_spec])
+    return {"serving_default": with_codes, "sample_with_codes": with_codes,
+            "sample_from_seeds": (
+                lambda seeds, codes: outputs(latents_from_seeds(seeds, latent_dim), codes),
+                [tf.TensorSpec([None], tf.int64, name="seeds"), codes_spec])}
+
+
 def sampling_generator_of(model_or_generator) -> tuple[keras.Model, int]:
     """(generator, latent_dim) of an ``AdversarialModel`` (its EMA copy if any) or a generator.
 
@@ -186,10 +208,11 @@ def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
     """
     generator, inferred = sampling_generator_of(model_or_generator)
     num_classes = num_classes_of(model_or_generator, generator)
+    code_width = int(getattr(model_or_generator, "code_width", 0) or 0)
     latent_dim = int(latent_dim or inferred)
-    if latent_dim != generator.inputs[0].shape[-1]:
-        raise ValueError(f"latent_dim: {latent_dim} does not match the generator's input "
-                         f"size {generator.inputs[0].shape[-1]}")
+    if latent_dim + code_width != generator.inputs[0].shape[-1]:
+        raise ValueError(f"latent_dim: {latent_dim} (+ {code_width} code entries) does not "
+                         f"match the generator's input size {generator.inputs[0].shape[-1]}")
     if version is None:
         version = serving.next_version(out, model_name)
     target = serving.version_dir(out, model_name, version)
@@ -204,13 +227,17 @@ def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
     # instead of folding it into a constant.
     archive = keras.export.ExportArchive()
     archive.track(generator)
-    endpoints = _endpoints(generator, latent_dim, conditional=num_classes is not None)
+    endpoints = (_code_endpoints(generator, latent_dim, code_width) if code_width else
+                 _endpoints(generator, latent_dim, conditional=num_classes is not None))
     for name, (function, signature) in endpoints.items():
         archive.add_endpoint(name, function, input_signature=signature)
     archive.write_out(target, verbose=False)
     if warmup_batch:
+        codes = (None if not code_width else
+                 model_or_generator.code_block(warmup_batch, seed=0))
         serving.write_warmup_requests(
             target, serving.warmup_requests(model_name, latent_dim, warmup_batch,
                                             num_classes=num_classes,
-                                            probabilities="serving_probabilities" in endpoints))
+                                            probabilities="serving_probabilities" in endpoints,
+                                            codes=codes))
     return target

@@ -34,8 +34,11 @@ SIGNATURE_INPUTS = {
     # generators conditioned on probability vectors (CP-GAN): float32 [batch, K] rows
     "serving_probabilities": ("z", np.float32),
     "sample_from_seeds_probabilities": ("seeds", np.int64),
+    # generators of latent codes (InfoGAN family): z with codes float32 [batch, width]
+    "sample_with_codes": ("z", np.float32),
 }
 PROBABILITIES_INPUT = ("probabilities", np.float32)
+CODES_INPUT = ("codes", np.float32)
 LABELS_INPUT = ("labels", np.int32)
 OUTPUT_NAMES = ("images", "images_uint8")
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
@@ -130,9 +133,10 @@ def parse_rest_response(body: Mapping[str, Any], output: str = "images") -> np.n
 
 
 def predict_request(model_name: str, signature_name: str, values: Any, labels: Any = None,
-                    probabilities: Any = None):
+                    probabilities: Any = None, codes: Any = None):
     """A gRPC ``PredictRequest`` for one batch of ``z`` rows or seeds (and ``labels``, or
-    ``probabilities`` [batch, K] for the ``*_probabilities`` signatures)."""
+    ``probabilities`` [batch, K] for the ``*_probabilities`` signatures, or ``codes``
+    [batch, code_width] for a code generator's signatures)."""
     from tensorflow_serving.apis import predict_pb2
 
     name, array = _input_array(signature_name, values)
@@ -146,18 +150,26 @@ def predict_request(model_name: str, signature_name: str, values: Any, labels: A
     if probabilities is not None:
         request.inputs[PROBABILITIES_INPUT[0]].CopyFrom(tf.make_tensor_proto(
             np.asarray(probabilities, PROBABILITIES_INPUT[1]).reshape(len(array), -1)))
+    if codes is not None:
+        request.inputs[CODES_INPUT[0]].CopyFrom(tf.make_tensor_proto(
+            np.asarray(codes, CODES_INPUT[1]).reshape(len(array), -1)))
     return request
 
 
 def warmup_requests(model_name: str, latent_dim: int, batch_size: int = 2,
                     seed: int = 0, num_classes: int | None = None,
-                    probabilities: bool = False) -> list:
+                    probabilities: bool = False, codes: Any = None) -> list:
     """One small ``PredictRequest`` per signature (deterministic values; conditional
     generators, ``num_classes`` set, get labels 0, 1, … too; with ``probabilities`` the
-    ``*_probabilities`` signatures get the one-hot rows of those labels)."""
+    ``*_probabilities`` signatures get the one-hot rows of those labels; a code generator
+    gets ``codes`` [batch_size, code_width] in each of its three signatures)."""
     rng = np.random.default_rng(seed)
     z = rng.standard_normal([batch_size, latent_dim]).astype(np.float32)
     seeds = np.arange(batch_size, dtype=np.int64)
+    if codes is not None:
+        return [predict_request(model_name, "serving_default", z, codes=codes),
+                predict_request(model_name, "sample_with_codes", z, codes=codes),
+                predict_request(model_name, "sample_from_seeds", seeds, codes=codes)]
     labels = None if num_classes is None else np.arange(batch_size) % num_classes
     requests = [predict_request(model_name, "serving_default", z, labels),
                 predict_request(model_name, "sample_from_seeds", seeds, labels)]

@@ -33,8 +33,9 @@ import tensorflow as tf
 QUANTIZE_MODES = ("none", "float16", "dynamic", "int8")
 
 
-#: Names of a conditional signature's class input: class ids, or probability vectors.
-LABEL_INPUTS = ("labels", "probabilities")
+#: Names of a signature's second input: class ids, probability vectors, or latent codes
+#: (InfoGAN family: float32 [batch, code_width]).
+LABEL_INPUTS = ("labels", "probabilities", "codes")
 
 
 def calibration_conditions(label_name: str, rows: int, num_classes: int) -> np.ndarray:
@@ -49,14 +50,16 @@ def calibration_conditions(label_name: str, rows: int, num_classes: int) -> np.n
 
 
 def _representative_dataset(representative_z: np.ndarray, batch_size: Optional[int],
-                            num_classes: Optional[int] = None, label_name: str = "labels"):
+                            num_classes: Optional[int] = None, label_name: str = "labels",
+                            conditions: Optional[np.ndarray] = None):
     """Calibration batches: single rows, or ``batch_size`` rows (cycling) for a fixed batch.
 
     Conditional generators get ``{"z": ..., label_name: ...}`` with conditions cycling
-    through the classes, so every class's activations are in the calibrated ranges.
+    through the classes, so every class's activations are in the calibrated ranges; code
+    generators get the given ``conditions`` (one row of codes per z).
     """
     rows = len(representative_z)
-    labels = (None if num_classes is None
+    labels = (conditions if conditions is not None else None if num_classes is None
               else calibration_conditions(label_name, rows, num_classes))
 
     def batch(index: np.ndarray):
@@ -113,7 +116,8 @@ def export_tflite(saved_model_dir: str, out_path: str, quantize: str = "none",
                   representative_z: Optional[np.ndarray] = None,
                   signature_key: str = "serving_default",
                   batch_size: Optional[int] = None,
-                  num_classes: Optional[int] = None) -> str:
+                  num_classes: Optional[int] = None,
+                  representative_codes: Optional[np.ndarray] = None) -> str:
     """Convert ``saved_model_dir``'s ``signature_key`` to a ``.tflite`` file; returns its path.
 
     Args:
@@ -130,6 +134,9 @@ def export_tflite(saved_model_dir: str, out_path: str, quantize: str = "none",
         num_classes: conditional generators (a ``labels`` or ``probabilities`` input): the
             number of classes, for int8 calibration over every class (and, for
             probabilities, over one-hot rows and ½–½ mixtures).
+        representative_codes: code generators (a ``codes`` input): float32 [n, code_width]
+            calibration codes drawn from the codes' distributions (``model.code_block``),
+            one row per ``representative_z`` row; required for their int8.
     """
     if batch_size is not None and (not isinstance(batch_size, (int, np.integer))
                                    or batch_size < 1):
@@ -150,12 +157,19 @@ def export_tflite(saved_model_dir: str, out_path: str, quantize: str = "none",
             raise ValueError("representative_z: int8 quantisation needs calibration latents "
                              "[n, latent_dim] (about 100 draws of z)")
         label_name = _label_input(saved_model_dir, signature_key)
-        if num_classes is None and label_name is not None:
+        codes = None
+        if label_name == "codes":
+            if representative_codes is None or len(representative_codes) != len(
+                    representative_z):
+                raise ValueError("representative_codes: int8 calibration of a code generator "
+                                 "needs one row of codes per representative z")
+            codes = np.asarray(representative_codes, np.float32)
+        elif num_classes is None and label_name is not None:
             raise ValueError("num_classes: int8 calibration of a conditional generator needs "
                              "the number of classes")
         converter.representative_dataset = _representative_dataset(
             np.asarray(representative_z, np.float32), batch_size,
-            None if label_name is None else num_classes, label_name or "labels")
+            None if label_name is None else num_classes, label_name or "labels", codes)
     try:
         flatbuffer = converter.convert()
     except Exception as error:  # the converter raises ConverterError and friends
@@ -209,7 +223,9 @@ class TFLiteGenerator:
         inputs = {self.input_name: z}
         if self.conditional:
             if labels is None:
-                raise ValueError("labels: this generator is conditional; pass one class per z")
+                raise ValueError("labels: this generator is conditional; pass one class per z"
+                                 if self.label_name != "codes" else
+                                 "labels: this generator takes codes; pass one row per z")
             if self.label_name == "labels":
                 labels = np.broadcast_to(np.asarray(labels, np.int32), [len(z)])
             else:

@@ -4,6 +4,8 @@ from tfgan_suite.gans.ambient import AmbientGAN
 from tfgan_suite.gans.base import AdversarialModel
 from tfgan_suite.gans.conditional import ACGAN, ConditionalGAN
 from tfgan_suite.gans.cpgan import CPGAN
+from tfgan_suite.gans.info import InfoGAN
+from tfgan_suite.gans.nrgan import NRGAN
 from tfgan_suite.gans.rgan import RACGAN, RCGAN
 from tfgan_suite.gans.s3gan import S3GAN
 from tfgan_suite.gans.self_supervised import SSGAN
@@ -19,6 +21,8 @@ GANS.add("cpgan", CPGAN)
 GANS.add("s3gan", S3GAN)
 GANS.add("ambientgan", AmbientGAN)
 GANS.add("ssgan", SSGAN)
+GANS.add("nrgan", NRGAN)
+GANS.add("infogan", InfoGAN)
 
 __all__ = ["AdversarialModel", "AmbientGAN", "ConditionalGAN", "ACGAN", "RACGAN", "RCGAN",
-           "CPGAN", "S3GAN", "SSGAN", "GANS"]
+           "CPGAN", "InfoGAN", "NRGAN", "S3GAN", "SSGAN", "GANS"]

@@ -11,7 +11,10 @@ Algorithm (one ``train_step``, i.e. one generator update):
 
 Variants change behaviour through small hooks (``unpack_batch``, ``fake_conditions``,
 ``generator_inputs``, ``measure_fakes``, ``discriminate``, ``extra_d_losses``,
-``extra_g_losses``) instead of rewriting the step.
+``extra_g_losses``) instead of rewriting the step. A model whose fakes come from more than
+one network (NR-GAN: an image generator plus a noise generator) overrides
+``fakes_for_discriminator`` and lists its extra networks in ``generator_networks``; the G
+optimizer, the EMA and checkpoints then cover them too.
 
 Distribution: ``train_step`` runs once per replica and optimizers *sum* gradients over
 replicas, so every loss term (a mean over the replica's examples) is divided by the
@@ -42,6 +45,9 @@ _MAX_STREAMS = 1024
 CONDITION_STREAM = 8
 #: Offset of the draws of the fakes' measurement (``measure_fakes``).
 MEASUREMENT_STREAM = 9
+#: First of the offsets (10-15) free for a subclass's own draws of the fakes
+#: (``fakes_for_discriminator``).
+FAKE_STREAMS = 10
 _SAMPLE_STREAM = 0x5A
 _STANDING_STREAM = 0x57
 #: How the EMA generator's BatchNorm moving statistics are kept (``train.ema_statistics``).
@@ -172,11 +178,7 @@ class AdversarialModel(keras.Model):
         self.standing_batches = standing_batches
         self.standing_batch_size = standing_batch_size
         self._standing_step: Optional[int] = None
-        self.ema_generator = None
-        if self.ema_decay is not None:
-            self.ema_generator = generator.__class__.from_config(generator.get_config())
-            self.ema_generator.set_weights(generator.get_weights())
-            self.ema_generator.trainable = False
+        self.ema_generator = self.averaged_copy(generator)
         # One generator update per step; ONLY_FIRST_REPLICA keeps it consistent.
         self.step_counter = keras.Variable(0, dtype="int64", trainable=False, name="step",
                                            aggregation="only_first_replica")
@@ -184,6 +186,15 @@ class AdversarialModel(keras.Model):
         self.penalties: list[penalties_lib.Penalty] = []
         self._sample_fn = None
         self.built = True  # both networks are built functional models
+
+    def averaged_copy(self, network: keras.Model) -> Optional[keras.Model]:
+        """A frozen copy of ``network`` for its EMA (None when EMA is disabled)."""
+        if self.ema_decay is None:
+            return None
+        copy = network.__class__.from_config(network.get_config())
+        copy.set_weights(network.get_weights())
+        copy.trainable = False
+        return copy
 
     # --- configuration ---------------------------------------------------------------------
 
@@ -219,13 +230,22 @@ class AdversarialModel(keras.Model):
         self.d_optimizer = _with_loss_scaling(keras.optimizers.get(d_optimizer))
         self.g_optimizer = _with_loss_scaling(keras.optimizers.get(g_optimizer))
         self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        self.g_optimizer.build(self._generator_variables())
         names = ["d_loss", "g_loss"] + [p.name for p in self.penalties]
         names += self.extra_metric_names()
         names += [name for name, network in (("d_reg", self.discriminator),
                                              ("g_reg", self.generator))
                   if _regularised_variables(network)]
         self._trackers = {name: keras.metrics.Mean(name=name) for name in names}
+
+    def generator_networks(self) -> list[tuple[keras.Model, Optional[keras.Model]]]:
+        """``(network, its EMA copy or None)`` of every network the generator update trains
+        (hook): the generator by default; NR-GAN adds its noise generator."""
+        return [(self.generator, self.ema_generator)]
+
+    def _generator_variables(self) -> list:
+        return [v for network, _ in self.generator_networks()
+                for v in network.trainable_variables]
 
     def extra_metric_names(self) -> list[str]:
         """Names of the extra loss terms a subclass logs (hook)."""
@@ -234,6 +254,14 @@ class AdversarialModel(keras.Model):
     @property
     def metrics(self):
         return list(getattr(self, "_trackers", {}).values())
+
+    @classmethod
+    def network_options(cls, config: dict, generator_spec: dict, discriminator_spec: dict
+                        ) -> tuple[dict, dict]:
+        """The ``generator`` / ``discriminator`` config sections this family needs, given
+        the run's (hook; default: unchanged). InfoGAN widens the generator's z by its codes
+        and gives the discriminator a Q head; the factory stays free of per-model code."""
+        return generator_spec, discriminator_spec
 
     @classmethod
     def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
@@ -301,6 +329,18 @@ class AdversarialModel(keras.Model):
     def generator_inputs(self, z: tf.Tensor, labels):
         """What the generator is called on (conditional models add the labels)."""
         return z
+
+    def fakes_for_discriminator(self, z: tf.Tensor, g_condition, step, update_stream: int,
+                                training: bool = True):
+        """``(fakes as the discriminator sees them, generator-side loss terms)`` of one
+        update, whose draws use streams ``update_stream + offset``.
+
+        Default: G(z) measured by ``measure_fakes``, no terms. The generator update adds
+        the terms to its loss (and logs them); the discriminator update ignores them.
+        """
+        fake = tf.cast(self.generator(self.generator_inputs(z, g_condition), training=training),
+                       tf.float32)
+        return self.measure_fakes(fake, step, update_stream + MEASUREMENT_STREAM), {}
 
     def measure_fakes(self, fake: tf.Tensor, step, stream_id: int) -> tf.Tensor:
         """What the discriminator sees of the generated batch: the batch itself, or (e.g.
@@ -396,9 +436,9 @@ class AdversarialModel(keras.Model):
         z = self._latent(batch, step, update_index * _STREAMS_PER_UPDATE)
         g_condition, d_condition = self.fake_conditions(
             real, labels, step, update_index * _STREAMS_PER_UPDATE + CONDITION_STREAM)
-        fake = self.generator(self.generator_inputs(z, g_condition), training=True)
-        fake = self.measure_fakes(tf.stop_gradient(tf.cast(fake, tf.float32)), step,
-                                  update_index * _STREAMS_PER_UPDATE + MEASUREMENT_STREAM)
+        fake, _ = self.fakes_for_discriminator(z, g_condition, step,
+                                               update_index * _STREAMS_PER_UPDATE)
+        fake = tf.stop_gradient(fake)
         # Global discriminator-update index, for lazy regularisation intervals.
         d_index = tf.cast(step, tf.int64) * self.n_critic + critic_iteration
 
@@ -456,22 +496,21 @@ class AdversarialModel(keras.Model):
         g_condition, d_condition = self.fake_conditions(
             real, labels, step, self.n_critic * _STREAMS_PER_UPDATE + CONDITION_STREAM)
         with tf.GradientTape() as tape:
-            fake = tf.cast(self.generator(self.generator_inputs(z, g_condition),
-                                          training=True), tf.float32)
-            fake = self.measure_fakes(
-                fake, step, self.n_critic * _STREAMS_PER_UPDATE + MEASUREMENT_STREAM)
+            fake, fake_terms = self.fakes_for_discriminator(
+                z, g_condition, step, self.n_critic * _STREAMS_PER_UPDATE)
             fake_logits, fake_aux = self._split(self.discriminate(fake, d_condition,
                                                                   training=True))
             real_logits = None
             if self.objective.uses_real_in_g:
                 real_logits = self._split(self.discriminate(real, labels, training=True))[0]
             terms = {"g_loss": self.objective.g_loss(real_logits, fake_logits)}
+            terms.update(fake_terms)
             terms.update(self.extra_g_losses(fake_aux, g_condition))
             regularisation = _regularisation(self.generator)
             if regularisation is not None:
                 terms["g_reg"] = regularisation
             scaled = self.g_optimizer.scale_loss(self._scale(tf.add_n(list(terms.values()))))
-        variables = self.generator.trainable_variables
+        variables = self._generator_variables()
         gradients = tape.gradient(scaled, variables)
         if isinstance(self.g_optimizer, keras.optimizers.LossScaleOptimizer):
             # mixed_float16: when a discriminator update of this step overflowed (and was
@@ -522,11 +561,16 @@ class AdversarialModel(keras.Model):
         return True
 
     def _ema_pairs(self) -> list:
-        """(EMA weight, generator weight) pairs, matched by variable path."""
-        ema = {w.path: w for w in self.ema_generator.weights}
-        pairs = [(ema.get(w.path), w) for w in self.generator.weights]
-        if any(e is None for e, _ in pairs) or len(ema) != len(pairs):
-            raise ValueError("ema_generator does not mirror the generator's weights")
+        """(EMA weight, weight) pairs of every averaged network, matched by variable path."""
+        pairs = []
+        for network, averaged in self.generator_networks():
+            if averaged is None:
+                continue
+            ema = {w.path: w for w in averaged.weights}
+            own = [(ema.get(w.path), w) for w in network.weights]
+            if any(e is None for e, _ in own) or len(ema) != len(own):
+                raise ValueError(f"the EMA copy of {network.name} does not mirror its weights")
+            pairs += own
         return pairs
 
     # --- sampling --------------------------------------------------------------------------
@@ -571,12 +615,18 @@ class AdversarialModel(keras.Model):
             raise ValueError(f"n: must be a positive integer, got {n!r}")
         self.refresh_standing_statistics()
         z = self.latent(int(n), seed, truncation)
-        labels = self._sampling_labels(int(n), labels)
+        return self._generate(z, self._sampling_labels(int(n), labels), batch_size)
+
+    def _generate(self, z: np.ndarray, labels: Optional[np.ndarray], batch_size: int
+                  ) -> np.ndarray:
+        """The sampling generator on ``z`` and the matching rows of ``labels`` (whatever
+        ``generator_inputs`` takes), in chunks of ``batch_size``."""
+        n = len(z)
         if self._sample_fn is None:
             generator = self.sampling_generator
             self._sample_fn = tf.function(lambda inputs: generator(inputs, training=False))
         chunks = []
-        for start in range(0, int(n), batch_size):
+        for start in range(0, n, batch_size):
             z_chunk = tf.constant(z[start:start + batch_size])
             label_chunk = None if labels is None else tf.constant(labels[start:start + batch_size])
             chunks.append(self._sample_fn(self.generator_inputs(z_chunk, label_chunk)).numpy())

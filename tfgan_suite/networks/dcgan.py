@@ -28,6 +28,7 @@ from typing import Optional
 import keras
 
 from tfgan_suite.layers import (
+    BlurVH,
     ConditionalBatchNorm,
     PredictedLabels,
     ProjectionHead,
@@ -165,13 +166,21 @@ class DCGANDiscriminator(Network):
         rotation_head: S3GAN: also output 4 rotation logits (0, 90, 180, 270 degrees).
         label_predictor: S3GAN (``projection`` only): also output class logits of a linear
             predictor; examples labelled −1 are projected with its argmax (no gradient).
+        input_blur: NR-GAN's "blurvh" for Poisson-noised data: the convolutions see the
+            vertical and horizontal [1, 2, 1]/4 blurs of the image (2·channels), not the
+            image (``layers/blur.py``).
+        q_width: InfoGAN-style models: also output Q's ``q_width`` code parameters from the
+            shared trunk (Chen et al.'s head: dense 128 → BatchNorm, synchronised across
+            replicas → LeakyReLU → dense);
+            0: no Q head. The models fill it in from their codes.
     """
 
     def __init__(self, image_size: int = 32, channels: int = 1, base_filters: int = 64,
                  kernel_size: int = 4, norm: str = "none", spectral_norm: bool = False,
                  dropout: float = 0.0, num_classes: Optional[int] = None,
                  conditioning: str = "none", rotation_head: bool = False,
-                 label_predictor: bool = False, name: str = "dcgan_discriminator", **kwargs):
+                 label_predictor: bool = False, input_blur: bool = False, q_width: int = 0,
+                 name: str = "dcgan_discriminator", **kwargs):
         _, stages = _geometry("discriminator", image_size)
         if norm not in ("none", "batch", "layer"):
             raise ValueError(f"discriminator.norm: unknown value {norm!r}; accepted: "
@@ -181,11 +190,16 @@ class DCGANDiscriminator(Network):
         if label_predictor and conditioning != "projection":
             raise ValueError("discriminator.label_predictor: needs conditioning: projection "
                              f"(the predicted labels are projected), got {conditioning!r}")
+        if q_width and (rotation_head or label_predictor or conditioning == "auxiliary"):
+            raise ValueError("discriminator.q_width: a Q head goes with conditioning none, "
+                             "concat or projection and no rotation / predictor heads")
         if rotation_head and conditioning == "auxiliary":
             raise ValueError("discriminator.rotation_head: accepted with conditioning none, "
                              "concat or projection, got auxiliary")
         images = keras.Input((image_size, image_size, channels), name="images")
         inputs, x = images, images
+        if input_blur:
+            x = BlurVH(name="blur_vh")(images)
         if conditioning in ("concat", "projection"):
             labels = label_input_layer()
             inputs = [images, labels]
@@ -193,7 +207,7 @@ class DCGANDiscriminator(Network):
             maps = keras.layers.Reshape((1, 1, num_classes), name="label_map")(
                 one_hot(labels, num_classes, "label_one_hot"))
             maps = keras.layers.UpSampling2D(image_size, name="label_maps")(maps)
-            x = keras.layers.Concatenate(name="image_and_label")([images, maps])
+            x = keras.layers.Concatenate(name="image_and_label")([x, maps])
         width = base_filters
         for stage in range(stages):
             conv = keras.layers.Conv2D(width, kernel_size, strides=2, padding="same",
@@ -215,6 +229,15 @@ class DCGANDiscriminator(Network):
             labels = PredictedLabels(name="projection_labels")([labels, class_logits])
         outputs = _logit_outputs(x, conditioning, num_classes, spectral_norm,
                                  None if conditioning != "projection" else labels)
+        if q_width:
+            hidden = keras.layers.Dense(128, name="q_hidden")(x)
+            # Synchronised: under a distribution strategy the statistics are the global
+            # batch's, so a 2-replica step equals the 1-device step.
+            hidden = keras.layers.BatchNormalization(synchronized=True, name="q_bn")(hidden)
+            hidden = keras.layers.LeakyReLU(0.2, name="q_lrelu")(hidden)
+            q = keras.layers.Dense(int(q_width), name="q")(hidden)
+            outputs = [outputs, keras.layers.Activation("linear", dtype="float32",
+                                                        name="q_outputs")(q)]
         if rotation_head or label_predictor:
             outputs = [outputs]
             if rotation_head:
@@ -232,7 +255,9 @@ class DCGANDiscriminator(Network):
                                                  num_classes=num_classes,
                                                  conditioning=conditioning,
                                                  rotation_head=rotation_head,
-                                                 label_predictor=label_predictor), **kwargs)
+                                                 label_predictor=label_predictor,
+                                                 input_blur=input_blur, q_width=q_width),
+                     **kwargs)
 
 
 def _logit_outputs(features, conditioning: str, num_classes, spectral_norm: bool, labels=None):

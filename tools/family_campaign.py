@@ -1,0 +1,151 @@
+"""The campaign driver shared by the family benchmarks (``bench_imperfect_labels.py``,
+``bench_imperfect_images.py``): rows × seeds of ``tfgan train`` for a fixed wall-clock
+budget, then ``tfgan eval`` against the clean test split, each run pinned to one core when
+two go at a time; ``--merge`` resumes a campaign across sittings; the comparison rule.
+
+A benchmark gives its rows (dicts with ``group``, ``setting``, ``name``, ``recipe``,
+``overrides``) and a ``render(results)`` that writes its table from the json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import datetime
+import json
+import math
+import os
+import queue
+import shutil
+import sys
+import tempfile
+import threading
+from typing import Callable, Optional
+
+from bench_fashion_mnist import run_recipe
+from fashion_mnist_campaign import mean_se
+
+from tfgan_suite import provenance
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SPACES = ("fmnist", "fmnist_vgg")
+
+
+def row_key(row: dict) -> tuple:
+    return row["group"], row["setting"], row["name"]
+
+
+def parser(doc: str, groups: tuple, minutes: float = 10.0, seeds: int = 3
+           ) -> argparse.ArgumentParser:
+    """The benchmarks' common command line."""
+    result = argparse.ArgumentParser(description=doc.splitlines()[0])
+    result.add_argument("--minutes", type=float, default=minutes)
+    result.add_argument("--seeds", type=int, default=seeds)
+    result.add_argument("--only", nargs="*", choices=groups, help="groups (default all)")
+    result.add_argument("--parallel", type=int, default=2, choices=(1, 2),
+                        help="runs at a time (2: each pinned to one core)")
+    result.add_argument("--n-eval", type=int, default=10000)
+    result.add_argument("--merge", action="store_true",
+                        help="keep the rows of the json and skip them")
+    result.add_argument("--rerender", action="store_true",
+                        help="only rewrite the md (and plots) from the json")
+    return result
+
+
+def stats(rows: list[dict], metrics: tuple, value: Callable) -> dict[tuple, dict]:
+    """Per (group, setting, name): its seeds and mean ± SE of each ``metric_space`` that
+    ``value(row, metric, space)`` gives (None: absent)."""
+    table: dict[tuple, dict] = {}
+    for row in rows:
+        entry = table.setdefault(row_key(row), {"seeds": [], "values": {}})
+        entry["seeds"].append(row["seed"])
+        for metric in metrics:
+            for space in SPACES:
+                found = value(row, metric, space)
+                if found is not None:
+                    entry["values"].setdefault(f"{metric}_{space}", []).append(found)
+    for entry in table.values():
+        entry["stats"] = {k: mean_se(v) for k, v in entry["values"].items()}
+    return table
+
+
+def compare(entry: dict, base: dict, key: str, higher: bool) -> Optional[dict]:
+    """``entry`` against ``base`` on ``key``: the gain (positive = better), two combined
+    standard errors 2·√(se² + se_b²), and whether the gain exceeds them (≥ 2 seeds)."""
+    if key not in entry["stats"] or key not in base["stats"]:
+        return None
+    (m, se), (mb, seb) = entry["stats"][key], base["stats"][key]
+    margin = 2 * math.sqrt(se ** 2 + seb ** 2)
+    gain = (m - mb) if higher else (mb - m)
+    return {"metric": key, "model_mean": m, "baseline_mean": mb, "gain": gain,
+            "margin": margin, "seeds": (len(entry["seeds"]), len(base["seeds"])),
+            "beats": bool(gain > margin and len(entry["seeds"]) >= 2)}
+
+
+def pm(stat, digits: int = 2, scale: float = 1.0) -> str:
+    if stat is None:
+        return "—"
+    mean, se = stat
+    return f"{mean * scale:.{digits}f} ± {se * scale:.{digits}f}"
+
+
+def run(name: str, all_rows: list[dict], args, render: Callable[[str], None],
+        results: str, script: str) -> int:
+    """Every (row, seed) of ``all_rows`` in ``args.only``'s groups that the json lacks,
+    two at a time on one core each (``--parallel 2``), the json rewritten and rendered
+    after each run."""
+    import tensorflow as tf
+
+    path = os.path.join(results, f"{name}.json")
+    rows: list[dict] = []
+    if args.merge and os.path.isfile(path):
+        with open(path, encoding="utf-8") as handle:
+            rows = json.load(handle)["rows"]
+    done = {row_key(row) + (row["seed"],) for row in rows}
+    revision = provenance.git_revision(ROOT)
+    meta = {"command": f"python tools/{script} " + " ".join(sys.argv[1:]),
+            "git_revision": revision, "machine": provenance.machine_description(),
+            "tensorflow": tf.__version__, "minutes": args.minutes, "parallel": args.parallel,
+            "date": datetime.date.today().isoformat()}
+    jobs = [(row, seed) for seed in range(args.seeds) for row in all_rows
+            if (not args.only or row["group"] in args.only)
+            and row_key(row) + (seed,) not in done]
+    print(f"{len(jobs)} runs to go", flush=True)
+    workdir = tempfile.mkdtemp(prefix=f"bench_{name}_")
+    grid_dir = os.path.join(results, name)
+    cores: queue.Queue = queue.Queue()
+    for core in range(args.parallel):
+        cores.put(str(core))
+    lock = threading.Lock()
+
+    def one(job):
+        spec, seed = job
+        core = cores.get()
+        try:
+            tag = f"{spec['group']}_{spec['setting']}_{spec['name']}".replace("μ", "mu")
+            tag = "".join(c if c.isascii() and (c.isalnum() or c in "_.") else "_"
+                          for c in tag)
+            row = run_recipe(tag, spec["recipe"], args.minutes, workdir, args.n_eval,
+                             overrides=spec["overrides"], seed=seed, grid_dir=grid_dir,
+                             cpus=core if args.parallel > 1 else None)
+        finally:
+            cores.put(core)
+        row |= {key: spec[key] for key in ("group", "setting", "name")} | {
+            "git_revision": revision, "machine": provenance.machine_description(),
+            "cores": 1 if args.parallel > 1 else os.cpu_count(),
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+        shutil.rmtree(os.path.join(workdir, f"{tag}_seed{seed}"), ignore_errors=True)
+        with lock:
+            rows.append(row)
+            os.makedirs(results, exist_ok=True)
+            with open(path, "w", encoding="utf-8") as handle:
+                json.dump({"meta": meta, "rows": rows}, handle, indent=2)
+            render(results)
+        print(json.dumps({"row": row_key(row), "seed": seed, "steps": row["steps"]}),
+              flush=True)
+
+    with concurrent.futures.ThreadPoolExecutor(args.parallel) as pool:
+        for future in [pool.submit(one, job) for job in jobs]:
+            future.result()
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
