@@ -329,33 +329,26 @@ class CurveTest(tf.test.TestCase):
         self.assertGreater(run.metrics["evaluation_seconds"], 0.0)
 
 
-class CodeSampler:
-    """A "generator" of latent codes drawing real digits: the class is the value of code
-    ``follows`` (c1, or the tree's leaf), the other code ignored."""
+def code_sampler(follows):
+    """An InfoGAN (codes c1: 10-way, t: a 2 × 5 tree) whose "generator" draws real digits:
+    the class is the value of code ``follows`` (c1, or the tree's leaf), the other code
+    ignored."""
+    from tfgan_suite.gans import InfoGAN
+    from tfgan_suite.networks import DCGANDiscriminator, DCGANGenerator
 
-    def __init__(self, follows):
-        from tfgan_suite.gans import latent
+    codes = [{"name": "c1", "kind": "categorical", "size": 10},
+             {"name": "t", "kind": "tree", "branching": [2, 5]}]
+    model = InfoGAN(DCGANGenerator(latent_dim=4 + 22, image_size=28, base_filters=4),
+                    DCGANDiscriminator(image_size=28, base_filters=4, q_width=22), codes=codes)
+    images, labels = data.load_arrays("digits", "train")
 
-        self.codes = latent.CodeSet([latent.Code("c1", "categorical", size=10),
-                                     latent.Code("t", "tree", branching=(2, 5))])
-        self.images, self.labels = data.load_arrays("digits", "train")
-        self.follows = follows
-
-    def sample(self, n, seed=0, labels=None):
-        return self.images[np.random.default_rng(seed).choice(len(self.images), n)]
-
-    def latent(self, n, seed=0):
-        return np.zeros([n, 4], np.float32)
-
-    def drawn_codes(self, n, seed=0, codes=None):
-        uniform = np.random.default_rng(seed).uniform(size=[n, self.codes.uniforms])
-        return self.codes.fixed({}, uniform.astype(np.float32))
-
-    def _generate(self, z, block, batch_size):
-        classes = np.argmax(block[:, :10] if self.follows == "c1" else block[:, 12:], axis=1)
+    def generate(z, block, batch_size):
+        classes = np.argmax(block[:, :10] if follows == "c1" else block[:, 12:], axis=1)
         rng = np.random.default_rng(1)
-        return np.stack([self.images[rng.choice(np.flatnonzero(self.labels == c))]
-                         for c in classes])
+        return np.stack([images[rng.choice(np.flatnonzero(labels == c))] for c in classes])
+
+    object.__setattr__(model, "_generate", generate)
+    return model
 
 
 class CodesEvaluationTest(tf.test.TestCase):
@@ -364,13 +357,16 @@ class CodesEvaluationTest(tf.test.TestCase):
     def test_nmi_is_high_for_the_code_that_decides_the_class_and_low_for_the_other(self):
         config = config_lib.load({"model": "infogan", "data": {"name": "digits"}})
         evaluator = evaluation.Evaluator(config, n=300, spaces=["digits"])
-        by_c1 = evaluator.evaluate(CodeSampler("c1"), groups=["codes"])
+        by_c1 = evaluator.evaluate(code_sampler("c1"), groups=["codes"])
         self.assertEqual(sorted(by_c1), ["nmi_c1_digits", "nmi_t_layer1_digits",
-                                         "nmi_t_layer2_digits"])
+                                         "nmi_t_layer2_digits", "nmi_t_layer2_within_digits"])
         self.assertGreater(by_c1["nmi_c1_digits"], 0.8)
         self.assertLess(by_c1["nmi_t_layer2_digits"], 0.1)
-        by_tree = evaluator.evaluate(CodeSampler("t"), groups=["codes"])
+        by_tree = evaluator.evaluate(code_sampler("t"), groups=["codes"])
         self.assertGreater(by_tree["nmi_t_layer2_digits"], 0.8)
         self.assertLess(by_tree["nmi_c1_digits"], 0.1)
         # layer 1 splits the classes 0-4 / 5-9: NMI = log 2 / ((log 2 + log 10) / 2) ≈ 0.46
         self.assertAllClose(by_tree["nmi_t_layer1_digits"], 0.46, atol=0.08)
+        # within each first-layer node the child decides the class
+        self.assertGreater(by_tree["nmi_t_layer2_within_digits"], 0.8)
+        self.assertLess(by_c1["nmi_t_layer2_within_digits"], 0.15)

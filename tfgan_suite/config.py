@@ -169,6 +169,30 @@ SCHEMA: dict[str, Any] = {
                        "codes, one 10-way categorical and two continuous U(-1, 1).",
                        (list,), check=_codes_problem),
     },
+    "cfgan": {
+        "codes": Field([{"name": "tops", "kind": "categorical", "size": 5, "attribute": 0,
+                         "weight": 1.0},
+                        {"name": "footwear", "kind": "categorical", "size": 3, "attribute": 2,
+                         "weight": 1.0}],
+                       "cfgan: latent codes as infogan.codes, each tied to an observed "
+                       "attribute id by 'attribute' (live only when it is on). Default: "
+                       "Fashion-MNIST's garment groups (data.label_view: garment_group) — a "
+                       "5-way code for the tops (group 0), a 3-way code for the footwear "
+                       "(group 2).", (list,), check=_codes_problem),
+    },
+    "dtlcgan": {
+        "codes": Field([{"name": "tree", "kind": "tree", "branching": [4, 5],
+                         "layer_weights": [1.0, 1.0], "layer_starts": [0, 2000]}],
+                       "dtlcgan: latent codes as infogan.codes; a decision tree (kind: tree) "
+                       "gives one code per layer, the children of unselected parents zero. "
+                       "Default: 4 nodes (one per Fashion-MNIST garment group, hoped for), "
+                       "each with 5 children; layer 2's MI term from step 2000 (curriculum).",
+                       (list,), check=_codes_problem),
+        "supervised": Field(False, "dtlcgan: weakly supervised — the tree's first layer is "
+                            "the observed label (one node per class of the data, e.g. "
+                            "data.label_view: garment_group), and D also learns it on real "
+                            "images.", (bool,)),
+    },
     "ssgan": _rotation_fields("ssgan"),
     "s3gan": {
         **_rotation_fields("s3gan"),
@@ -180,6 +204,10 @@ SCHEMA: dict[str, Any] = {
         "name": Field("ring", "Dataset: ring | grid (toy 2-D), fashion_mnist, digits, "
                       "tfds:<name>, folder:<path>.", (str,)),
         "split": Field("train", "Split to train on.", (str,), choices=("train", "test")),
+        "label_view": Field("class", "What a model sees of each image's class (data/views.py): "
+                            "class, or garment_group (Fashion-MNIST's tops / bottoms / "
+                            "footwear / bags; the class itself hidden, evaluation still "
+                            "judges it).", (str,), choices=("class", "garment_group")),
         "batch_size": Field(256, "Global batch size (split across replicas).", (int,),
                             check=_positive),
         "image_size": Field(None, "Resize/pad images to this size; null keeps native size.",

@@ -128,6 +128,8 @@ class Evaluator:
         #: the class-overlap rule of the run's labels (``10to5``), or None
         self.overlap_rule = (None if spec is None or spec.class_overlap == "none"
                              else spec.class_overlap)
+        #: what the run's labels are (``data.label_view``): classes, or garment groups
+        self.label_view = config["data"].get("label_view", "class")
         self.space = feature_space(self.dataset)
         available = feature_spaces(self.dataset)
         chosen_spaces = list(available) if spaces is None else list(spaces)
@@ -191,11 +193,16 @@ class Evaluator:
         for suffix, network in self.classifiers.items():
             results |= self._distances(suffix, network.features(fake), groups)
         if "conditional" in groups and _is_conditional(model):
-            results |= (self._conditional(model) if self.overlap_rule is None
-                        else self._class_overlap(model, self.overlap_rule))
+            if self.label_view != "class":
+                results |= self._groups(model)
+            elif self.overlap_rule is None:
+                results |= self._conditional(model)
+            else:
+                results |= self._class_overlap(model, self.overlap_rule)
         if "codes" in groups and getattr(model, "codes", None) is not None:
             results |= self._codes(model)
-        if "gan_train" in groups and _is_conditional(model) and self.overlap_rule is None:
+        if ("gan_train" in groups and _is_conditional(model) and self.overlap_rule is None
+                and self.label_view == "class"):
             results |= self._gan_train(model)
         return results
 
@@ -221,37 +228,75 @@ class Evaluator:
         """Models with latent codes: per categorical code (a tree: per layer), the NMI of
         its value and the class the judge of each space assigns to the sample
         (``metrics/control.py``); samples cycle through the code's values, the other codes
-        drawn. ``nmi_<code>_<space>`` (a tree: ``nmi_<code>_layer<l>_<space>``)."""
+        drawn (attributes, if any, cycle too). ``nmi_<code>_<space>`` (a tree:
+        ``nmi_<code>_layer<l>_<space>``). Codes tied to an attribute are scored within it
+        by the conditional group (``_groups``)."""
+        from tfgan_suite.data import views
         from tfgan_suite.metrics import control
 
+        attributes = (np.arange(self.n) % model.attributes
+                      if getattr(model, "attributes", 0) else None)
         results: dict[str, Any] = {}
         for code in model.codes.codes:
-            if code.kind == "continuous":
+            if code.kind == "continuous" or code.attribute is not None:
                 continue
-            drawn = model.drawn_codes(self.n, seed=self.seed + 3)
             if code.kind == "categorical":
-                values = {"": np.arange(self.n) % code.size}
-                fixed = values[""]
+                fixed = np.arange(self.n) % code.size
+                values = {"": fixed}
             else:  # every leaf path in turn; layer l's value is its node
                 leaves = np.arange(self.n) % code.nodes[-1]
-                paths = np.stack([leaves // int(np.prod(code.branching[l + 1:])) % k
-                                  for l, k in enumerate(code.branching)], axis=1)
-                values = {f"_layer{l + 1}": leaves // int(np.prod(code.branching[l + 1:]))
-                          for l in range(len(code.branching))}
-                fixed = paths
-            images = self._sample_with_code(model, code, fixed, drawn)
+                below = [int(np.prod(code.branching[i + 1:]))
+                         for i in range(len(code.branching))]
+                fixed = np.stack([leaves // below[i] % k
+                                  for i, k in enumerate(code.branching)], axis=1)
+                values = {f"_layer{i + 1}": leaves // below[i] for i in range(len(below))}
+            block = model.code_block(self.n, seed=self.seed + 3, attributes=attributes,
+                                     per_row={code.name: fixed})
+            images = model._generate(model.latent(self.n, self.seed + 3), block, 256)
             for space, network in self.classifiers.items():
                 judged = network.predict_labels(images)
                 for suffix, value in values.items():
                     results[f"nmi_{code.name}{suffix}_{space}"] = control.nmi(value, judged)
+                if code.kind == "tree" and self.dataset == "fashion_mnist":
+                    # DTLC-GAN's coarse layer against the garment group of the judged class
+                    results[f"nmi_{code.name}_layer1_group_{space}"] = control.nmi(
+                        values["_layer1"], views.group_of(judged))
+                if code.kind == "tree" and len(code.branching) > 1:
+                    # layer 2 within its parent: the child id against the judged class,
+                    # among the samples under each first-layer node, averaged over nodes
+                    parents = values["_layer1"]
+                    results[f"nmi_{code.name}_layer2_within_{space}"] = float(np.mean([
+                        control.nmi(fixed[parents == node, 1], judged[parents == node])
+                        for node in range(code.branching[0])]))
         return results
 
-    def _sample_with_code(self, model, code, fixed: np.ndarray, drawn: dict) -> np.ndarray:
-        """``n`` samples whose ``code`` takes the rows of ``fixed`` (ids or tree paths)."""
-        drawn[code.name] = {"input": code.input_for(fixed)}
-        block = model.codes.generator_input(
-            {k: {"input": tf.constant(v["input"], tf.float32)} for k, v in drawn.items()})
-        return model._generate(model.latent(self.n, self.seed + 3), block.numpy(), 256)
+    def _groups(self, model) -> dict[str, Any]:
+        """Under ``data.label_view: garment_group``: the toggle accuracy (samples generated
+        for group a judged to be in group a) and, per categorical code tied to a group, its
+        NMI with the judged class among the samples judged to be in that group."""
+        from tfgan_suite.data import views
+        from tfgan_suite.metrics import control
+
+        groups = list(views.GARMENT_GROUPS.items())
+        requested = (np.arange(self.n) % len(groups)).astype(np.int32)
+        images = model.sample(self.n, seed=self.seed + 1, labels=requested)
+        results: dict[str, Any] = {}
+        for space, network in self.classifiers.items():
+            judged = views.group_of(network.predict_labels(images))
+            results[f"toggle_accuracy_{space}"] = control.toggle_accuracy(requested, judged)
+        for code in getattr(getattr(model, "codes", None), "codes", ()):
+            if code.kind != "categorical" or code.attribute is None:
+                continue
+            values = np.arange(self.n) % code.size
+            block = model.code_block(self.n, seed=self.seed + 4, attributes=code.attribute,
+                                     per_row={code.name: values})
+            images = model._generate(model.latent(self.n, self.seed + 4), block, 256)
+            name, members = groups[code.attribute]
+            for space, network in self.classifiers.items():
+                scores = control.within_group_nmi(values, network.predict_labels(images),
+                                                  {name: members})
+                results[f"nmi_{code.name}_{space}"] = scores[name]
+        return results
 
     def _gan_train(self, model) -> dict[str, Any]:
         """GAN-train accuracy in every space (a classifier trained on generated images)."""

@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from tfgan_suite import data as data_lib
 from tfgan_suite import networks, objectives, penalties
-from tfgan_suite.data import corruptions, image_corruptions, restoration
+from tfgan_suite.data import corruptions, image_corruptions, restoration, views
 from tfgan_suite.gans import GANS
 
 TOY_OPTIONS = {"ring": ("n_modes", "radius", "std"), "grid": ("side", "spacing", "std")}
@@ -81,7 +81,26 @@ def data_info(config: dict) -> dict[str, Any]:
     if spec is not None:
         info = info | {"num_classes": spec.observed_classes,
                        "clean_num_classes": info["num_classes"]}
+    view = _label_view(config, info)
+    if view != "class":
+        info = info | {"num_classes": views.observed_classes(view, info["num_classes"]),
+                       "clean_num_classes": info["num_classes"]}
     return info
+
+
+def _label_view(config: dict, info: Optional[dict] = None) -> str:
+    """``data.label_view``, checked against the dataset (and the label corruptions)."""
+    data_cfg = config["data"]
+    view = data_cfg.get("label_view", "class")
+    if view == "class":
+        return view
+    info = info or data_lib.dataset_info(data_cfg["name"], image_size=data_cfg["image_size"])
+    views.check(view, info["num_classes"])
+    if corruption(config, info) is not None:
+        raise ValueError("data.label_view: a label view cannot be combined with label "
+                         "corruptions (data.corruption label_noise / class_overlap / "
+                         "label_fraction); accepted: class")
+    return view
 
 
 def training_arrays(config: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -105,9 +124,10 @@ def training_arrays(config: dict) -> tuple[np.ndarray, np.ndarray]:
                    "image_size": data_cfg["image_size"]}
             images = restoration.cached_restore(images, method, image_spec, key,
                                                 classifier.cache_dir())
+    view = _label_view(config)  # refuses a view combined with label corruptions
     spec = corruption(config)
     if spec is None:
-        return images, labels
+        return images, views.apply(view, labels)
     observed = spec.apply(labels)
     keep = spec.keep_mask(observed)
     return images[keep], observed[keep]
@@ -135,7 +155,8 @@ def dataset(config: dict, with_labels: bool = False) -> tf.data.Dataset:
     ``data.corruption`` is set)."""
     data_cfg = config["data"]
     extra = toy_kwargs(data_cfg) if data_cfg["name"] in TOY_OPTIONS else {}
-    if corruption(config) is None and image_corruption(config) is None:
+    if (corruption(config) is None and image_corruption(config) is None
+            and _label_view(config) == "class"):
         return data_lib.load(data_cfg["name"], split=data_cfg["split"],
                              batch_size=data_cfg["batch_size"],
                              image_size=data_cfg["image_size"], with_labels=with_labels,

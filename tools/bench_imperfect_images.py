@@ -133,17 +133,11 @@ def summarise(rows: list[dict]) -> dict:
 
 def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
     summary = summarise(rows)
-    lines = [
-        "# Imperfect images on Fashion-MNIST (issue #14)", "",
-        f"- command: `{meta['command']}`",
-        f"- git revision of this file: {meta['git_revision']} (each row names its own)",
-        f"- machine: {meta['machine']}; TensorFlow {meta['tensorflow']}",
-        f"- date: {meta['date']}",
-        f"- budget: **{meta['minutes']:g} minutes of training per run**, "
-        f"{meta['parallel']} run(s) at a time, each pinned to "
-        f"{'one core' if meta['parallel'] > 1 else 'the whole machine'} (taskset); every row "
-        "has the networks, loss and schedule of dcgan_g64_lr4 (NR-GAN adds a noise "
-        "generator of the same architecture, so it makes fewer steps in the same time)",
+    lines = campaign.header(
+        "Imperfect images on Fashion-MNIST (issue #14)", meta,
+        "every row has the networks, loss and schedule of dcgan_g64_lr4 (NR-GAN adds a "
+        "noise generator of the same architecture, so it makes fewer steps in the same "
+        "time)") + [
         "- score: FD of the clean generator (`tfgan eval --n 10000`) against the **clean** "
         "test split, in the primary space (`fmnist`) and the independent one "
         "(`fmnist_vgg`); mean ± standard error over seeds",

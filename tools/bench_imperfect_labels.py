@@ -123,16 +123,9 @@ def summarise(rows: list[dict]) -> dict:
 
 def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
     summary = summarise(rows)
-    lines = [
-        "# Imperfect labels on Fashion-MNIST (issue #13)", "",
-        f"- command: `{meta['command']}`",
-        f"- git revision of this file: {meta['git_revision']} (each row names its own)",
-        f"- machine: {meta['machine']}; TensorFlow {meta['tensorflow']}",
-        f"- date: {meta['date']}",
-        f"- budget: **{meta['minutes']:g} minutes of training per run**, "
-        f"{meta['parallel']} run(s) at a time, each pinned to "
-        f"{'one core' if meta['parallel'] > 1 else 'the whole machine'} (taskset); a model "
-        "and its naive baseline share the networks and the corrupted labels",
+    lines = campaign.header(
+        "Imperfect labels on Fashion-MNIST (issue #13)", meta,
+        "a model and its naive baseline share the networks and the corrupted labels") + [
         "- evaluation: `tfgan eval --n 10000` against the **clean** test split; GAN-test = "
         "accuracy of the clean-trained classifier on generated images for their clean "
         "conditioning class; DMA = class-distinct / class-mutual accuracy (evaluation.py)",

@@ -82,6 +82,20 @@ def compare(entry: dict, base: dict, key: str, higher: bool) -> Optional[dict]:
             "beats": bool(gain > margin and len(entry["seeds"]) >= 2)}
 
 
+def header(title: str, meta: dict, same: str) -> list[str]:
+    """The provenance lines that open a family table: command, revision, machine, date and
+    the budget (``same``: what every row shares)."""
+    return [
+        f"# {title}", "",
+        f"- command: `{meta['command']}`",
+        f"- git revision of this file: {meta['git_revision']} (each row names its own)",
+        f"- machine: {meta['machine']}; TensorFlow {meta['tensorflow']}",
+        f"- date: {meta['date']}",
+        f"- budget: **{meta['minutes']:g} minutes of training per run**, "
+        f"{meta['parallel']} run(s) at a time, each pinned to "
+        f"{'one core' if meta['parallel'] > 1 else 'the whole machine'} (taskset); {same}"]
+
+
 def pm(stat, digits: int = 2, scale: float = 1.0) -> str:
     if stat is None:
         return "—"
@@ -98,15 +112,22 @@ def run(name: str, all_rows: list[dict], args, render: Callable[[str], None],
 
     path = os.path.join(results, f"{name}.json")
     rows: list[dict] = []
+    previous: dict = {}
     if args.merge and os.path.isfile(path):
         with open(path, encoding="utf-8") as handle:
-            rows = json.load(handle)["rows"]
+            saved = json.load(handle)
+        rows, previous = saved["rows"], saved["meta"]
     done = {row_key(row) + (row["seed"],) for row in rows}
     revision = provenance.git_revision(ROOT)
     meta = {"command": f"python tools/{script} " + " ".join(sys.argv[1:]),
             "git_revision": revision, "machine": provenance.machine_description(),
             "tensorflow": tf.__version__, "minutes": args.minutes, "parallel": args.parallel,
             "date": datetime.date.today().isoformat()}
+    # A resumed campaign keeps what its json said before (e.g. a reference, notes) and the
+    # list of every command that wrote it.
+    commands = previous.get("commands", [previous["command"]] if previous else [])
+    meta = previous | meta | {"commands": [c for c in commands if c != meta["command"]]
+                              + [meta["command"]]}
     jobs = [(row, seed) for seed in range(args.seeds) for row in all_rows
             if (not args.only or row["group"] in args.only)
             and row_key(row) + (seed,) not in done]

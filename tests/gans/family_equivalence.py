@@ -42,6 +42,11 @@ CODES = [{"name": "c1", "kind": "categorical", "size": 4},
          {"name": "t", "kind": "tree", "branching": [2, 2], "layer_starts": [0, 1]}]
 CODE_WIDTH = 4 + 2 + 6
 DISCRIMINATORS["infogan"] = {"q_width": CODE_WIDTH}
+#: CFGAN: codes tied to attributes 0 and 2 of the 4 classes, plus one always live.
+ATTRIBUTE_CODES = [{"name": "a", "kind": "categorical", "size": 3, "attribute": 0},
+                   {"name": "b", "kind": "categorical", "size": 2, "attribute": 2},
+                   {"name": "c", "kind": "continuous", "size": 1}]
+DISCRIMINATORS["cfgan"] = {"conditioning": "projection", "q_width": 6}
 UNCONDITIONAL = ("ambientgan", "ssgan", "infogan") + tuple(
     n for n in DISCRIMINATORS if n.startswith("nrgan"))
 OPTIONS = {"racgan": {"transition": corruptions.symmetric_transition(CLASSES, 0.5).tolist()},
@@ -77,6 +82,8 @@ def _options(name):
                                                                  "noise_generator")}
     if name == "infogan":
         return {"codes": CODES}
+    if name == "cfgan":
+        return {"codes": ATTRIBUTE_CODES}
     return OPTIONS.get(name, {})
 
 
@@ -84,8 +91,9 @@ def build(name, weights=None):
     keras.utils.set_random_seed(1)
     conditional = name not in UNCONDITIONAL
     classes = {"num_classes": CLASSES} if conditional else {}
-    latent = 8 + (CODE_WIDTH if name == "infogan" else 0)
-    model = GANS.get(name.split("_")[0])(generator(name == "cpgan", conditional, latent),
+    latent = 8 + {"infogan": CODE_WIDTH, "cfgan": CLASSES + 6}.get(name, 0)
+    two_inputs = conditional and name != "cfgan"  # CFGAN: y is inside its one input z
+    model = GANS.get(name.split("_")[0])(generator(name == "cpgan", two_inputs, latent),
                                          DCGANDiscriminator(image_size=28, base_filters=4,
                                                             **classes, **DISCRIMINATORS[name]),
                                          ema_decay=0.9, seed=7, **classes, **_options(name))

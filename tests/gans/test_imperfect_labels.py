@@ -435,12 +435,13 @@ class CorruptedPipelineTest(tf.test.TestCase):
 class DistributionEquivalenceTest(tf.test.TestCase):
     """Every family's 2-replica MirroredStrategy steps equal its 1-device steps (the
     conditional models, the imperfect-label models, AmbientGAN, SS-GAN and every NR-GAN
-    variant, whose noise generator must have trained too, and InfoGAN with every kind of
-    code)."""
+    variant, whose noise generator must have trained too, InfoGAN with every kind of code,
+    and CFGAN)."""
 
     def test_two_replica_steps_equal_single_device_steps(self):
         names = ["cgan", "acgan", "racgan", "rcgan", "cpgan", "s3gan", "ambientgan", "ssgan",
-                 "nrgan_si1", "nrgan_si2", "nrgan_sd1", "nrgan_sd2", "nrgan_sd3", "infogan"]
+                 "nrgan_si1", "nrgan_si2", "nrgan_sd1", "nrgan_sd2", "nrgan_sd3", "infogan",
+                 "cfgan"]
         script = os.path.join(os.path.dirname(__file__), "family_equivalence.py")
         result = subprocess.run([sys.executable, script, ",".join(names)],
                                 capture_output=True, text=True, timeout=900)

@@ -199,3 +199,56 @@ class InfoGANTest(tf.test.TestCase):
             export_tflite(saved, os.path.join(workdir, "x.tflite"), quantize="int8",
                           signature_key="sample_with_codes",
                           representative_z=model.latent(5, seed=5))
+
+
+class DTLCGANTest(tf.test.TestCase):
+    def test_default_tree_builds_trains_and_keeps_layer_two_off_until_its_start(self):
+        from tfgan_suite.gans import DTLCGAN
+
+        config = config_lib.load({
+            "model": "dtlcgan",
+            "data": {"name": "digits", "image_size": 28, "batch_size": 8},
+            "generator": {"name": "dcgan", "latent_dim": 8, "base_filters": 8},
+            "discriminator": {"name": "dcgan", "base_filters": 8}})
+        model = factory.build_gan(config)
+        self.assertIsInstance(model, DTLCGAN)
+        (tree,) = model.codes.codes
+        self.assertEqual((tree.branching, tree.width), ((4, 5), 24))
+        self.assertEqual(model.generator.inputs[0].shape[-1], 8 + 24)
+        factory.compile_gan(model, config)
+        history = model.fit(factory.dataset(config), steps_per_epoch=2, epochs=1,
+                            verbose=0).history
+        self.assertTrue(np.isfinite(history["mi_tree"][-1]))
+        real = tf.zeros([8, 28, 28, 1])
+        for step, layers in ((0, 1), (2000, 2)):
+            condition, _ = model.fake_conditions(real, None, tf.constant(step, tf.int64), 8)
+            q = tf.zeros([8, 24])  # uniform Q: each active layer's gap is log k
+            loss = float(model.code_losses(q, condition)["mi_tree"])
+            self.assertAllClose(loss, sum(np.log([4, 5])[:layers]), atol=1e-5)
+
+    def test_weakly_supervised_tree_takes_the_label_as_its_first_layer(self):
+        config = config_lib.load({
+            "model": "dtlcgan", "dtlcgan": {"supervised": True},
+            "data": {"name": "digits", "image_size": 28, "batch_size": 8,
+                     "label_view": "garment_group"},
+            "generator": {"name": "dcgan", "latent_dim": 8, "base_filters": 8},
+            "discriminator": {"name": "dcgan", "base_filters": 8}})
+        model = factory.build_gan(config)
+        labels = tf.constant([0, 1, 2, 3, 3, 2, 1, 0])
+        condition, d_labels = model.fake_conditions(tf.zeros([8, 28, 28, 1]), labels,
+                                                    tf.constant(0, tf.int64), 8)
+        self.assertIsNone(d_labels)  # D stays unconditional
+        self.assertAllEqual(condition["drawn"]["tree"]["nodes"][:, 0], labels)
+        q = tf.zeros([8, 24])
+        losses = model.extra_d_losses(q, q, labels, condition)
+        self.assertAllClose(losses["real_top_class"], np.log(4.0), atol=1e-5)
+        self.assertNotIn("real_top_class", model.extra_g_losses(q, condition))
+        factory.compile_gan(model, config)
+        history = model.fit(factory.dataset(config, with_labels=True), steps_per_epoch=2,
+                            epochs=1, verbose=0).history
+        self.assertTrue(np.isfinite(history["real_top_class"][-1]))
+        with self.assertRaisesRegex(ValueError, r"^dtlcgan\.codes\.tree\.branching: with "
+                                                r"dtlcgan\.supervised its first layer has one "
+                                                r"node per observed class \(4\)"):
+            factory.build_gan(config_lib.load(config, {"dtlcgan.codes": [
+                {"name": "tree", "kind": "tree", "branching": [3, 5]}]}))

@@ -2,9 +2,10 @@
 
 from tfgan_suite.gans.ambient import AmbientGAN
 from tfgan_suite.gans.base import AdversarialModel
+from tfgan_suite.gans.cfgan import CFGAN
 from tfgan_suite.gans.conditional import ACGAN, ConditionalGAN
 from tfgan_suite.gans.cpgan import CPGAN
-from tfgan_suite.gans.info import InfoGAN
+from tfgan_suite.gans.info import DTLCGAN, InfoGAN
 from tfgan_suite.gans.nrgan import NRGAN
 from tfgan_suite.gans.rgan import RACGAN, RCGAN
 from tfgan_suite.gans.s3gan import S3GAN
@@ -23,6 +24,8 @@ GANS.add("ambientgan", AmbientGAN)
 GANS.add("ssgan", SSGAN)
 GANS.add("nrgan", NRGAN)
 GANS.add("infogan", InfoGAN)
+GANS.add("cfgan", CFGAN)
+GANS.add("dtlcgan", DTLCGAN)
 
-__all__ = ["AdversarialModel", "AmbientGAN", "ConditionalGAN", "ACGAN", "RACGAN", "RCGAN",
-           "CPGAN", "InfoGAN", "NRGAN", "S3GAN", "SSGAN", "GANS"]
+__all__ = ["AdversarialModel", "AmbientGAN", "CFGAN", "ConditionalGAN", "ACGAN", "RACGAN", "RCGAN",
+           "CPGAN", "DTLCGAN", "InfoGAN", "NRGAN", "S3GAN", "SSGAN", "GANS"]

@@ -69,7 +69,7 @@ class InfoGAN(AdversarialModel):
     section = "infogan"
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, codes=(),
-                 **kwargs):
+                 attributes: int = 0, **kwargs):
         parsed = tuple(c if isinstance(c, latent.Code) else None for c in codes)
         if any(c is None for c in parsed):
             parsed = latent.parse(codes)
@@ -79,17 +79,26 @@ class InfoGAN(AdversarialModel):
         if len(generator.inputs) != 1:
             raise ValueError(f"model {self.section}: the generator takes one input, [z, codes] "
                              f"concatenated; got {len(generator.inputs)} inputs")
+        for code in code_set.codes:
+            if code.attribute is not None and not 0 <= code.attribute < attributes:
+                raise ValueError(f"{self.section}.codes.{code.name}.attribute: must index one "
+                                 f"of the {attributes} observed attributes, got "
+                                 f"{code.attribute!r}" + ("" if attributes else
+                                                          f" (model {self.section} has none)"))
         full = int(generator.inputs[0].shape[-1])
-        if full <= code_set.width:
+        if full <= code_set.width + attributes:
             raise ValueError(f"model {self.section}: the generator's input ({full}) must hold "
-                             f"z and the codes ({code_set.width} entries)")
+                             f"z, {attributes} attributes and the codes ({code_set.width} "
+                             "entries)")
         outputs = discriminator.outputs
         if len(outputs) != 2 or int(outputs[1].shape[-1]) != code_set.width:
             raise ValueError(f"model {self.section}: the discriminator must output [logits, q] "
                              f"with q of the codes' width {code_set.width} "
                              "(discriminator.q_width)")
-        kwargs["latent_dim"] = full - code_set.width
+        kwargs["latent_dim"] = full - code_set.width - attributes
         super().__init__(generator, discriminator, **kwargs)
+        #: observed binary attributes one-hot in G's input before the codes (CFGAN), or 0
+        self.attributes = int(attributes)
         self.codes = code_set
         self.code_specs = [dict(vars(c)) for c in code_set.codes]
 
@@ -113,12 +122,14 @@ class InfoGAN(AdversarialModel):
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.pop("latent_dim")
-        return dict(config, codes=[dict(spec) for spec in self.code_specs])
+        return dict(config, codes=[dict(spec) for spec in self.code_specs],
+                    attributes=self.attributes)
 
     @property
     def code_width(self) -> int:
-        """Entries of the codes in the generator's input (after z)."""
-        return self.codes.width
+        """Entries after z in the generator's input: the attributes (CFGAN), then the
+        codes — what the ``codes`` input of the SavedModel's signatures takes."""
+        return self.attributes + self.codes.width
 
     def extra_metric_names(self) -> list[str]:
         return [f"mi_{code.name}" for code in self.codes.codes
@@ -126,14 +137,32 @@ class InfoGAN(AdversarialModel):
 
     # --- the step --------------------------------------------------------------------------
 
+    def unpack_batch(self, data):
+        if not self.attributes:
+            return super().unpack_batch(data)
+        if not isinstance(data, (tuple, list)) or len(data) < 2:
+            raise ValueError(f"data: model {self.section} trains on (images, attributes) "
+                             "batches; the dataset yields images only")
+        return data[0], tf.cast(tf.reshape(data[1], [-1]), tf.int32)
+
     def fake_conditions(self, real, labels, step, stream_id):
+        """Codes drawn for the batch; with attributes (CFGAN) the fakes take the real
+        batch's, one-hot before the codes, which they filter; D sees them as labels."""
         batch = real.shape[0] if real.shape[0] is not None else tf.shape(real)[0]
         uniform = self._draw(ops.stateless_uniform, batch, [self.codes.uniforms], step,
                              stream_id)
-        drawn = self.codes.from_uniform(uniform)
-        condition = {"input": self.codes.generator_input(drawn), "drawn": drawn,
-                     "step": step}
-        return condition, None
+        drawn = self.codes.from_uniform(self.observe(uniform, labels))
+        one_hot = None if not self.attributes else tf.one_hot(labels, self.attributes)
+        block = self.codes.generator_input(drawn, one_hot)
+        if one_hot is not None:
+            block = tf.concat([one_hot, block], axis=-1)
+        condition = {"input": block, "drawn": drawn, "attributes": one_hot, "step": step}
+        return condition, (labels if self.attributes else None)
+
+    def observe(self, uniform: tf.Tensor, labels) -> tf.Tensor:
+        """The codes' uniform draws with the observed parts fixed by ``labels`` (hook:
+        weakly supervised DTLC-GAN sets its tree's first layer); default unchanged."""
+        return uniform
 
     def generator_inputs(self, z, labels):
         block = labels["input"] if isinstance(labels, dict) else labels
@@ -141,7 +170,8 @@ class InfoGAN(AdversarialModel):
 
     def code_losses(self, q, fake_condition) -> dict[str, tf.Tensor]:
         """λ·(H − L_I) per code (hook: CFGAN masks by the attributes)."""
-        return self.codes.losses(q, fake_condition["drawn"], step=fake_condition["step"])
+        return self.codes.losses(q, fake_condition["drawn"], fake_condition["attributes"],
+                                 step=fake_condition["step"])
 
     def extra_d_losses(self, real_aux, fake_aux, labels, fake_condition):
         return self.code_losses(fake_aux, fake_condition)
@@ -160,13 +190,25 @@ class InfoGAN(AdversarialModel):
         return self.codes.fixed(dict(codes or {}), uniform)
 
     def code_block(self, n: int, seed: int = 0, codes: Optional[Mapping[str, Any]] = None,
-                   attributes=None) -> np.ndarray:
-        """The generator's code input [n, code_width] for ``drawn_codes(n, seed, codes)``."""
+                   attributes=None, per_row: Optional[Mapping[str, Any]] = None
+                   ) -> np.ndarray:
+        """The generator's input after z, [n, code_width], for ``drawn_codes(n, seed,
+        codes)``; ``per_row``: codes given one value per row (ids, values or tree paths);
+        ``attributes``: one observed attribute id per row (CFGAN; one-hot, and the filter
+        of the codes tied to attributes)."""
         drawn = self.drawn_codes(n, seed, codes)
+        by_name = {code.name: code for code in self.codes.codes}
+        for name, values in (per_row or {}).items():
+            drawn[name] = {"input": by_name[name].input_for(values)}
+        one_hot = None
+        if self.attributes:  # default: the attributes in turn
+            ids = (np.arange(n) % self.attributes if attributes is None
+                   else np.asarray(attributes, np.int64).reshape(-1))
+            one_hot = np.eye(self.attributes, dtype=np.float32)[np.broadcast_to(ids, [n])]
         block = self.codes.generator_input(
-            {k: {"input": tf.constant(v["input"])} for k, v in drawn.items()},
-            None if attributes is None else tf.constant(attributes, tf.float32))
-        return block.numpy()
+            {k: {"input": tf.constant(v["input"], tf.float32)} for k, v in drawn.items()},
+            None if one_hot is None else tf.constant(one_hot)).numpy()
+        return block if one_hot is None else np.concatenate([one_hot, block], axis=1)
 
     def sample(self, n: int, seed: int = 0, labels=None, batch_size: int = 256,
                truncation: Optional[float] = None, codes: Optional[Mapping[str, Any]] = None
@@ -181,10 +223,90 @@ class InfoGAN(AdversarialModel):
         return self._generate(self.latent(int(n), seed, truncation), block, batch_size)
 
     def _condition_block(self, n, seed, labels, codes):
-        if labels is not None:
-            raise ValueError(f"labels: model {self.section} is unsupervised (no classes or "
-                             "attributes); fix codes with codes={name: value}")
-        return self.code_block(n, seed, codes)
+        if not self.attributes:
+            if labels is not None:
+                raise ValueError(f"labels: model {self.section} is unsupervised (no classes "
+                                 "or attributes); fix codes with codes={name: value}")
+            return self.code_block(n, seed, codes)
+        ids = np.arange(n) % self.attributes if labels is None else np.asarray(labels)
+        ids = np.broadcast_to(ids, [n]) if ids.ndim == 0 else ids
+        if (ids.shape != (n,) or not np.issubdtype(ids.dtype, np.integer)
+                or ids.min() < 0 or ids.max() >= self.attributes):
+            raise ValueError(f"labels: one attribute or {n}, each in 0..{self.attributes - 1}, "
+                             f"got {labels!r}")
+        return self.code_block(n, seed, codes, attributes=ids)
 
     def _sampling_labels(self, n: int, labels):
         return self._condition_block(n, 0, labels, None)
+
+
+@keras.saving.register_keras_serializable(package="tfgan_suite")
+class DTLCGAN(InfoGAN):
+    """DTLC-GAN (Kaneko, Hiramatsu & Kashino, "Generative Adversarial Image Synthesis with
+    Decision Tree Latent Controller", CVPR 2018, arXiv:1805.10603): InfoGAN whose code is a
+    decision tree (``latent.Code(kind="tree")``: one active node per layer, the children of
+    unselected parents exact zeros), each layer's MI term conditioned on its parent (the CE
+    of the active parent's children) and switched on by the curriculum (``layer_starts``).
+    Its own section, ``dtlcgan``.
+
+    ``supervised=True`` is the weakly supervised variant: the tree's first layer is the
+    observed label (one node per class of the data, e.g. the garment groups), set from the
+    real batch's labels for the fakes, and the discriminator also learns it on real images
+    — the CE of Q's first-layer logits on the reals (the AC-GAN-style term of LynnHo's
+    DTLC-GAN-Tensorflow, the only code available; the paper's exact HCMI weights and
+    curriculum trigger could not be read: docs/research/control_specs.md).
+    """
+
+    section = "dtlcgan"
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, codes=(),
+                 supervised: bool = False, num_classes: Optional[int] = None, **kwargs):
+        super().__init__(generator, discriminator, codes=codes, **kwargs)
+        self.supervised = bool(supervised)
+        self.num_classes = int(num_classes) if supervised and num_classes else None
+        if self.supervised:
+            first = self.codes.codes[0]
+            if first.kind != "tree":
+                raise ValueError("dtlcgan.supervised: the first of dtlcgan.codes must be the "
+                                 f"tree whose first layer is observed, got {first.kind!r}")
+            if not num_classes or int(first.branching[0]) != int(num_classes):
+                raise ValueError(f"dtlcgan.codes.{first.name}.branching: with "
+                                 "dtlcgan.supervised its first layer has one node per "
+                                 f"observed class ({num_classes}), got {list(first.branching)}")
+
+    @classmethod
+    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
+        supervised = bool((config.get(cls.section) or {}).get("supervised", False))
+        return dict(super().options_from_config(config, num_classes), supervised=supervised,
+                    num_classes=num_classes if supervised else None)
+
+    def get_config(self) -> dict[str, Any]:
+        return dict(super().get_config(), supervised=self.supervised,
+                    num_classes=self.num_classes)
+
+    def extra_metric_names(self) -> list[str]:
+        return super().extra_metric_names() + (["real_top_class"] if self.supervised else [])
+
+    def unpack_batch(self, data):
+        if not self.supervised:
+            return super().unpack_batch(data)
+        if not isinstance(data, (tuple, list)) or len(data) < 2:
+            raise ValueError("data: dtlcgan.supervised trains on (images, labels) batches; "
+                             "the dataset yields images only")
+        return data[0], tf.cast(tf.reshape(data[1], [-1]), tf.int32)
+
+    def observe(self, uniform, labels):
+        if not self.supervised:
+            return uniform
+        first = tf.cast(labels, tf.float32)[:, None] + 0.5  # category floor(u·k) = label
+        return tf.concat([first / float(self.num_classes), uniform[:, 1:]], axis=-1)
+
+    def extra_d_losses(self, real_aux, fake_aux, labels, fake_condition):
+        losses = super().extra_d_losses(real_aux, fake_aux, labels, fake_condition)
+        if self.supervised:
+            tree = self.codes.codes[0]
+            logits = tf.cast(real_aux[:, :self.num_classes], tf.float32)
+            ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
+            losses["real_top_class"] = tree.layer_weight(0, fake_condition["step"]) * (
+                tf.reduce_mean(ce))
+        return losses
