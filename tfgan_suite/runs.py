@@ -220,7 +220,7 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
         # Skip the batches already trained on, so a resumed run sees the same data
         # sequence as an uninterrupted one.
         batches = factory.dataset(config, with_labels=info.get("num_classes") is not None
-                                  and getattr(model, "conditional", False)).skip(start_step)
+                                  and model.trains_on_labels).skip(start_step)
         model.fit(batches, epochs=math.ceil(train_cfg["steps"] / steps_per_epoch),
                   initial_epoch=start_step // steps_per_epoch,
                   steps_per_epoch=steps_per_epoch, callbacks=callbacks,

@@ -212,6 +212,7 @@ class DTLCGANTest(tf.test.TestCase):
             "discriminator": {"name": "dcgan", "base_filters": 8}})
         model = factory.build_gan(config)
         self.assertIsInstance(model, DTLCGAN)
+        self.assertFalse(model.trains_on_labels)
         (tree,) = model.codes.codes
         self.assertEqual((tree.branching, tree.width), ((4, 5), 24))
         self.assertEqual(model.generator.inputs[0].shape[-1], 8 + 24)
@@ -234,6 +235,7 @@ class DTLCGANTest(tf.test.TestCase):
             "generator": {"name": "dcgan", "latent_dim": 8, "base_filters": 8},
             "discriminator": {"name": "dcgan", "base_filters": 8}})
         model = factory.build_gan(config)
+        self.assertTrue(model.trains_on_labels)  # runs.train feeds it labelled batches
         labels = tf.constant([0, 1, 2, 3, 3, 2, 1, 0])
         condition, d_labels = model.fake_conditions(tf.zeros([8, 28, 28, 1]), labels,
                                                     tf.constant(0, tf.int64), 8)

@@ -238,6 +238,12 @@ class AdversarialModel(keras.Model):
                   if _regularised_variables(network)]
         self._trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
+    @property
+    def trains_on_labels(self) -> bool:
+        """Whether training batches must carry labels: conditional models, and models that
+        use labels without being conditional (weakly supervised DTLC-GAN)."""
+        return bool(getattr(self, "conditional", False))
+
     def generator_networks(self) -> list[tuple[keras.Model, Optional[keras.Model]]]:
         """``(network, its EMA copy or None)`` of every network the generator update trains
         (hook): the generator by default; NR-GAN adds its noise generator."""

@@ -287,6 +287,10 @@ class DTLCGAN(InfoGAN):
     def extra_metric_names(self) -> list[str]:
         return super().extra_metric_names() + (["real_top_class"] if self.supervised else [])
 
+    @property
+    def trains_on_labels(self) -> bool:
+        return self.supervised
+
     def unpack_batch(self, data):
         if not self.supervised:
             return super().unpack_batch(data)
