@@ -147,12 +147,19 @@ class Code:
             return values.reshape(len(values), self.size).astype(np.float32)
         if self.kind == "categorical":
             return np.eye(self.size, dtype=np.float32)[values.astype(np.int64)]
-        node = np.zeros(len(values), np.int64)
-        blocks = []
+        nodes = self.path_nodes(values)
+        return np.concatenate([np.eye(count, dtype=np.float32)[nodes[:, layer]]
+                               for layer, count in enumerate(self.nodes)], axis=1)
+
+    def path_nodes(self, paths) -> np.ndarray:
+        """Tree: the node id of every layer [n, L] of child-id paths [n, L]
+        (n_l = n_{l−1}·k_l + j_l, as ``from_uniform``)."""
+        paths = np.asarray(paths, np.int64)
+        nodes = np.zeros_like(paths)
         for layer, k in enumerate(self.branching):
-            node = node * int(k) + values[:, layer].astype(np.int64)
-            blocks.append(np.eye(self.nodes[layer], dtype=np.float32)[node])
-        return np.concatenate(blocks, axis=1)
+            previous = nodes[:, layer - 1] if layer else 0
+            nodes[:, layer] = previous * int(k) + paths[:, layer]
+        return nodes
 
     def from_value(self, value, n: int) -> dict[str, np.ndarray]:
         """``from_uniform`` of a user's fixed value for all ``n`` examples: a class id, a
@@ -176,11 +183,8 @@ class Code:
             raise ValueError(f"{field}: a path of one child per layer, each in 0..k-1 for "
                              f"branching {list(self.branching)}, got {value!r}")
         paths = np.tile(np.asarray(path, np.int32), (n, 1))
-        nodes = np.zeros([n, len(path)], np.int32)
-        for layer, k in enumerate(self.branching):
-            previous = nodes[:, layer - 1] if layer else 0
-            nodes[:, layer] = previous * int(k) + paths[:, layer]
-        return {"input": self.input_for(paths), "target": paths, "nodes": nodes}
+        return {"input": self.input_for(paths), "target": paths,
+                "nodes": self.path_nodes(paths).astype(np.int32)}
 
     # --- the mutual-information bound ------------------------------------------------------
 
