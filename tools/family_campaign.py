@@ -49,6 +49,10 @@ def parser(doc: str, groups: tuple, minutes: float = 10.0, seeds: int = 3
                         help="keep the rows of the json and skip them")
     result.add_argument("--rerender", action="store_true",
                         help="only rewrite the md (and plots) from the json")
+    result.add_argument("--keep-runs", metavar="DIR",
+                        help="train in DIR and keep every run directory (for pictures or "
+                             "further evaluation later); default: a temporary directory, "
+                             "each run removed once scored")
     return result
 
 
@@ -132,7 +136,10 @@ def run(name: str, all_rows: list[dict], args, render: Callable[[str], None],
             if (not args.only or row["group"] in args.only)
             and row_key(row) + (seed,) not in done]
     print(f"{len(jobs)} runs to go", flush=True)
-    workdir = tempfile.mkdtemp(prefix=f"bench_{name}_")
+    keep = bool(getattr(args, "keep_runs", None))
+    if keep:
+        os.makedirs(args.keep_runs, exist_ok=True)
+    workdir = args.keep_runs if keep else tempfile.mkdtemp(prefix=f"bench_{name}_")
     grid_dir = os.path.join(results, name)
     cores: queue.Queue = queue.Queue()
     for core in range(args.parallel):
@@ -155,7 +162,8 @@ def run(name: str, all_rows: list[dict], args, render: Callable[[str], None],
             "git_revision": revision, "machine": provenance.machine_description(),
             "cores": 1 if args.parallel > 1 else os.cpu_count(),
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
-        shutil.rmtree(os.path.join(workdir, f"{tag}_seed{seed}"), ignore_errors=True)
+        if not keep:
+            shutil.rmtree(os.path.join(workdir, f"{tag}_seed{seed}"), ignore_errors=True)
         with lock:
             rows.append(row)
             os.makedirs(results, exist_ok=True)
@@ -168,5 +176,6 @@ def run(name: str, all_rows: list[dict], args, render: Callable[[str], None],
     with concurrent.futures.ThreadPoolExecutor(args.parallel) as pool:
         for future in [pool.submit(one, job) for job in jobs]:
             future.result()
-    shutil.rmtree(workdir, ignore_errors=True)
+    if not keep:
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
