@@ -47,3 +47,21 @@ class ControlBenchTest(tf.test.TestCase):
         self.assertIn("| infogan | NMI(c1, class) ≥ 0.5 | fmnist | 0.600 ± 0.000 | 3 | "
                       "**meets** |", text)
         self.assertIn("fmnist 0.610", text)
+
+    def test_every_row_draws_a_control_grid_and_interpolation_strips(self):
+        from tfgan_suite import factory
+
+        shapes = {"infogan": [(80, 28, 28, 1), (48, 28, 28, 1), (48, 28, 28, 1)],
+                  "cfgan": [(64, 28, 28, 1), (48, 28, 28, 1)],
+                  "dtlcgan": [(160, 28, 28, 1), (48, 28, 28, 1)]}
+        for spec in [bench.ROWS[i] for i in (0, 2, 3, 4)]:  # all but infogan_lambda0
+            config = config_lib.load(
+                os.path.join(bench.ROOT, "configs", spec["recipe"]),
+                list(spec["overrides"]) + ["generator.base_filters=8",
+                                           "discriminator.base_filters=8"])
+            model = factory.build_gan(config)
+            pictures = bench.pictures_of(spec["name"], model)
+            self.assertEqual([images.shape for _, _, images, _ in pictures],
+                             shapes[spec["name"].split("_")[0]], spec["name"])
+            self.assertEqual({columns for *_, columns in pictures}, {8})
+            self.assertEqual(pictures[-1][0], "slerp_z")

@@ -70,7 +70,8 @@ def _sample(args) -> int:
     path = runs.sample_to_file(model, args.n, args.out, seed=args.seed,
                                labels=_parse_labels(args.labels, args.n),
                                truncation=args.truncation, with_noise=args.with_noise,
-                               codes=codes, sweep=sweep)
+                               codes=codes, sweep=sweep, interpolate=args.interpolate,
+                               steps=args.steps)
     print(f"wrote {args.n} samples to {path}")
     return 0
 
@@ -165,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="models with latent codes (infogan): fix a code, e.g. c1=3, "
                              "c2=0.5,-1; one number may sweep LO:HI:K, e.g. c2=-1:1:8,0 "
                              "(one grid row per value, the same z in every row)")
+    sample.add_argument("--interpolate", metavar="z|CODE",
+                        help="interpolation strips, one row per sample: z (slerp from the "
+                             "draw of --seed to that of --seed+1, codes fixed) or a "
+                             "continuous code (lerp, z fixed)")
+    sample.add_argument("--steps", type=int, default=8,
+                        help="--interpolate: images per strip (default 8)")
     sample.set_defaults(handler=_sample)
     evaluate = commands.add_parser("eval", help="measure a trained run (FD_fmnist, KID, "
                                    "PRDC; mode coverage for toy data)")

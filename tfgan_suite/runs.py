@@ -306,7 +306,8 @@ def sample_to_file(model, n: int, out: str, seed: int = 0,
                    labels: Optional[np.ndarray] = None,
                    truncation: Optional[float] = None, with_noise: bool = False,
                    codes: Optional[dict] = None,
-                   sweep: Optional[tuple[str, list]] = None) -> str:
+                   sweep: Optional[tuple[str, list]] = None,
+                   interpolate: Optional[str] = None, steps: int = 8) -> str:
     """``tfgan sample``: ``.npy`` holds the samples; ``.png`` a grid or a scatter plot.
 
     ``codes`` (models with latent codes): fixed code values by name; ``sweep`` =
@@ -316,11 +317,18 @@ def sample_to_file(model, n: int, out: str, seed: int = 0,
     ``with_noise`` (models with a noise generator, e.g. NR-GAN): ``.npy`` holds
     [3, n, …] = (clean samples, their noise, the clipped noisy samples); ``.png`` shows the
     three side by side for each sample (noise 0 = mid grey).
+
+    ``interpolate`` = ``"z"`` or a continuous code's name: ``model.interpolate`` strips,
+    one row of ``steps`` images per sample (``.npy`` holds [n, steps, …]); ``codes`` and
+    ``labels`` stay fixed along each strip.
     """
     from tfgan_suite.viz import grids
 
     if not out.endswith((".npy", ".png")):
         raise ValueError(f"--out: unsupported extension in {out!r}; accepted: .npy, .png")
+    if interpolate is not None:
+        return _interpolation_to_file(model, n, out, seed, labels, truncation, codes, sweep,
+                                      with_noise, interpolate, steps)
     if with_noise:
         if not hasattr(model, "sample_with_noise"):
             raise ValueError("--with-noise: this run's model has no noise generator "
@@ -358,4 +366,32 @@ def sample_to_file(model, n: int, out: str, seed: int = 0,
             grids.save_image_grid(samples, out, columns=grids.class_row_columns(labels))
     else:
         raise ValueError(f"--out: unsupported extension in {out!r}; accepted: .npy, .png")
+    return out
+
+
+def _interpolation_to_file(model, n, out, seed, labels, truncation, codes, sweep,
+                           with_noise, along, steps) -> str:
+    """``sample_to_file``'s interpolation strips."""
+    from tfgan_suite.viz import grids
+
+    if sweep is not None or with_noise:
+        raise ValueError("--interpolate: cannot be combined with a --code sweep or "
+                         "--with-noise")
+    if along == "z":
+        options = {} if not codes else {"codes": codes}
+    elif not getattr(model, "code_width", 0):
+        raise ValueError(f"--interpolate: this run's model has no latent codes; accepted: z, "
+                         f"got {along!r}")
+    else:
+        options = {"codes": codes, "along": along}
+    strips = model.interpolate(n, steps, seed=seed, labels=labels, truncation=truncation,
+                               **options)
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    if out.endswith(".npy"):
+        np.save(out, strips)
+    elif strips.ndim != 5:
+        raise ValueError("--interpolate: strips are drawn for image models; write .npy for "
+                         "2-D samples")
+    else:
+        grids.save_image_grid(strips.reshape(-1, *strips.shape[2:]), out, columns=steps)
     return out

@@ -122,6 +122,83 @@ def kmeans_reference(n: int = 10000, seed: int = 0) -> dict[str, float]:
     return result
 
 
+#: Garment-group ids of the label view (data/views.py): the CFGAN codes' attributes.
+TOPS, FOOTWEAR = 0, 2
+
+
+def pictures_of(name: str, model) -> list[tuple[str, str, object, int]]:
+    """The two pictures issue #15 asks of each model — a control grid (rows = code value,
+    columns = z) and interpolation strips (slerp for z; lerp for a continuous code) — as
+    (file suffix, caption, images [k, …], columns)."""
+    import numpy as np
+
+    columns = 8
+    if name.startswith("infogan"):
+        grid = np.concatenate([model.sample(columns, seed=0, codes={"c1": k})
+                               for k in range(10)])
+        result = [("control_c1", "rows: c1 = 0 … 9; columns: z (the same in every row)",
+                   grid, columns),
+                  ("lerp_c2", "rows: z and c1 fixed; columns: c2 lerped between two draws",
+                   model.interpolate(6, columns, seed=0, along="c2"), columns)]
+    elif name == "cfgan":
+        rows = [model.sample(columns, seed=0, labels=TOPS, codes={"tops": k})
+                for k in range(5)]
+        rows += [model.sample(columns, seed=0, labels=FOOTWEAR, codes={"footwear": k})
+                 for k in range(3)]
+        result = [("control", "rows: tops code 0 … 4 (attribute tops), then footwear code "
+                   "0 … 2 (attribute footwear); columns: z", np.concatenate(rows), columns)]
+    else:  # dtlcgan, dtlcgan_weak: every leaf of the 4 × 5 tree
+        tree = next(code for code in model.codes.codes if code.kind == "tree")
+        leaves = [[a, b] for a in range(tree.branching[0]) for b in range(tree.branching[1])]
+        grid = np.concatenate([model.sample(columns, seed=0, codes={tree.name: leaf})
+                               for leaf in leaves])
+        result = [("control_leaves", f"rows: the {len(leaves)} leaves (layer-1 node a, its "
+                   f"child b) in order a = 0 … {tree.branching[0] - 1}; columns: z", grid,
+                   columns)]
+    labels = None if not getattr(model, "attributes", 0) else [TOPS, TOPS, FOOTWEAR, FOOTWEAR,
+                                                                1, 3]
+    result.append(("slerp_z", "rows: codes fixed" + (" (attributes tops, tops, footwear, "
+                   "footwear, bottoms, bags)" if labels else "") + "; columns: z slerped "
+                   "between two draws", model.interpolate(6, columns, seed=0, labels=labels),
+                   columns))
+    return [(suffix, caption, images.reshape(-1, *images.shape[-3:]), cols)
+            for suffix, caption, images, cols in result]
+
+
+def write_pictures(runs_dir: str, results: str) -> dict:
+    """For every row, the lowest seed whose run directory ``--keep-runs`` kept in
+    ``runs_dir``: its pictures under ``results/control/`` and what they show, by row."""
+    from tfgan_suite import runs
+    from tfgan_suite.viz import grids
+
+    with open(os.path.join(results, f"{NAME}.json"), encoding="utf-8") as handle:
+        saved = json.load(handle)
+    made = {}
+    for spec in ROWS:
+        kept = sorted((row["seed"], row) for row in saved["rows"]
+                      if row["name"] == spec["name"]
+                      and os.path.isdir(os.path.join(runs_dir, _run_dir(spec, row["seed"]))))
+        if not kept:
+            continue
+        seed = kept[0][0]
+        model = runs.load_run(os.path.join(runs_dir, _run_dir(spec, seed)))
+        files = []
+        for suffix, caption, images, columns in pictures_of(spec["name"], model):
+            relative = os.path.join(NAME, f"{spec['name']}_{suffix}.png")
+            grids.save_image_grid(images, os.path.join(results, relative), columns=columns)
+            files.append([relative, caption])
+        made[spec["name"]] = {"seed": seed, "files": files}
+    saved["meta"]["pictures"] = made
+    with open(os.path.join(results, f"{NAME}.json"), "w", encoding="utf-8") as handle:
+        json.dump(saved, handle, indent=2)
+    return made
+
+
+def _run_dir(spec: dict, seed: int) -> str:
+    """The run directory ``family_campaign.run`` gives (spec, seed)."""
+    return f"{campaign.run_tag(spec)}_seed{seed}"
+
+
 def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
     summary = summarise(rows)
     lines = campaign.header("Control of the latent space on Fashion-MNIST (issue #15)", meta,
@@ -151,6 +228,15 @@ def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
     for row in rows:
         lines.append(f"| {row['name']} | {row['seed']} | {row['steps']:,} | "
                      f"{row['git_revision']} | {row['date']} |")
+    pictures = meta.get("pictures", {})
+    if pictures:
+        lines += ["", "## Control grids and interpolation strips", "",
+                  "Written by `python tools/bench_control.py --pictures DIR` from the runs "
+                  "that `--keep-runs DIR` kept (the lowest seed of each row).", ""]
+        for name, entry in pictures.items():
+            lines += [f"### {name} (seed {entry['seed']})", ""]
+            for relative, caption in entry["files"]:
+                lines += [f"{caption}:", "", f"![{name}]({relative})", ""]
     lines += ["", "## Sample grids (seed 0)", ""]
     for row in rows:
         if row["seed"] == 0:
@@ -169,8 +255,15 @@ def main(argv=None) -> int:
     parser = campaign.parser(__doc__, GROUPS)
     parser.add_argument("--kmeans", action="store_true",
                         help="only compute the k-means reference into the json's meta")
+    parser.add_argument("--pictures", metavar="DIR",
+                        help="only draw each row's control grid and interpolation strips "
+                             "from the runs --keep-runs kept in DIR")
     args = parser.parse_args(argv)
     if args.rerender:
+        render(RESULTS)
+        return 0
+    if args.pictures:
+        write_pictures(args.pictures, RESULTS)
         render(RESULTS)
         return 0
     if args.kmeans:

@@ -35,6 +35,12 @@ def row_key(row: dict) -> tuple:
     return row["group"], row["setting"], row["name"]
 
 
+def run_tag(spec: dict) -> str:
+    """A row's name on disk: its run directory is ``<tag>_seed<seed>``."""
+    tag = f"{spec['group']}_{spec['setting']}_{spec['name']}".replace("μ", "mu")
+    return "".join(c if c.isascii() and (c.isalnum() or c in "_.") else "_" for c in tag)
+
+
 def parser(doc: str, groups: tuple, minutes: float = 10.0, seeds: int = 3
            ) -> argparse.ArgumentParser:
     """The benchmarks' common command line."""
@@ -150,9 +156,7 @@ def run(name: str, all_rows: list[dict], args, render: Callable[[str], None],
         spec, seed = job
         core = cores.get()
         try:
-            tag = f"{spec['group']}_{spec['setting']}_{spec['name']}".replace("μ", "mu")
-            tag = "".join(c if c.isascii() and (c.isalnum() or c in "_.") else "_"
-                          for c in tag)
+            tag = run_tag(spec)
             row = run_recipe(tag, spec["recipe"], args.minutes, workdir, args.n_eval,
                              overrides=spec["overrides"], seed=seed, grid_dir=grid_dir,
                              cpus=core if args.parallel > 1 else None)

@@ -35,6 +35,7 @@ import tensorflow as tf
 from tfgan_suite import objectives as objectives_lib
 from tfgan_suite import ops
 from tfgan_suite import penalties as penalties_lib
+from tfgan_suite.gans import latent as latent_lib
 from tfgan_suite.gans import standing
 
 # Stream ids keep the stateless draws of one step apart (see ``_draw``).
@@ -623,6 +624,32 @@ class AdversarialModel(keras.Model):
         z = self.latent(int(n), seed, truncation)
         return self._generate(z, self._sampling_labels(int(n), labels), batch_size)
 
+    def interpolate(self, n: int, steps: int = 8, seed: int = 0, labels=None,
+                    batch_size: int = 256, truncation: Optional[float] = None) -> np.ndarray:
+        """Interpolation strips [n, steps, …]: row i walks z by ``latent_lib.slerp`` from
+        ``latent(n, seed)[i]`` to ``latent(n, seed + 1)[i]`` in ``steps`` equal angles
+        (the ends are ``sample(n, seed)`` and ``sample(n, seed + 1)``); the row's
+        condition (``labels``, as for ``sample``) stays fixed."""
+        n, steps = strip_size(n, steps)
+        self.refresh_standing_statistics()
+        conditions = self._sampling_labels(n, labels)
+        return self._strips(self._slerp_latents(n, steps, seed, truncation), conditions,
+                            steps, batch_size)
+
+    def _slerp_latents(self, n, steps, seed, truncation) -> np.ndarray:
+        """[n·steps, latent_dim]: every row's z path, row-major."""
+        path = latent_lib.slerp(self.latent(n, seed, truncation),
+                                self.latent(n, seed + 1, truncation),
+                                np.linspace(0.0, 1.0, steps))
+        return path.reshape(n * steps, -1).astype(np.float32)
+
+    def _strips(self, z, conditions, steps, batch_size) -> np.ndarray:
+        """``_generate`` on [n·steps] latents, each row's condition repeated along its
+        strip, reshaped to [n, steps, …]."""
+        repeated = None if conditions is None else np.repeat(conditions, steps, axis=0)
+        images = self._generate(z, repeated, batch_size)
+        return images.reshape(-1, steps, *images.shape[1:])
+
     def _generate(self, z: np.ndarray, labels: Optional[np.ndarray], batch_size: int
                   ) -> np.ndarray:
         """The sampling generator on ``z`` and the matching rows of ``labels`` (whatever
@@ -642,3 +669,12 @@ class AdversarialModel(keras.Model):
         if labels is not None:
             raise ValueError("labels: this model is unconditional; pass labels=None")
         return None
+
+
+def strip_size(n, steps) -> tuple[int, int]:
+    """Validated (n, steps) of interpolation strips."""
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n: must be a positive integer, got {n!r}")
+    if not isinstance(steps, (int, np.integer)) or steps < 2:
+        raise ValueError(f"steps: an interpolation needs at least 2 steps, got {steps!r}")
+    return int(n), int(steps)

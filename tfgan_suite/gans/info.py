@@ -32,7 +32,7 @@ import tensorflow as tf
 
 from tfgan_suite import ops
 from tfgan_suite.gans import latent
-from tfgan_suite.gans.base import AdversarialModel
+from tfgan_suite.gans.base import AdversarialModel, strip_size
 
 #: The second word of the stateless seed of the codes ``sample`` draws.
 _CODE_STREAM = 0x43
@@ -200,6 +200,12 @@ class InfoGAN(AdversarialModel):
         by_name = {code.name: code for code in self.codes.codes}
         for name, values in (per_row or {}).items():
             drawn[name] = {"input": by_name[name].input_for(values)}
+        return self._block(drawn, n, attributes)
+
+    def _block(self, drawn: Mapping[str, Mapping[str, np.ndarray]], n: int, attributes
+               ) -> np.ndarray:
+        """The generator input [n, code_width] of drawn codes' ``input``s and attribute ids
+        (None: the attributes in turn)."""
         one_hot = None
         if self.attributes:  # default: the attributes in turn
             ids = (np.arange(n) % self.attributes if attributes is None
@@ -222,19 +228,58 @@ class InfoGAN(AdversarialModel):
         self.refresh_standing_statistics()
         return self._generate(self.latent(int(n), seed, truncation), block, batch_size)
 
+    def interpolate(self, n: int, steps: int = 8, seed: int = 0, labels=None,
+                    batch_size: int = 256, truncation: Optional[float] = None,
+                    codes: Optional[Mapping[str, Any]] = None, along: str = "z"
+                    ) -> np.ndarray:
+        """Interpolation strips [n, steps, …] with the codes of ``sample(n, seed, codes)``:
+        ``along="z"``: z slerped from ``latent(n, seed)`` to ``latent(n, seed + 1)``, every
+        code fixed; ``along=<continuous code>``: z fixed, that code lerped from its draw
+        for ``seed`` to its draw for ``seed + 1`` (the other codes fixed)."""
+        n, steps = strip_size(n, steps)
+        continuous = [c.name for c in self.codes.codes if c.kind == "continuous"]
+        if along != "z" and along not in continuous:
+            accepted = ", ".join(["z"] + continuous)
+            raise ValueError(f"along: one of {accepted} (z or a continuous code), got "
+                             f"{along!r}")
+        if along in (codes or {}):
+            raise ValueError(f"along: {along} is interpolated, so it cannot also be fixed "
+                             "in codes")
+        self.refresh_standing_statistics()
+        if along == "z":
+            return self._strips(self._slerp_latents(n, steps, seed, truncation),
+                                self._condition_block(n, seed, labels, codes), steps,
+                                batch_size)
+        ids = self._attribute_ids(n, labels)
+        drawn = self.drawn_codes(n, seed, codes)
+        other_end = self.drawn_codes(n, seed + 1, codes)[along]["input"]
+        path = latent.lerp(drawn[along]["input"], other_end, np.linspace(0.0, 1.0, steps))
+        drawn = {name: {"input": np.repeat(value["input"], steps, axis=0)}
+                 for name, value in drawn.items()}
+        drawn[along] = {"input": path.reshape(n * steps, -1).astype(np.float32)}
+        blocks = self._block(drawn, n * steps, None if ids is None else np.repeat(ids, steps))
+        z = np.repeat(self.latent(n, seed, truncation), steps, axis=0)
+        images = self._generate(z, blocks, batch_size)
+        return images.reshape(n, steps, *images.shape[1:])
+
     def _condition_block(self, n, seed, labels, codes):
+        return self.code_block(n, seed, codes, attributes=self._attribute_ids(n, labels))
+
+    def _attribute_ids(self, n: int, labels) -> Optional[np.ndarray]:
+        """``labels`` as ``n`` attribute ids (None cycles through them); None without
+        attributes, where labels are refused."""
         if not self.attributes:
             if labels is not None:
                 raise ValueError(f"labels: model {self.section} is unsupervised (no classes "
                                  "or attributes); fix codes with codes={name: value}")
-            return self.code_block(n, seed, codes)
+            return None
         ids = np.arange(n) % self.attributes if labels is None else np.asarray(labels)
         ids = np.broadcast_to(ids, [n]) if ids.ndim == 0 else ids
         if (ids.shape != (n,) or not np.issubdtype(ids.dtype, np.integer)
                 or ids.min() < 0 or ids.max() >= self.attributes):
             raise ValueError(f"labels: one attribute or {n}, each in 0..{self.attributes - 1}, "
                              f"got {labels!r}")
-        return self.code_block(n, seed, codes, attributes=ids)
+        return ids
 
     def _sampling_labels(self, n: int, labels):
         return self._condition_block(n, 0, labels, None)

@@ -47,6 +47,43 @@ KINDS = ("categorical", "continuous", "tree")
 _FIELD = "codes"
 
 
+def lerp(a, b, t) -> np.ndarray:
+    """Linear interpolation of rows: ``a``, ``b`` [n, d], ``t`` [k] → [n, k, d] with
+    row i, step j = (1 − t_j)·a_i + t_j·b_i (for continuous codes, whose prior is a box)."""
+    a, b, t = _interpolation_args(a, b, t)
+    return (1.0 - t) * a + t * b
+
+
+def slerp(a, b, t) -> np.ndarray:
+    """Spherical interpolation of rows (Shoemake 1985; for GAN latents White, "Sampling
+    Generative Networks", arXiv:1609.04468): ``a``, ``b`` [n, d], ``t`` [k] → [n, k, d],
+
+        slerp(a, b; t) = sin((1 − t)·Ω)/sin Ω · a + sin(t·Ω)/sin Ω · b,
+        Ω = arccos(â · b̂),
+
+    so the path turns through the angle t·Ω from a and, for |a| = |b|, keeps the norm —
+    where a Gaussian z lives, unlike a straight line, which passes close to the origin.
+    Rows with sin Ω < 1e-6 (parallel or opposite) fall back to ``lerp``."""
+    a, b, t = _interpolation_args(a, b, t)
+    unit_a = a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-12)
+    unit_b = b / np.maximum(np.linalg.norm(b, axis=-1, keepdims=True), 1e-12)
+    omega = np.arccos(np.clip(np.sum(unit_a * unit_b, axis=-1, keepdims=True), -1.0, 1.0))
+    sin_omega = np.sin(omega)
+    degenerate = sin_omega < 1e-6
+    safe = np.where(degenerate, 1.0, sin_omega)
+    spherical = (np.sin((1.0 - t) * omega) * a + np.sin(t * omega) * b) / safe
+    return np.where(degenerate, (1.0 - t) * a + t * b, spherical)
+
+
+def _interpolation_args(a, b, t):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    t = np.asarray(t, np.float64).reshape(-1)
+    if a.ndim != 2 or a.shape != b.shape:
+        raise ValueError(f"interpolation: endpoints must both be [n, d], got {a.shape} and "
+                         f"{b.shape}")
+    return a[:, None, :], b[:, None, :], t[None, :, None]
+
+
 @dataclasses.dataclass(frozen=True)
 class Code:
     """One latent code (module docstring). ``weight`` is λ; a tree's per-layer λ_l are
