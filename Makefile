@@ -17,13 +17,28 @@ $(STAMP): setup.py
 
 venv: $(STAMP)
 
-# Fashion-MNIST comes from Debian's dataset-fashion-mnist; install it when we can.
+# Fashion-MNIST comes from Debian's dataset-fashion-mnist and the glyphs dataset from the
+# font packages in tfgan_suite/data/glyph_packages.txt; install the missing ones when we can.
+GLYPH_PACKAGES := $(shell grep -v '^\#' tfgan_suite/data/glyph_packages.txt)
 data:
 	@if [ ! -d $(FASHION_DIR) ] && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 		echo "installing dataset-fashion-mnist with apt-get"; \
 		(apt-get install -y dataset-fashion-mnist || \
 		 (apt-get update && apt-get install -y dataset-fashion-mnist)) >/dev/null \
 		 || echo "warning: could not install dataset-fashion-mnist; digits fallback will be used"; \
+	fi
+	@missing=""; for p in $(GLYPH_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+			echo "installing the glyph fonts:$$missing"; \
+			(apt-get install -y --no-install-recommends $$missing || \
+			 (apt-get update && apt-get install -y --no-install-recommends $$missing)) >/dev/null \
+			 || echo "warning: could not install$$missing; the glyphs dataset is unavailable"; \
+		else \
+			echo "note: the glyphs dataset needs (as root): apt-get install$$missing"; \
+		fi; \
 	fi
 
 lint: $(STAMP)

@@ -22,10 +22,12 @@ setup(
         "scikit-learn>=1.4",
         "scikit-image>=0.24",
         "Pillow>=10",
+        "fonttools>=4.40",
         "matplotlib>=3.8",
         "PyYAML>=6",
     ],
     extras_require={"dev": ["pytest>=8", "ruff>=0.6"]},
     entry_points={"console_scripts": ["tfgan=tfgan_suite.cli:main"]},
     include_package_data=True,
+    package_data={"tfgan_suite.data": ["glyph_packages.txt"]},
 )

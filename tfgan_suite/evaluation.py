@@ -57,7 +57,7 @@ from tfgan_suite.data import corruptions
 from tfgan_suite.metrics import classifier as classifier_lib
 
 #: Feature-space suffix of metric names, per dataset with a domain classifier.
-FEATURE_SPACES = {"fashion_mnist": "fmnist", "digits": "digits"}
+FEATURE_SPACES = {"fashion_mnist": "fmnist", "digits": "digits", "glyphs": "glyphs"}
 #: Suffix added to a dataset's space for its independent second classifier
 #: (``classifier.INDEPENDENT_CONFIG``): ``fd_fmnist_vgg``, ``precision_digits_vgg``, ...
 INDEPENDENT_SUFFIX = "vgg"

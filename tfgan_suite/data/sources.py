@@ -5,7 +5,10 @@ Names: ``ring``/``grid`` (2-D mixtures, see ``toy2d``); ``fashion_mnist`` (28×2
 embedded digits; split = fixed ``default_rng(0)`` permutation, first 1437 (80 %) train,
 last 360 test); ``tfds:<name>`` (an *already prepared* TFDS dataset with a uint8
 ``image`` and optionally a ``label`` feature; nothing is downloaded); ``folder:<path>``
-(one sub-folder of images per class, class index = sorted sub-folder order; no splits).
+(one sub-folder of images per class, class index = sorted sub-folder order; no splits);
+``glyphs`` (64×64×1, the 62 characters A–Z, a–z, 0–9 rendered from Debian's font
+packages, split by font design, labels = character; its other factors and the rendering
+rule: ``glyphs``).
 
 Images are float32 NHWC in [-1, 1] (uint8 by x/127.5 − 1, digits 0..16 by x/8 − 1).
 ``image_size`` makes them square: −1 padding if every side is short by an even number
@@ -30,9 +33,10 @@ import struct
 import numpy as np
 import tensorflow as tf
 
+from tfgan_suite.data import glyphs
 from tfgan_suite.data.toy2d import TOY_NAMES, toy2d
 
-IMAGE_NAMES = ("fashion_mnist", "digits")
+IMAGE_NAMES = ("fashion_mnist", "digits", "glyphs")
 DATASET_PREFIXES = ("tfds:", "folder:")
 DATASET_NAMES = TOY_NAMES + IMAGE_NAMES + DATASET_PREFIXES
 SPLITS = ("train", "test")
@@ -194,6 +198,14 @@ def _load_digits(split: str) -> tuple[np.ndarray, np.ndarray]:
     return _readonly(images, bunch.target[chosen].astype(np.int32))
 
 
+@functools.lru_cache(maxsize=2)
+def _load_glyphs(split: str) -> tuple[np.ndarray, np.ndarray]:
+    """The glyph split as (images [-1, 1] [N, 64, 64, 1], character labels)."""
+    chosen = glyphs.load(split)
+    images = (chosen.images.astype(np.float32) / 127.5 - 1.0)[..., None]
+    return _readonly(images, chosen.char.astype(np.int32))
+
+
 def _folder_listing(path: str) -> tuple[tuple[str, tuple], ...]:
     """(class folder, ((file key), ...)) for every sub-folder, sorted."""
     if not os.path.isdir(path):
@@ -345,6 +357,8 @@ def load_arrays(name: str, split: str = "train",
     _check_split(split)
     if kind == "digits":
         return _load_digits(split)
+    if kind == "glyphs":
+        return _load_glyphs(split)
     return _load_fashion_mnist(split, data_dir)
 
 
@@ -367,6 +381,8 @@ def dataset_info(name: str, image_size: int | None = None,
     if kind in ("fashion_mnist", "digits"):
         side = 28 if kind == "fashion_mnist" else 8
         shape, num_classes = (side, side, 1), 10
+    elif kind == "glyphs":
+        shape, num_classes = (glyphs.SIDE, glyphs.SIDE, 1), len(glyphs.CHARACTERS)
     elif kind == "folder":
         shape = load_arrays(name)[0].shape[1:]
         num_classes = len(_folder_listing(os.path.abspath(argument)))

@@ -1,0 +1,117 @@
+"""The glyphs dataset (data/glyphs.py): font factors, the split by design group, the
+centring rule and the cache, on the six fonts of fonts-dejavu-core (seconds)."""
+
+import os
+import shutil
+import tempfile
+from unittest import mock
+
+import numpy as np
+import tensorflow as tf
+
+from tfgan_suite import data
+from tfgan_suite.data import glyphs
+from tfgan_suite.data.sources import DatasetNotFoundError
+
+
+def dejavu_core() -> list[str]:
+    return glyphs.package_font_files(["fonts-dejavu-core"])
+
+
+def ink_rows_and_columns(image: np.ndarray, level: int = 64):
+    rows = np.flatnonzero((image >= level).any(axis=1))
+    columns = np.flatnonzero((image >= level).any(axis=0))
+    return rows, columns
+
+
+class GlyphFactorsTest(tf.test.TestCase):
+    def setUp(self):
+        super().setUp()
+        if shutil.which("dpkg-query") is None:
+            self.skipTest("no dpkg-query: the glyph fonts come from Debian packages")
+
+    def test_design_groups_and_the_split_follow_the_documented_rule(self):
+        self.assertEqual(glyphs.design_group("TeX Gyre Heros Cn"), "Heros")
+        self.assertEqual(glyphs.design_group("Accanthis ADF Std No2"), "Accanthis")
+        self.assertEqual(glyphs.design_group("URW Bookman"), "Bookman")
+        self.assertEqual(glyphs.design_group("Go"), "Go")
+        for family in ("Accanthis ADF Std", "Accanthis ADF Std No3"):
+            self.assertEqual(glyphs.split_of(family), glyphs.split_of("Accanthis ADF Std No2"))
+        self.assertEqual([glyphs.weight_name(w) for w in (100, 300, 400, 500, 600, 700, 900)],
+                         ["light", "light", "regular", "medium", "bold", "bold", "black"])
+
+    def test_factors_of_the_dejavu_core_fonts(self):
+        fonts = {os.path.basename(f.path): f for f in glyphs.fonts_of(dejavu_core())}
+        self.assertLen(fonts, 6)
+        bold = fonts["DejaVuSans-Bold.ttf"]
+        self.assertEqual((bold.family, bold.style, bold.weight, bold.italic),
+                         ("DejaVu Sans", "Bold", "bold", False))
+        self.assertEqual(fonts["DejaVuSerif.ttf"].weight, "regular")
+        oblique = glyphs.read_font("/usr/share/fonts/truetype/dejavu/DejaVuSans-Oblique.ttf")
+        if oblique is not None:  # fonts-dejavu-extra installed (make data)
+            self.assertTrue(oblique.italic)
+        with mock.patch.object(glyphs, "EXCLUDED_FAMILIES", ("Mono",)):
+            self.assertIsNone(glyphs.read_font(fonts["DejaVuSansMono.ttf"].path))
+
+    def test_a_missing_package_is_named_with_the_command_that_installs_it(self):
+        with self.assertRaisesRegex(DatasetNotFoundError,
+                                    r"^glyphs: font package\(s\) not installed: "
+                                    r"fonts-no-such-thing; install them \(as root\) with: "
+                                    r"apt-get install fonts-no-such-thing"):
+            glyphs.package_font_files(["fonts-dejavu-core", "fonts-no-such-thing"])
+
+
+class GlyphRenderingTest(tf.test.TestCase):
+    def setUp(self):
+        super().setUp()
+        if shutil.which("dpkg-query") is None:
+            self.skipTest("no dpkg-query: the glyph fonts come from Debian packages")
+
+    def test_centring_rule_keeps_a_common_baseline_and_the_case_sizes(self):
+        path = next(p for p in dejavu_core() if p.endswith("DejaVuSerif.ttf"))
+        images = glyphs.render_font(path)
+        self.assertEqual((images.shape, images.dtype), ((62, 64, 64), np.uint8))
+        index = glyphs.CHARACTERS.index
+        boxes = {}
+        for character in "AOoxgTl":
+            rows, columns = ink_rows_and_columns(images[index(character)])
+            boxes[character] = rows[0], rows[-1], columns[0], columns[-1]
+            # Every glyph is centred horizontally (to within the box filter's pixel).
+            self.assertAllClose((columns[0] + columns[-1]) / 2.0, 31.5, atol=1.5)
+        self.assertAllClose(boxes["A"][1], boxes["x"][1], atol=1)    # one baseline
+        self.assertGreater(boxes["g"][1], boxes["x"][1] + 5)          # descender below
+        self.assertLess(boxes["o"][1] - boxes["o"][0], 0.8 * (boxes["O"][1] - boxes["O"][0]))
+        rows = np.flatnonzero((images >= 64).any(axis=(0, 2)))
+        columns = np.flatnonzero((images >= 64).any(axis=(0, 1)))
+        self.assertLessEqual(rows[-1] - rows[0] + 1, 64 * glyphs.FILL + 2)
+        self.assertAllClose((rows[0] + rows[-1]) / 2.0, 31.5, atol=1.5)  # union box centred
+        self.assertLessEqual(columns[-1] - columns[0] + 1, 64 * glyphs.FILL + 2)
+
+    def test_build_labels_every_image_splits_by_design_and_caches_with_font_hashes(self):
+        cache = tempfile.mkdtemp()
+        splits = glyphs.build(dejavu_core(), side=32, cache_dir=cache)
+        stored = os.listdir(os.path.join(cache, "glyphs"))
+        self.assertLen(stored, 1)
+        self.assertRegex(stored[0], r"^glyphs_32px_[0-9a-f]{12}\.npz$")
+        everything = [s for s in splits.values() if len(s)]
+        self.assertLen(everything, 1)  # one design group (DejaVu): all on one side
+        chosen = everything[0]
+        self.assertEqual(chosen.images.shape, (6 * 62, 32, 32))
+        self.assertAllEqual(chosen.char[:62], np.arange(62))
+        self.assertEqual(chosen.families, ("DejaVu Sans", "DejaVu Sans Mono", "DejaVu Serif"))
+        self.assertEqual(sorted(set(chosen.style.tolist())), list(range(6)))
+        bold = np.array(["Bold" in chosen.styles[s] for s in chosen.style])
+        self.assertAllEqual(chosen.weight == glyphs.WEIGHTS.index("bold"), bold)
+        self.assertFalse(chosen.italic.any())
+        with np.load(os.path.join(cache, "glyphs", stored[0])) as saved:
+            self.assertLen(saved["font_sha256"], 6)
+        with mock.patch.object(glyphs, "render") as render:  # the second build reads the cache
+            again = glyphs.build(dejavu_core(), side=32, cache_dir=cache)
+        render.assert_not_called()
+        self.assertAllEqual(again[glyphs.split_of("DejaVu Sans")].images, chosen.images)
+
+    def test_the_dataset_name_describes_glyphs(self):
+        info = data.dataset_info("glyphs")
+        self.assertEqual((info["image_shape"], info["num_classes"]), ((64, 64, 1), 62))
+        self.assertEqual(data.dataset_info("glyphs", image_size=32)["image_shape"],
+                         (32, 32, 1))
