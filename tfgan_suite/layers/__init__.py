@@ -3,14 +3,24 @@
 from tfgan_suite.layers.attention import SelfAttention
 from tfgan_suite.layers.blur import BlurVH
 from tfgan_suite.layers.conditional_norm import ConditionalBatchNorm
+from tfgan_suite.layers.equalized import EqualizedConv2D, EqualizedDense
+from tfgan_suite.layers.fir import Blur2D, FIRDownsample2D, FIRUpsample2D
 from tfgan_suite.layers.maxout import MaxoutDense
+from tfgan_suite.layers.minibatch_stddev import MinibatchStddev
+from tfgan_suite.layers.modulated_conv import ModulatedConv2D
+from tfgan_suite.layers.noise_input import NoiseInput
 from tfgan_suite.layers.orthogonal import OrthogonalRegularizer
 from tfgan_suite.layers.patch_conv import PatchConv2D
+from tfgan_suite.layers.pixel_norm import PixelNorm
 from tfgan_suite.layers.predicted_labels import PredictedLabels
 from tfgan_suite.layers.projection import ProjectionHead
+from tfgan_suite.layers.rgb import FromRGB, ToRGB
 from tfgan_suite.layers.spectral import maybe_spectral_norm
+from tfgan_suite.layers.style_modulation import AdaIN
 from tfgan_suite.layers.upsample import NearestUpsample2D
 
-__all__ = ["BlurVH", "ConditionalBatchNorm", "MaxoutDense", "NearestUpsample2D",
-           "OrthogonalRegularizer", "PatchConv2D", "PredictedLabels", "ProjectionHead",
-           "SelfAttention", "maybe_spectral_norm"]
+__all__ = ["AdaIN", "Blur2D", "BlurVH", "ConditionalBatchNorm", "EqualizedConv2D",
+           "EqualizedDense", "FIRDownsample2D", "FIRUpsample2D", "FromRGB", "MaxoutDense",
+           "MinibatchStddev", "ModulatedConv2D", "NearestUpsample2D", "NoiseInput",
+           "OrthogonalRegularizer", "PatchConv2D", "PixelNorm", "PredictedLabels",
+           "ProjectionHead", "SelfAttention", "ToRGB", "maybe_spectral_norm"]
