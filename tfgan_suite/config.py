@@ -159,6 +159,20 @@ SCHEMA: dict[str, Any] = {
                                   "on the generated noise (0 disables it).", (float,),
                                   check=_non_negative),
     },
+    "progan": {
+        "start_resolution": Field(4, "progan: the first stage's resolution (Karras et al. "
+                                  "2018: 4); a power of two, at most data.image_size.",
+                                  (int,), check=_positive),
+        "stabilise_images": Field(20000, "progan: real images shown per stabilise phase "
+                                  "(paper 800k; 2-core adaptation 20k); a multiple of "
+                                  "data.batch_size × train.steps_per_execution.", (int,),
+                                  check=_positive),
+        "fade_images": Field(20000, "progan: real images per fade-in phase (0: grow without "
+                             "fading); a multiple of data.batch_size × "
+                             "train.steps_per_execution.", (int,), check=_non_negative),
+        "reset_optimizer": Field(True, "progan: reset both Adam states at every phase start, "
+                                 "as the reference does.", (bool,)),
+    },
     "infogan": {
         "codes": Field([{"name": "c1", "kind": "categorical", "size": 10, "weight": 1.0},
                         {"name": "c2", "kind": "continuous", "size": 2, "weight": 1.0}],

@@ -200,7 +200,8 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
         seed=config["sample"]["seed"], centers=None if mix is None else mix.centers,
         log_dir=os.path.join(directory, "logs", "samples"),
         labels=factory.grid_labels(config, config["sample"]["grid_size"]))
-    callbacks = [guard, stop, callbacks_lib.CheckpointEachEpoch(manager, guard)]
+    callbacks = [*model.training_callbacks(), guard, stop,
+                 callbacks_lib.CheckpointEachEpoch(manager, guard)]
     if chief:
         callbacks += [grid, keras.callbacks.TensorBoard(os.path.join(directory, "logs"),
                                                         write_graph=False)]

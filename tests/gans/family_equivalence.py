@@ -2,7 +2,8 @@
 
 The model families beyond the toy GAN — cGAN, AC-GAN, the imperfect-label models rAC-GAN,
 rcGAN, CP-GAN and S3GAN, AmbientGAN, SS-GAN and NR-GAN (each variant: ``nrgan_<variant>``,
-whose noise generator and its EMA are compared too) — trained for a few steps on one device
+whose noise generator and its EMA are compared too), InfoGAN, CFGAN and ProGAN (within a
+fade) — trained for a few steps on one device
 and under a 2-replica MirroredStrategy from the same weights and data; prints the largest weight
 difference per model as JSON. The generator has no BatchNorm (per-replica batch statistics
 differ from the global batch's by design); the discriminator is the DCGAN one with each
@@ -47,7 +48,7 @@ ATTRIBUTE_CODES = [{"name": "a", "kind": "categorical", "size": 3, "attribute": 
                    {"name": "b", "kind": "categorical", "size": 2, "attribute": 2},
                    {"name": "c", "kind": "continuous", "size": 1}]
 DISCRIMINATORS["cfgan"] = {"conditioning": "projection", "q_width": 6}
-UNCONDITIONAL = ("ambientgan", "ssgan", "infogan") + tuple(
+UNCONDITIONAL = ("ambientgan", "ssgan", "infogan", "progan") + tuple(
     n for n in DISCRIMINATORS if n.startswith("nrgan"))
 OPTIONS = {"racgan": {"transition": corruptions.symmetric_transition(CLASSES, 0.5).tolist()},
            "rcgan": {"transition": corruptions.asymmetric_transition(
@@ -87,7 +88,36 @@ def _options(name):
     return OPTIONS.get(name, {})
 
 
+#: ProGAN (16 px, filters 8/8/4) starts at step 5: 80 images into a 64 + 256 schedule, in
+#: the fade to 8 px, so α moves in the graph at every step of the comparison.
+PROGAN_START_STEP = 5
+
+
+def build_progan(weights=None):
+    from tfgan_suite.networks import progan as staged
+
+    keras.utils.set_random_seed(1)
+    model = GANS.get("progan")(
+        staged.ProGANGenerator(latent_dim=8, image_size=16, channels=1, filters=(8, 8, 4)),
+        staged.ProGANDiscriminator(image_size=16, channels=1, filters=(8, 8, 4)),
+        stabilise_images=64, fade_images=256, batch_size=BATCH, ema_decay=0.9, seed=7)
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
+                  g_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
+                  objective="wasserstein", penalties={"gp": {"weight": 10.0},
+                                                      "drift": {"weight": 0.001}},
+                  jit_compile=False)
+    if weights is not None:
+        model.generator.set_weights(weights[0])
+        model.discriminator.set_weights(weights[1])
+        model.ema_generator.set_weights(weights[0])
+    model.step_counter.assign(PROGAN_START_STEP)
+    model.sync_stage()
+    return model
+
+
 def build(name, weights=None):
+    if name == "progan":
+        return build_progan(weights)
     keras.utils.set_random_seed(1)
     conditional = name not in UNCONDITIONAL
     classes = {"num_classes": CLASSES} if conditional else {}
@@ -119,7 +149,8 @@ def _compared(model) -> tuple:
 
 def data(name):
     rng = np.random.default_rng(0)
-    images = rng.uniform(-1, 1, (BATCH * STEPS, 28, 28, 1)).astype(np.float32)
+    side = 16 if name == "progan" else 28
+    images = rng.uniform(-1, 1, (BATCH * STEPS, side, side, 1)).astype(np.float32)
     labels = (np.arange(BATCH * STEPS) % CLASSES).astype(np.int32)
     if name == "s3gan":
         labels[rng.permutation(len(labels))[:len(labels) // 2]] = corruptions.UNLABELLED

@@ -16,15 +16,14 @@ def normal(shape, seed):
 def reference_stddev(x, group_size, num_features):
     """Per sample and feature: mean over H, W and the split's channels of the group std.
 
-    Sample n is in group n mod (B / G), as the reference's [G, M, …] reshape.
+    Groups are contiguous: sample n is in group n // G.
     """
     batch, _, _, channels = x.shape
     group = min(group_size, batch)
-    groups = batch // group
     split = channels // num_features
     out = np.zeros([batch, num_features])
     for n in range(batch):
-        members = x[n % groups::groups]
+        members = x[(n // group) * group:(n // group + 1) * group]
         std = np.sqrt(members.var(axis=0) + 1e-8)  # population variance over the group
         for f in range(num_features):
             out[n, f] = std[..., f * split:(f + 1) * split].mean()
@@ -50,10 +49,12 @@ class MinibatchStddevTest(tf.test.TestCase):
         x = normal([8, 3, 5, 2], 2)
         extra = MinibatchStddev(group_size=4)(x)[..., -1].numpy()
         self.assertAllClose(extra, np.broadcast_to(extra[:, :1, :1], extra.shape), atol=0)
-        # Groups are samples n mod 2: the evens and the odds.
+        # Contiguous groups: samples 0–3 and 4–7 (the same on 2 replicas of 4 each).
         per_sample = extra[:, 0, 0]
-        self.assertAllEqual(per_sample[0::2], np.full(4, per_sample[0]))
-        self.assertAllEqual(per_sample[1::2], np.full(4, per_sample[1]))
+        self.assertAllEqual(per_sample[:4], np.full(4, per_sample[0]))
+        self.assertAllEqual(per_sample[4:], np.full(4, per_sample[4]))
+        halves = [MinibatchStddev(group_size=4)(x[i:i + 4])[..., -1] for i in (0, 4)]
+        self.assertAllClose(np.concatenate(halves), extra, atol=1e-7)
 
     def test_batch_8_with_group_4_gives_exactly_two_distinct_values(self):
         extra = MinibatchStddev(group_size=4)(normal([8, 4, 4, 3], 3))[..., -1]

@@ -7,6 +7,7 @@ from tfgan_suite.gans.conditional import ACGAN, ConditionalGAN
 from tfgan_suite.gans.cpgan import CPGAN
 from tfgan_suite.gans.info import DTLCGAN, InfoGAN
 from tfgan_suite.gans.nrgan import NRGAN
+from tfgan_suite.gans.progan import ProGAN
 from tfgan_suite.gans.rgan import RACGAN, RCGAN
 from tfgan_suite.gans.s3gan import S3GAN
 from tfgan_suite.gans.self_supervised import SSGAN
@@ -26,6 +27,7 @@ GANS.add("nrgan", NRGAN)
 GANS.add("infogan", InfoGAN)
 GANS.add("cfgan", CFGAN)
 GANS.add("dtlcgan", DTLCGAN)
+GANS.add("progan", ProGAN)
 
 __all__ = ["AdversarialModel", "AmbientGAN", "CFGAN", "ConditionalGAN", "ACGAN", "RACGAN", "RCGAN",
-           "CPGAN", "DTLCGAN", "InfoGAN", "NRGAN", "S3GAN", "SSGAN", "GANS"]
+           "CPGAN", "DTLCGAN", "InfoGAN", "NRGAN", "ProGAN", "S3GAN", "SSGAN", "GANS"]

@@ -231,7 +231,7 @@ class AdversarialModel(keras.Model):
         self.d_optimizer = _with_loss_scaling(keras.optimizers.get(d_optimizer))
         self.g_optimizer = _with_loss_scaling(keras.optimizers.get(g_optimizer))
         self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self._generator_variables())
+        self.g_optimizer.build(self._all_generator_variables())
         names = ["d_loss", "g_loss"] + [p.name for p in self.penalties]
         names += self.extra_metric_names()
         names += [name for name, network in (("d_reg", self.discriminator),
@@ -250,9 +250,27 @@ class AdversarialModel(keras.Model):
         (hook): the generator by default; NR-GAN adds its noise generator."""
         return [(self.generator, self.ema_generator)]
 
-    def _generator_variables(self) -> list:
+    def _all_generator_variables(self) -> list:
+        """Every trainable variable of every generator network (what G's optimizer holds)."""
         return [v for network, _ in self.generator_networks()
                 for v in network.trainable_variables]
+
+    def _generator_variables(self) -> list:
+        """What the generator update trains (hook: ProGAN's current stage only)."""
+        return self._all_generator_variables()
+
+    def _discriminator_variables(self) -> list:
+        """What the discriminator update trains (hook: ProGAN's current stage only)."""
+        return self.discriminator.trainable_variables
+
+    def training_callbacks(self) -> list:
+        """Callbacks ``tfgan train`` adds to ``fit`` (hook: ProGAN's growth schedule)."""
+        return []
+
+    def prepare_reals(self, real: tf.Tensor, step) -> tf.Tensor:
+        """The real batch as every update of ``step`` sees it (hook: ProGAN fades the reals
+        with its generator's newest block); default unchanged."""
+        return real
 
     def extra_metric_names(self) -> list[str]:
         """Names of the extra loss terms a subclass logs (hook)."""
@@ -414,8 +432,8 @@ class AdversarialModel(keras.Model):
 
     def train_step(self, data):
         real, labels = self.unpack_batch(data)
-        real = tf.cast(real, tf.float32)
         step = tf.convert_to_tensor(self.step_counter.value)
+        real = self.prepare_reals(tf.cast(real, tf.float32), step)
         logs = {}
         step_finite = tf.constant(True)
         for critic_iteration in range(self.n_critic):
@@ -477,7 +495,7 @@ class AdversarialModel(keras.Model):
                 terms[penalty.name] = value
                 total += penalty.weight * value * penalty.interval
             scaled = self.d_optimizer.scale_loss(self._scale(total))
-        variables = self.discriminator.trainable_variables
+        variables = self._discriminator_variables()
         gradients = tape.gradient(scaled, variables)
         # Only loss-scaled (float16) training skips updates; elsewhere skip the check.
         finite = (_all_finite(gradients)

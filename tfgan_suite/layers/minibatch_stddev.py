@@ -5,9 +5,13 @@ Karras et al. 2018, "Progressive Growing of GANs" (tkarras/progressive_growing_o
 NVlabs/stylegan2). Used in the discriminator's 4×4 head, before the last conv: it lets D
 see how varied a batch is, which discourages mode collapse.
 
-Grouping follows the reference reshape of the batch to [G, M, …]: sample n belongs to
-group n mod M (M = B/G groups), so with batch 8 and G = 4 the groups are the even and the
-odd samples. The variance is the population variance over the group (divide by G).
+Groups are contiguous: samples 0 … G−1 form the first, G … 2G−1 the second, and so on.
+The reference reshapes the batch to [G, M, …] instead (sample n in group n mod M), which
+makes a group's members depend on the batch size; contiguous groups are the same samples
+whether a global batch runs on one device or is split contiguously across replicas (each
+replica's batch a multiple of G), so a 2-replica step equals the 1-device step. Both draw
+groups of G samples of a shuffled batch, so the statistic is the same in distribution. The
+variance is the population variance over the group (divide by G).
 """
 
 from __future__ import annotations
@@ -75,11 +79,13 @@ class MinibatchStddev(keras.layers.Layer):
         features = self.num_features
         with tf.control_dependencies(checks):
             x = tf.cast(inputs, tf.float32)
-            y = tf.reshape(x, [group, -1, height, width, features, channels // features])
-        y = y - tf.reduce_mean(y, axis=0, keepdims=True)
-        y = tf.sqrt(tf.reduce_mean(tf.square(y), axis=0) + _EPSILON)  # [M, H, W, F, c]
+            y = tf.reshape(x, [-1, group, height, width, features, channels // features])
+        y = y - tf.reduce_mean(y, axis=1, keepdims=True)
+        y = tf.sqrt(tf.reduce_mean(tf.square(y), axis=1) + _EPSILON)  # [M, H, W, F, c]
         y = tf.reduce_mean(y, axis=[1, 2, 4])  # [M, F]
-        y = tf.tile(y[:, None, None, :], [group, height, width, 1])  # [B, H, W, F]
+        # [B, F]: each group's values for its G samples.
+        y = tf.reshape(tf.tile(y[:, None, :], [1, group, 1]), [-1, features])
+        y = tf.tile(y[:, None, None, :], [1, height, width, 1])  # [B, H, W, F]
         return tf.concat([inputs, tf.cast(y, inputs.dtype)], axis=-1)
 
     def compute_output_shape(self, input_shape):

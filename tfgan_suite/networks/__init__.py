@@ -5,6 +5,7 @@ from tfgan_suite.networks.biggan import BigGANDiscriminator, BigGANGenerator
 from tfgan_suite.networks.dcgan import DCGANDiscriminator, DCGANGenerator
 from tfgan_suite.networks.kerasio import KerasIOWGANCritic, KerasIOWGANGenerator
 from tfgan_suite.networks.mlp import MLPDiscriminator, MLPGenerator
+from tfgan_suite.networks.progan import ProGANDiscriminator, ProGANGenerator
 from tfgan_suite.networks.resnet import ResNetDiscriminator, ResNetGenerator
 from tfgan_suite.networks.sagan import SAGANDiscriminator, SAGANGenerator
 
@@ -22,4 +23,5 @@ __all__ = ["GENERATORS", "DISCRIMINATORS", "Network", "build_generator",
            "build_discriminator", "MLPGenerator", "MLPDiscriminator", "DCGANGenerator",
            "DCGANDiscriminator", "KerasIOWGANGenerator", "KerasIOWGANCritic",
            "ResNetGenerator", "ResNetDiscriminator", "SAGANGenerator", "SAGANDiscriminator",
-           "BigGANGenerator", "BigGANDiscriminator"]
+           "BigGANGenerator", "BigGANDiscriminator", "ProGANGenerator",
+           "ProGANDiscriminator"]
