@@ -95,15 +95,19 @@ def compare(entry: dict, base: dict, key: str, higher: bool) -> Optional[dict]:
 def header(title: str, meta: dict, same: str) -> list[str]:
     """The provenance lines that open a family table: command, revision, machine, date and
     the budget (``same``: what every row shares)."""
-    return [
-        f"# {title}", "",
-        f"- command: `{meta['command']}`",
+    commands = meta.get("commands") or [meta["command"]]
+    lines = [f"# {title}", ""]
+    lines += ([f"- command: `{commands[0]}`"] if len(commands) == 1 else
+              ["- commands, in order (a campaign resumed with --merge):"]
+              + [f"  - `{command}`" for command in commands])
+    lines += [
         f"- git revision of this file: {meta['git_revision']} (each row names its own)",
         f"- machine: {meta['machine']}; TensorFlow {meta['tensorflow']}",
         f"- date: {meta['date']}",
         f"- budget: **{meta['minutes']:g} minutes of training per run**, "
         f"{meta['parallel']} run(s) at a time, each pinned to "
         f"{'one core' if meta['parallel'] > 1 else 'the whole machine'} (taskset); {same}"]
+    return lines + [f"- note: {note}" for note in meta.get("notes", [])]
 
 
 def pm(stat, digits: int = 2, scale: float = 1.0) -> str:
@@ -157,6 +161,9 @@ def run(name: str, all_rows: list[dict], args, render: Callable[[str], None],
         core = cores.get()
         try:
             tag = run_tag(spec)
+            # A kept directory of a job the json lacks is a stale run (failed, or its row
+            # taken out to be measured again): start it afresh.
+            shutil.rmtree(os.path.join(workdir, f"{tag}_seed{seed}"), ignore_errors=True)
             row = run_recipe(tag, spec["recipe"], args.minutes, workdir, args.n_eval,
                              overrides=spec["overrides"], seed=seed, grid_dir=grid_dir,
                              cpus=core if args.parallel > 1 else None)

@@ -24,7 +24,9 @@ def ink_rows_and_columns(image: np.ndarray, level: int = 64):
     return rows, columns
 
 
-class GlyphFactorsTest(tf.test.TestCase):
+class DejaVuTestCase(tf.test.TestCase):
+    """Needs fonts-dejavu-core (``make data`` installs it as root) and dpkg-query."""
+
     def setUp(self):
         super().setUp()
         if shutil.which("dpkg-query") is None:
@@ -34,6 +36,8 @@ class GlyphFactorsTest(tf.test.TestCase):
         except DatasetNotFoundError as error:  # not root, so make data could not install it
             self.skipTest(str(error))
 
+
+class GlyphFactorsTest(DejaVuTestCase):
     def test_design_groups_and_the_split_follow_the_documented_rule(self):
         self.assertEqual(glyphs.design_group("TeX Gyre Heros Cn"), "Heros")
         self.assertEqual(glyphs.design_group("Accanthis ADF Std No2"), "Accanthis")
@@ -65,16 +69,7 @@ class GlyphFactorsTest(tf.test.TestCase):
             glyphs.package_font_files(["fonts-dejavu-core", "fonts-no-such-thing"])
 
 
-class GlyphRenderingTest(tf.test.TestCase):
-    def setUp(self):
-        super().setUp()
-        if shutil.which("dpkg-query") is None:
-            self.skipTest("no dpkg-query: the glyph fonts come from Debian packages")
-        try:
-            dejavu_core()
-        except DatasetNotFoundError as error:  # not root, so make data could not install it
-            self.skipTest(str(error))
-
+class GlyphRenderingTest(DejaVuTestCase):
     def test_centring_rule_keeps_a_common_baseline_and_the_case_sizes(self):
         path = next(p for p in dejavu_core() if p.endswith("DejaVuSerif.ttf"))
         images = glyphs.render_font(path)
