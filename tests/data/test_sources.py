@@ -403,7 +403,7 @@ class ValidationAndInfoTest(tf.test.TestCase, parameterized.TestCase):
 
     def test_dataset_names(self):
         self.assertEqual(data.DATASET_NAMES,
-                         ("ring", "grid", "fashion_mnist", "digits", "tfds:", "folder:"))
+                         ("ring", "grid", "fashion_mnist", "digits", "glyphs", "tfds:", "folder:"))
 
 
 if __name__ == "__main__":
