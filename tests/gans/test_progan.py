@@ -83,6 +83,11 @@ class StagedNetworksTest(tf.test.TestCase):
             network.save(path)
             self.assertAllClose(keras.models.load_model(path)(inputs), network(inputs),
                                 atol=1e-6)
+        # A network saved mid-growth loads at its stage, with its α.
+        at_stage(generator, 8, True, 0.25)
+        path = os.path.join(tempfile.mkdtemp(), "mid_fade.keras")
+        generator.save(path)
+        self.assertAllClose(keras.models.load_model(path)(z), generator(z), atol=1e-6)
         with self.assertRaisesRegex(ValueError, r"^generator\.filters: one positive width per "
                                                 r"resolution \[4, 8, 16\], got \[8, 8\]"):
             staged.ProGANGenerator(image_size=16, filters=(8, 8))

@@ -26,7 +26,7 @@ which is what export sees.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Optional, Sequence
 
 import keras
 import tensorflow as tf
@@ -202,11 +202,14 @@ class ProGANGenerator(Network):
         channels: image channels.
         filters: width per resolution 4, 8, …, image_size (the 2-core adaptation of
             families.md §14.6 for 32 px: 64, 64, 64, 32).
+        stage: ``[resolution, fading]`` to start at (default the final stage); what a saved
+            network records, so it loads at the stage it was trained to. ProGAN training
+            sets the stage itself.
     """
 
     def __init__(self, latent_dim: int = 128, image_size: int = 32, channels: int = 1,
-                 filters: Sequence[int] = (64, 64, 64, 32), name: str = "progan_generator",
-                 **kwargs):
+                 filters: Sequence[int] = (64, 64, 64, 32), stage: Optional[list] = None,
+                 name: str = "progan_generator", **kwargs):
         widths = _filters_by_resolution(filters, image_size, "generator")
         z = keras.Input((latent_dim,), name="z")
         x = PixelNorm(name="z_norm")(z)
@@ -226,6 +229,10 @@ class ProGANGenerator(Network):
         image = ProgressiveOutput(image_size, name="output")(images)
         self._finish(z, image, name, {"latent_dim": latent_dim, "image_size": image_size,
                                       "channels": channels, "filters": list(filters)}, **kwargs)
+        _restore_stage(self, stage)
+
+    def get_config(self):
+        return _with_stage(self, super().get_config())
 
 
 @keras.saving.register_keras_serializable(package="tfgan_suite")
@@ -311,11 +318,13 @@ class ProGANDiscriminator(Network):
         channels: image channels.
         filters: width per resolution 4, 8, …, image_size.
         group_size: minibatch-stddev group (the batch must be divisible by it).
+        stage: as ``ProGANGenerator``'s.
     """
 
     def __init__(self, image_size: int = 32, channels: int = 1,
                  filters: Sequence[int] = (64, 64, 64, 32), group_size: int = 4,
-                 name: str = "progan_discriminator", **kwargs):
+                 stage: Optional[list] = None, name: str = "progan_discriminator",
+                 **kwargs):
         widths = _filters_by_resolution(filters, image_size, "discriminator")
         image = keras.Input((image_size, image_size, channels), name="image")
         x = None
@@ -337,6 +346,23 @@ class ProGANDiscriminator(Network):
         self._finish(image, logits, name, {"image_size": image_size, "channels": channels,
                                            "filters": list(filters),
                                            "group_size": group_size}, **kwargs)
+        _restore_stage(self, stage)
+
+    def get_config(self):
+        return _with_stage(self, super().get_config())
+
+
+def _with_stage(network: keras.Model, config: dict) -> dict:
+    """A staged network's config records its stage, so a network saved mid-growth (e.g.
+    a run's ``generator.keras``) loads at the stage it was trained to; α is a weight."""
+    layer = staged_layers(network)[0]
+    return dict(config, stage=[layer.active_resolution, layer.fading])
+
+
+def _restore_stage(network: keras.Model, stage) -> None:
+    if stage is not None:
+        resolution, fading = stage
+        set_stage(network, int(resolution), bool(fading))
 
 
 def staged_layers(network: keras.Model) -> list[_Staged]:
