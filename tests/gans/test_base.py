@@ -174,7 +174,13 @@ class DistributionEquivalenceTest(tf.test.TestCase):
             self.assertEqual(outcome["replicas"], 2)
             self.assertEqual(outcome["steps"], 2)
             self.assertGreater(outcome["moved"], 1e-3, case)  # the step really trained
-            self.assertLess(outcome["max_diff"], 1e-5, (case, outcome))
+            # Summed per-replica gradients differ from the one-batch ones by float32
+            # round-off, and Adam's g/√v magnifies that where a gradient is near zero: with
+            # weights moved by ≈ 1 a difference up to ≈ 1e-5 of the move has been seen
+            # (ralsgan + DRAGAN + clip + SN: 1.2e-5 once in many runs). A real replica bug
+            # gives differences of the order of the move itself.
+            self.assertLess(outcome["max_diff"], 3e-5 * max(1.0, outcome["moved"]),
+                            (case, outcome))
 
 
 class FusedDiscriminatorPassTest(tf.test.TestCase):
