@@ -68,6 +68,18 @@ class _Staged(keras.layers.Layer):
         self.resolution, self.final = int(resolution), int(final)
         self.active_resolution, self.fading = self.final, False
 
+    @property
+    def above_stage(self) -> bool:
+        """Beyond the stage's resolution: the layer returns zeros."""
+        return self.resolution > self.active_resolution
+
+    @property
+    def at_image_end(self) -> bool:
+        """The layer's resolution meets the image: the stage's, or during a fade the one
+        below it (toRGB runs, D's entry takes the pooled image)."""
+        return self.resolution == self.active_resolution or (
+            self.fading and 2 * self.resolution == self.active_resolution)
+
     def get_config(self):
         return {**super().get_config(), "resolution": self.resolution, "final": self.final}
 
@@ -123,7 +135,7 @@ class ProGANUpBlock(_Staged):
         self.norm.build(shape)  # Keras infers the block's output shape without calling it
 
     def call(self, x):
-        if self.resolution > self.active_resolution:
+        if self.above_stage:
             return _zeros(x, self.resolution, self.filters)
         x = nearest(x, 2)
         for conv in self.convs:
@@ -150,13 +162,8 @@ class ProGANToRGB(_Staged):
     def build(self, input_shape):
         self.rgb.build(input_shape)
 
-    @property
-    def active(self) -> bool:
-        return self.resolution == self.active_resolution or (
-            self.fading and 2 * self.resolution == self.active_resolution)
-
     def call(self, x):
-        return self.rgb(x) if self.active else _zeros(x, self.resolution, self.channels)
+        return self.rgb(x) if self.at_image_end else _zeros(x, self.resolution, self.channels)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:3], self.channels)
@@ -256,10 +263,8 @@ class ProGANEntry(_Fading):
     def call(self, inputs):
         image, above = (inputs[0], inputs[1]) if isinstance(inputs, (tuple, list)) \
             else (inputs, None)
-        entering = self.resolution == self.active_resolution or (
-            self.fading and 2 * self.resolution == self.active_resolution)
-        if not entering:
-            if above is None or self.resolution > self.active_resolution:
+        if not self.at_image_end:
+            if above is None or self.above_stage:
                 return _zeros(image, self.resolution, self.filters)
             return above
         features = self.from_rgb(pool(image, self.final // self.resolution))
@@ -295,7 +300,7 @@ class ProGANDownBlock(_Staged):
 
     def call(self, x):
         half = self.resolution // 2
-        if self.resolution > self.active_resolution:
+        if self.above_stage:
             return _zeros(x, half, self.filters_out)
         for conv in self.convs:
             x = tf.nn.leaky_relu(conv(x), _SLOPE)
@@ -390,14 +395,9 @@ def active_variables(network: keras.Model) -> list[tf.Variable]:
     """The trainable variables the current stage uses (blocks above it return zeros)."""
     result = []
     for layer in network.layers:
-        if isinstance(layer, (ProGANUpBlock, ProGANDownBlock)) \
-                and layer.resolution > layer.active_resolution:
+        if isinstance(layer, (ProGANUpBlock, ProGANDownBlock)) and layer.above_stage:
             continue
-        if isinstance(layer, ProGANToRGB) and not layer.active:
-            continue
-        if isinstance(layer, ProGANEntry) and not (
-                layer.resolution == layer.active_resolution
-                or (layer.fading and 2 * layer.resolution == layer.active_resolution)):
+        if isinstance(layer, (ProGANToRGB, ProGANEntry)) and not layer.at_image_end:
             continue
         result += layer.trainable_variables
     return result
