@@ -2,6 +2,7 @@
 
     tfgan train  --config CONFIG --out RUN [--set key=value ...] [--resume]
     tfgan sample --run RUN --n N --out FILE(.npy|.png) [--seed S] [--labels ...] [--truncation T]
+                 [--code NAME=VALUE] [--interpolate z|CODE [--steps K]] [--mix C]
     tfgan eval   --run RUN [--out FILE] [--n N]
     tfgan export --run RUN --format saved_model|tflite [--quantize MODE] --out PATH
     tfgan demo   [--out RUN] [--minutes M]
@@ -71,7 +72,7 @@ def _sample(args) -> int:
                                labels=_parse_labels(args.labels, args.n),
                                truncation=args.truncation, with_noise=args.with_noise,
                                codes=codes, sweep=sweep, interpolate=args.interpolate,
-                               steps=args.steps)
+                               steps=args.steps, mix=args.mix)
     print(f"wrote {args.n} samples to {path}")
     return 0
 
@@ -158,7 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--labels", help="conditional models: one class or n comma-separated")
     sample.add_argument("--truncation", type=float,
-                        help="truncation trick: redraw z coordinates outside [-T, T]")
+                        help="truncation trick: redraw z coordinates outside [-T, T] "
+                             "(BigGAN); style models (stylegan, stylegan2): psi in [0, 1] of "
+                             "truncation in W")
+    sample.add_argument("--mix", type=int, metavar="C",
+                        help="style models: an N x N style-mixing grid; image (i, j) takes "
+                             "the style slots before C from row i, the rest from column j")
     sample.add_argument("--with-noise", action="store_true",
                         help="models with a noise generator (nrgan): the clean sample, its "
                              "noise and their sum side by side")

@@ -66,6 +66,10 @@ def _unit_interval(value) -> Optional[str]:
     return None if 0.0 <= value < 1.0 else "must be in [0, 1)"
 
 
+def _unit_closed(value) -> Optional[str]:
+    return None if 0.0 <= value <= 1.0 else "must be in [0, 1]"
+
+
 def _rotation_fields(model: str) -> dict[str, Field]:
     """The rotation self-supervision options of ``model`` (SS-GAN, Chen et al. 2019)."""
     return {
@@ -109,7 +113,11 @@ SCHEMA: dict[str, Any] = {
                    "s3gan = projection GAN with rotation self-supervision and a label "
                    "predictor for few labels (section s3gan); ssgan = unconditional GAN "
                    "with rotation self-supervision (section ssgan); ambientgan = GAN from "
-                   "lossy measurements (data.corruption).", (str,)),
+                   "lossy measurements (data.corruption); progan = progressive growing "
+                   "(section progan); stylegan / stylegan2 = style-based generators with "
+                   "mixing, w̄ and truncation in W (sections stylegan, stylegan2; "
+                   "generator.name stylegan / stylegan2); msggan = multi-scale gradients (generator "
+                   "and discriminator name msggan).", (str,)),
     "conditional": {
         "aux_weight": Field(1.0, "acgan (and racgan, cpgan): weight of the auxiliary "
                             "classifier's loss terms in the discriminator's loss (and in the "
@@ -172,6 +180,36 @@ SCHEMA: dict[str, Any] = {
                              "train.steps_per_execution.", (int,), check=_non_negative),
         "reset_optimizer": Field(True, "progan: reset both Adam states at every phase start, "
                                  "as the reference does.", (bool,)),
+    },
+    "stylegan": {
+        "mixing_probability": Field(0.9, "stylegan: probability of style mixing per update "
+                                    "(Karras et al. 2019: 0.9; 0 disables it).", (float,),
+                                    check=_unit_closed),
+        "w_avg_decay": Field(0.995, "stylegan: β of the tracked average w̄ ← β·w̄ + (1 − β)·"
+                             "mean(w), the centre of truncation in W.", (float,),
+                             check=_unit_interval),
+        "truncation_cutoff": Field(None, "stylegan: style slots truncated by tfgan sample "
+                                   "--truncation ψ (null: all; at most the generator's "
+                                   "slots, 2·log2(image_size) − 2).", (int,), check=_positive,
+                                   nullable=True),
+    },
+    "stylegan2": {
+        "mixing_probability": Field(0.9, "stylegan2: as stylegan.mixing_probability.",
+                                    (float,), check=_unit_closed),
+        "w_avg_decay": Field(0.995, "stylegan2: as stylegan.w_avg_decay.", (float,),
+                             check=_unit_interval),
+        "truncation_cutoff": Field(None, "stylegan2: as stylegan.truncation_cutoff (the "
+                                   "reference truncates every slot).", (int,),
+                                   check=_positive, nullable=True),
+        "pl_weight": Field(2.0, "stylegan2: weight of the path-length penalty (0 disables "
+                           "it).", (float,), check=_non_negative),
+        "pl_interval": Field(4, "stylegan2: generator updates between path-length terms "
+                             "(lazy regularisation; the term is multiplied by it).", (int,),
+                             check=_positive),
+        "pl_decay": Field(0.01, "stylegan2: rate of the running mean of path lengths.",
+                          (float,), check=_unit_closed),
+        "pl_batch_shrink": Field(2, "stylegan2: the path-length batch is data.batch_size "
+                                 "divided by this.", (int,), check=_positive),
     },
     "infogan": {
         "codes": Field([{"name": "c1", "kind": "categorical", "size": 10, "weight": 1.0},

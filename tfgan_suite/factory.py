@@ -210,10 +210,13 @@ def build_networks(config: dict) -> tuple[keras.Model, keras.Model]:
         config, generator_spec, discriminator_spec)
     generator = networks.build_generator(generator_spec, **defaults)
     discriminator = networks.build_discriminator(discriminator_spec, **defaults)
-    if tuple(generator.outputs[0].shape[1:]) != tuple(discriminator.inputs[0].shape[1:]):
+    # A discriminator whose input packs more than the image (MSG-GAN's scales) declares
+    # the image it judges.
+    judged = tuple(getattr(discriminator, "image_shape", discriminator.inputs[0].shape[1:]))
+    if tuple(generator.outputs[0].shape[1:]) != judged:
         raise ValueError(
             f"generator/discriminator: generator output shape {generator.outputs[0].shape[1:]} "
-            f"does not match discriminator input {discriminator.inputs[0].shape[1:]}")
+            f"does not match discriminator input {judged}")
     return generator, discriminator
 
 

@@ -308,7 +308,8 @@ def sample_to_file(model, n: int, out: str, seed: int = 0,
                    truncation: Optional[float] = None, with_noise: bool = False,
                    codes: Optional[dict] = None,
                    sweep: Optional[tuple[str, list]] = None,
-                   interpolate: Optional[str] = None, steps: int = 8) -> str:
+                   interpolate: Optional[str] = None, steps: int = 8,
+                   mix: Optional[int] = None) -> str:
     """``tfgan sample``: ``.npy`` holds the samples; ``.png`` a grid or a scatter plot.
 
     ``codes`` (models with latent codes): fixed code values by name; ``sweep`` =
@@ -322,11 +323,19 @@ def sample_to_file(model, n: int, out: str, seed: int = 0,
     ``interpolate`` = ``"z"`` or a continuous code's name: ``model.interpolate`` strips,
     one row of ``steps`` images per sample (``.npy`` holds [n, steps, …]); ``codes`` and
     ``labels`` stay fixed along each strip.
+
+    ``mix`` = C (style models): a style-mixing grid of ``n`` × ``n`` images, image (i, j)
+    with the slots before C from row i's z and the rest from column j's (``.npy`` holds
+    [n, n, …]).
     """
     from tfgan_suite.viz import grids
 
     if not out.endswith((".npy", ".png")):
         raise ValueError(f"--out: unsupported extension in {out!r}; accepted: .npy, .png")
+    if mix is not None:
+        return _style_mix_to_file(model, n, out, seed, mix, labels=labels,
+                                  truncation=truncation, with_noise=with_noise, codes=codes,
+                                  sweep=sweep, interpolate=interpolate)
     if interpolate is not None:
         return _interpolation_to_file(model, n, out, seed, labels, truncation, codes, sweep,
                                       with_noise, interpolate, steps)
@@ -367,6 +376,25 @@ def sample_to_file(model, n: int, out: str, seed: int = 0,
             grids.save_image_grid(samples, out, columns=grids.class_row_columns(labels))
     else:
         raise ValueError(f"--out: unsupported extension in {out!r}; accepted: .npy, .png")
+    return out
+
+
+def _style_mix_to_file(model, n, out, seed, crossover, **others) -> str:
+    """``sample_to_file``'s style-mixing grid."""
+    from tfgan_suite.viz import grids
+
+    if not hasattr(model, "style_mix"):
+        raise ValueError("--mix: this run's model has no style slots (accepted with model "
+                         "stylegan, stylegan2)")
+    given = sorted(name for name, value in others.items() if value not in (None, False, {}))
+    if given:
+        raise ValueError(f"--mix: cannot be combined with {', '.join(given)}")
+    grid = model.style_mix(n, n, crossover, seed=seed)
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    if out.endswith(".npy"):
+        np.save(out, grid)
+    else:
+        grids.save_image_grid(grid.reshape(-1, *grid.shape[2:]), out, columns=n)
     return out
 
 

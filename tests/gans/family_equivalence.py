@@ -2,8 +2,9 @@
 
 The model families beyond the toy GAN — cGAN, AC-GAN, the imperfect-label models rAC-GAN,
 rcGAN, CP-GAN and S3GAN, AmbientGAN, SS-GAN and NR-GAN (each variant: ``nrgan_<variant>``,
-whose noise generator and its EMA are compared too), InfoGAN, CFGAN and ProGAN (within a
-fade) — trained for a few steps on one device
+whose noise generator and its EMA are compared too), InfoGAN, CFGAN, ProGAN (within a
+fade), StyleGAN and StyleGAN2 (style mixing, w̄, lazy R1 and path length firing in the
+compared steps) and MSG-GAN — trained for a few steps on one device
 and under a 2-replica MirroredStrategy from the same weights and data; prints the largest weight
 difference per model as JSON. The generator has no BatchNorm (per-replica batch statistics
 differ from the global batch's by design); the discriminator is the DCGAN one with each
@@ -48,7 +49,10 @@ ATTRIBUTE_CODES = [{"name": "a", "kind": "categorical", "size": 3, "attribute": 
                    {"name": "b", "kind": "categorical", "size": 2, "attribute": 2},
                    {"name": "c", "kind": "continuous", "size": 1}]
 DISCRIMINATORS["cfgan"] = {"conditioning": "projection", "q_width": 6}
-UNCONDITIONAL = ("ambientgan", "ssgan", "infogan", "progan") + tuple(
+#: Style models (16 px): 2 steps with lazy R1 and path length every 2nd update, so each
+#: fires once and is skipped once.
+STYLE = ("stylegan", "stylegan2")
+UNCONDITIONAL = ("ambientgan", "ssgan", "infogan", "progan", "msggan") + STYLE + tuple(
     n for n in DISCRIMINATORS if n.startswith("nrgan"))
 OPTIONS = {"racgan": {"transition": corruptions.symmetric_transition(CLASSES, 0.5).tolist()},
            "rcgan": {"transition": corruptions.asymmetric_transition(
@@ -115,9 +119,64 @@ def build_progan(weights=None):
     return model
 
 
+def build_style(name, weights=None):
+    from tfgan_suite import networks
+
+    keras.utils.set_random_seed(1)
+    generator_cls, discriminator_cls = (
+        (networks.StyleGANGenerator, networks.StyleGANDiscriminator) if name == "stylegan"
+        else (networks.StyleGAN2Generator, networks.StyleGAN2Discriminator))
+    model = GANS.get(name)(
+        generator_cls(latent_dim=8, w_dim=8, mapping_layers=2, image_size=16, channels=1,
+                      filters=(8, 8, 4)),
+        discriminator_cls(image_size=16, channels=1, filters=(8, 8, 4)),
+        mixing_probability=1.0, ema_decay=0.9, seed=7,
+        **({"pl_interval": 2} if name == "stylegan2" else {}))
+    # StyleGAN's constant starts at ones: its first AdaIN then normalises a spatially
+    # constant map, whose bias gradient is 0 up to float round-off amplified by 1/√ε — a
+    # different round-off per reduction order, which Adam turns into ±lr steps. A varied
+    # constant makes the comparison about the step, not the round-off.
+    for network in (model.generator, model.ema_generator):
+        const = network.synthesis.const
+        const.assign(tf.random.stateless_normal(const.shape, seed=[5, 5]))
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
+                  g_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
+                  objective="non_saturating",
+                  penalties={"r1": {"weight": 1.0, "interval": 2}}, jit_compile=False)
+    if weights is not None:
+        model.generator.set_weights(weights[0])
+        model.discriminator.set_weights(weights[1])
+        model.ema_generator.set_weights(weights[0])
+    return model
+
+
+def build_msggan(weights=None):
+    from tfgan_suite import networks
+
+    keras.utils.set_random_seed(1)
+    model = GANS.get("msggan")(
+        networks.MSGGANGenerator(latent_dim=8, image_size=16, channels=1, filters=(8, 8, 4)),
+        networks.MSGGANDiscriminator(image_size=16, channels=1, filters=(8, 8, 4),
+                                     combine="cat"),
+        ema_decay=0.9, seed=7)
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
+                  g_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
+                  objective="non_saturating", penalties={"r1": {"weight": 1.0}},
+                  jit_compile=False)
+    if weights is not None:
+        model.generator.set_weights(weights[0])
+        model.discriminator.set_weights(weights[1])
+        model.ema_generator.set_weights(weights[0])
+    return model
+
+
 def build(name, weights=None):
     if name == "progan":
         return build_progan(weights)
+    if name in STYLE:
+        return build_style(name, weights)
+    if name == "msggan":
+        return build_msggan(weights)
     keras.utils.set_random_seed(1)
     conditional = name not in UNCONDITIONAL
     classes = {"num_classes": CLASSES} if conditional else {}
@@ -149,7 +208,7 @@ def _compared(model) -> tuple:
 
 def data(name):
     rng = np.random.default_rng(0)
-    side = 16 if name == "progan" else 28
+    side = 16 if name in ("progan", "msggan") + STYLE else 28
     images = rng.uniform(-1, 1, (BATCH * STEPS, side, side, 1)).astype(np.float32)
     labels = (np.arange(BATCH * STEPS) % CLASSES).astype(np.int32)
     if name == "s3gan":
@@ -174,6 +233,8 @@ def run(name):
              for network in _compared(single)
              for a, b in zip(getattr(single, network).get_weights(),
                              getattr(mirrored, network).get_weights(), strict=True)]
+    if hasattr(single, "pl_mean"):  # the path-length running mean (0 before the step)
+        diffs.append(abs(float(single.pl_mean.numpy()) - float(mirrored.pl_mean.numpy())))
     moved = max(float(np.max(np.abs(a - b)))
                 for a, b in zip(start[1], single.discriminator.get_weights(), strict=True))
     if len(start) > 2:  # the noise generator trained too

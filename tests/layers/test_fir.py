@@ -6,7 +6,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgan_suite.layers import Blur2D, EqualizedConv2D, FIRDownsample2D, FIRUpsample2D
+from tfgan_suite.layers import (
+    Blur2D,
+    EqualizedConv2D,
+    FIRDownsample2D,
+    FIRFilter2D,
+    FIRUpsample2D,
+)
 
 LAYERS = (FIRUpsample2D, FIRDownsample2D, Blur2D)
 
@@ -113,3 +119,24 @@ class FIRTest(tf.test.TestCase):
         self.assertAllClose(restored(x), model(x), atol=1e-6)
         for layer in layers:
             self.assertEqual(restored.get_layer(layer.name).get_config(), layer.get_config())
+
+
+class FIRFilterTest(tf.test.TestCase):
+    def test_matches_the_reference_padding_before_a_stride_two_conv(self):
+        image = normal([1, 8, 8, 1], 5)
+        filtered = FIRFilter2D(padding=(2, 2))(image)
+        self.assertEqual(filtered.shape, (1, 9, 9, 1))
+        expected = upfirdn(image.numpy()[0, :, :, 0], [1, 3, 3, 1], 1, 1, (2, 2), 1.0)
+        self.assertAllClose(filtered[0, :, :, 0], expected, atol=1e-5)
+        # StyleGAN2's conv-down: the 9 × 9 result, then a 3 × 3 stride-2 'valid' conv → 4 × 4.
+        conv = EqualizedConv2D(2, 3, strides=2, padding="valid")
+        self.assertEqual(conv(filtered).shape, (1, 4, 4, 2))
+
+    def test_bad_padding_is_named_and_config_round_trips(self):
+        with self.assertRaisesRegex(ValueError, r"FIRFilter2D padding must be \[before, after\]"):
+            FIRFilter2D(padding=(1,))
+        layer = FIRFilter2D(taps=[1, 2, 1], padding=(1, 1))
+        clone = FIRFilter2D.from_config(layer.get_config())
+        image = normal([2, 6, 6, 3], 6)
+        self.assertAllClose(clone(image), layer(image))
+        self.assertEqual(layer.compute_output_shape((2, 6, 6, 3)), (2, 6, 6, 3))

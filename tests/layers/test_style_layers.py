@@ -14,6 +14,7 @@ from tfgan_suite.layers import (
     FromRGB,
     ModulatedConv2D,
     NoiseInput,
+    ScaledLeakyReLU,
     ToRGB,
 )
 
@@ -272,3 +273,13 @@ class SerialisationTest(tf.test.TestCase):
         inputs = [normal([2, 4, 4, 3], 34), normal([2, 5], 35)]
         outputs = interpreter.get_signature_runner()(x=inputs[0], w=inputs[1])["images"]
         self.assertAllClose(outputs, model(inputs), atol=1e-5)
+
+
+class ScaledLeakyReLUTest(tf.test.TestCase):
+    def test_unit_gaussian_input_gives_second_moment_1_04(self):
+        x = normal([200_000], 11)
+        y = ScaledLeakyReLU()(x)
+        self.assertNear(float(tf.reduce_mean(tf.square(y))), 1.04, 0.01)
+        self.assertAllClose(y, math.sqrt(2.0) * tf.nn.leaky_relu(x, 0.2))
+        clone = ScaledLeakyReLU.from_config(ScaledLeakyReLU(0.1, 2.0).get_config())
+        self.assertAllClose(clone(tf.constant([-1.0, 1.0])), [-0.2, 2.0])

@@ -19,7 +19,10 @@ e.g. the ½–½ mixture of two overlapping classes. Generators trained for the 
 trick (their class sets ``supports_truncation``, e.g. BigGAN) get a third signature,
 ``sample_truncated``: ``seeds`` (+ ``labels``) and ``truncation`` float32 ``[batch]`` (one
 threshold t per row) → the same outputs, with every coordinate of z outside [−t, t] redrawn
-(stateless, from the row's seed) — smaller t, less varied but cleaner images.
+(stateless, from the row's seed) — smaller t, less varied but cleaner images. Style
+generators (StyleGAN, StyleGAN2) have ``sample_truncated`` too, with ``seeds`` and
+``truncation`` = ψ per row: truncation in W, w̄ + ψ·(w − w̄) on the model's
+``truncation_cutoff`` slots (ψ = 1: untruncated, 0: the average image).
 
 Generators of latent codes (InfoGAN: z followed by a code block, the model's
 ``code_width``) take ``z`` [batch, latent_dim] and ``codes`` float32 [batch, code_width]
@@ -94,21 +97,32 @@ def truncated_latents_from_seeds(seeds: tf.Tensor, truncation: tf.Tensor,
                      fn_output_signature=tf.TensorSpec([latent_dim], tf.float32))
 
 
-def _endpoints(generator: keras.Model, latent_dim: int, conditional: bool) -> dict:
+def _images(images: tf.Tensor) -> dict[str, tf.Tensor]:
+    images = tf.cast(images, tf.float32)
+    return {"images": images, "images_uint8": images_to_uint8(images)}
+
+
+def _endpoints(generator: keras.Model, latent_dim: int, conditional: bool,
+               truncation_cutoff: Optional[int] = None) -> dict:
     """Signature name → (function, input signature) for the two serving signatures."""
 
     def outputs(inputs) -> dict[str, tf.Tensor]:
-        images = tf.cast(generator(inputs, training=False), tf.float32)
-        return {"images": images, "images_uint8": images_to_uint8(images)}
+        return _images(generator(inputs, training=False))
 
     z_spec = tf.TensorSpec([None, latent_dim], tf.float32, name="z")
     seeds_spec = tf.TensorSpec([None], tf.int64, name="seeds")
     if not conditional:
-        return {
+        endpoints = {
             "serving_default": (lambda z: outputs(z), [z_spec]),
             "sample_from_seeds": (lambda seeds: outputs(latents_from_seeds(seeds, latent_dim)),
                                   [seeds_spec]),
         }
+        if hasattr(generator, "truncated"):  # style generators: truncation in W
+            endpoints["sample_truncated"] = (
+                lambda seeds, truncation: _images(generator.truncated(
+                    latents_from_seeds(seeds, latent_dim), truncation, truncation_cutoff)),
+                [seeds_spec, tf.TensorSpec([None], tf.float32, name="truncation")])
+        return endpoints
     labels_spec = tf.TensorSpec([None], tf.int32, name="labels")
     label_shape = generator.inputs[1].shape
     if len(label_shape) == 2:  # probability vectors: class ids become one-hot rows (GATHER)
@@ -228,7 +242,9 @@ def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
     archive = keras.export.ExportArchive()
     archive.track(generator)
     endpoints = (_code_endpoints(generator, latent_dim, code_width) if code_width else
-                 _endpoints(generator, latent_dim, conditional=num_classes is not None))
+                 _endpoints(generator, latent_dim, conditional=num_classes is not None,
+                            truncation_cutoff=getattr(model_or_generator, "truncation_cutoff",
+                                                      None)))
     for name, (function, signature) in endpoints.items():
         archive.add_endpoint(name, function, input_signature=signature)
     archive.write_out(target, verbose=False)

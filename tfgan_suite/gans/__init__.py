@@ -6,11 +6,13 @@ from tfgan_suite.gans.cfgan import CFGAN
 from tfgan_suite.gans.conditional import ACGAN, ConditionalGAN
 from tfgan_suite.gans.cpgan import CPGAN
 from tfgan_suite.gans.info import DTLCGAN, InfoGAN
+from tfgan_suite.gans.msggan import MSGGAN
 from tfgan_suite.gans.nrgan import NRGAN
 from tfgan_suite.gans.progan import ProGAN
 from tfgan_suite.gans.rgan import RACGAN, RCGAN
 from tfgan_suite.gans.s3gan import S3GAN
 from tfgan_suite.gans.self_supervised import SSGAN
+from tfgan_suite.gans.stylegan import StyleGAN, StyleGAN2
 from tfgan_suite.registry import Registry
 
 GANS: Registry[type] = Registry("model")
@@ -28,6 +30,10 @@ GANS.add("infogan", InfoGAN)
 GANS.add("cfgan", CFGAN)
 GANS.add("dtlcgan", DTLCGAN)
 GANS.add("progan", ProGAN)
+GANS.add("stylegan", StyleGAN)
+GANS.add("stylegan2", StyleGAN2)
+GANS.add("msggan", MSGGAN)
 
 __all__ = ["AdversarialModel", "AmbientGAN", "CFGAN", "ConditionalGAN", "ACGAN", "RACGAN", "RCGAN",
-           "CPGAN", "DTLCGAN", "InfoGAN", "NRGAN", "ProGAN", "S3GAN", "SSGAN", "GANS"]
+           "CPGAN", "DTLCGAN", "InfoGAN", "MSGGAN", "NRGAN", "ProGAN", "S3GAN", "SSGAN", "StyleGAN",
+           "StyleGAN2", "GANS"]

@@ -49,6 +49,12 @@ MEASUREMENT_STREAM = 9
 #: First of the offsets (10-15) free for a subclass's own draws of the fakes
 #: (``fakes_for_discriminator``).
 FAKE_STREAMS = 10
+#: The streams of ``generator_regularisation``: those after the last update's (the
+#: generator update is update ``n_critic``), i.e. (n_critic + 1) · 16 + offset.
+def regularisation_stream(n_critic: int, offset: int) -> int:
+    return (n_critic + 1) * _STREAMS_PER_UPDATE + offset
+
+
 _SAMPLE_STREAM = 0x5A
 _STANDING_STREAM = 0x57
 #: How the EMA generator's BatchNorm moving statistics are kept (``train.ema_statistics``).
@@ -162,7 +168,8 @@ class AdversarialModel(keras.Model):
                              ("standing_batch_size", standing_batch_size)):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"train.{field}: must be a positive integer, got {value!r}")
-        max_critic = _MAX_STREAMS // _STREAMS_PER_UPDATE - 1
+        # Updates 0 … n_critic, then one block for ``generator_regularisation``.
+        max_critic = _MAX_STREAMS // _STREAMS_PER_UPDATE - 2
         if not isinstance(n_critic, int) or not 1 <= n_critic <= max_critic:
             raise ValueError(f"train.n_critic: must be an integer in [1, {max_critic}], "
                              f"got {n_critic!r}")
@@ -395,6 +402,13 @@ class AdversarialModel(keras.Model):
         ``fake_condition``: what the fakes were generated from)."""
         return {}
 
+    def generator_regularisation(self, batch, step) -> dict[str, tf.Tensor]:
+        """Named generator loss terms that need no fakes of the update (e.g. StyleGAN2's
+        lazy path-length penalty on its own half batch), computed inside the generator's
+        tape and added, already weighted, to its loss. Draws use the streams
+        ``regularisation_stream(n_critic, offset)`` (``_draw``)."""
+        return {}
+
     @staticmethod
     def _split(outputs):
         """``discriminate``'s result as (logits, aux)."""
@@ -531,6 +545,7 @@ class AdversarialModel(keras.Model):
             terms = {"g_loss": self.objective.g_loss(real_logits, fake_logits)}
             terms.update(fake_terms)
             terms.update(self.extra_g_losses(fake_aux, g_condition))
+            terms.update(self.generator_regularisation(batch, step))
             regularisation = _regularisation(self.generator)
             if regularisation is not None:
                 terms["g_reg"] = regularisation

@@ -4,7 +4,7 @@ from tfgan_suite.layers.attention import SelfAttention
 from tfgan_suite.layers.blur import BlurVH
 from tfgan_suite.layers.conditional_norm import ConditionalBatchNorm
 from tfgan_suite.layers.equalized import EqualizedConv2D, EqualizedDense
-from tfgan_suite.layers.fir import Blur2D, FIRDownsample2D, FIRUpsample2D
+from tfgan_suite.layers.fir import Blur2D, FIRDownsample2D, FIRFilter2D, FIRUpsample2D
 from tfgan_suite.layers.maxout import MaxoutDense
 from tfgan_suite.layers.minibatch_stddev import MinibatchStddev
 from tfgan_suite.layers.modulated_conv import ModulatedConv2D
@@ -15,12 +15,14 @@ from tfgan_suite.layers.pixel_norm import PixelNorm
 from tfgan_suite.layers.predicted_labels import PredictedLabels
 from tfgan_suite.layers.projection import ProjectionHead
 from tfgan_suite.layers.rgb import FromRGB, ToRGB
+from tfgan_suite.layers.scaled_lrelu import ScaledLeakyReLU
 from tfgan_suite.layers.spectral import maybe_spectral_norm
 from tfgan_suite.layers.style_modulation import AdaIN
 from tfgan_suite.layers.upsample import NearestUpsample2D
 
 __all__ = ["AdaIN", "Blur2D", "BlurVH", "ConditionalBatchNorm", "EqualizedConv2D",
-           "EqualizedDense", "FIRDownsample2D", "FIRUpsample2D", "FromRGB", "MaxoutDense",
-           "MinibatchStddev", "ModulatedConv2D", "NearestUpsample2D", "NoiseInput",
-           "OrthogonalRegularizer", "PatchConv2D", "PixelNorm", "PredictedLabels",
-           "ProjectionHead", "SelfAttention", "ToRGB", "maybe_spectral_norm"]
+           "EqualizedDense", "FIRDownsample2D", "FIRFilter2D", "FIRUpsample2D",
+           "FromRGB", "MaxoutDense", "MinibatchStddev", "ModulatedConv2D",
+           "NearestUpsample2D", "NoiseInput", "OrthogonalRegularizer", "PatchConv2D",
+           "PixelNorm", "PredictedLabels", "ProjectionHead", "ScaledLeakyReLU",
+           "SelfAttention", "ToRGB", "maybe_spectral_norm"]

@@ -157,3 +157,51 @@ class Blur2D(_FIRLayer):
     def compute_output_shape(self, input_shape):
         return input_shape
 
+
+
+@keras.saving.register_keras_serializable(package="tfgan_suite")
+class FIRFilter2D(_FIRLayer):
+    """[B, H, W, C] → [B, H + p₀ + p₁ − taps + 1, …, C]: zero-pad (p₀, p₁), then filter
+    depthwise with k ('valid').
+
+    StyleGAN2's down-sampling conv is this filter with pads (2, 2) (p = taps − 2 + conv − 1
+    = 4 for a 3×3 conv, split ((p + 1)//2, p//2)) followed by a stride-2 'valid' conv
+    (``upfirdn_2d.conv_downsample_2d``).
+
+    Args:
+        taps: 1-D filter taps f (default StyleGAN2's [1, 3, 3, 1]); k = f⊗f / Σ.
+        padding: ``[before, after]`` zeros on each spatial side.
+    """
+
+    default_taps = (1.0, 3.0, 3.0, 1.0)
+
+    def __init__(self, taps: Sequence[float] | None = None, padding: Sequence[int] = (2, 2),
+                 **kwargs):
+        super().__init__(taps, **kwargs)
+        padding = list(padding)
+        if len(padding) != 2 or not all(isinstance(p, int) and p >= 0 for p in padding):
+            raise ValueError(f"FIRFilter2D padding must be [before, after], two integers "
+                             f">= 0, got {padding!r}")
+        self.padding = padding
+
+    def call(self, inputs):
+        before, after = self.padding
+        x = tf.pad(tf.cast(inputs, tf.float32), [[0, 0], [before, after], [before, after],
+                                                  [0, 0]])
+        channels = x.shape[-1]
+        weights = tf.constant(np.tile(np.flip(self.kernel)[:, :, None, None],
+                                      [1, 1, channels, 1]), tf.float32)
+        x = tf.nn.depthwise_conv2d(x, weights, [1, 1, 1, 1], "VALID")
+        return tf.cast(x, self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, channels = input_shape
+        grow = sum(self.padding) - len(self.taps) + 1
+
+        def side(size):
+            return None if size is None else size + grow
+
+        return (batch, side(height), side(width), channels)
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding}

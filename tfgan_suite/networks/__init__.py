@@ -5,9 +5,12 @@ from tfgan_suite.networks.biggan import BigGANDiscriminator, BigGANGenerator
 from tfgan_suite.networks.dcgan import DCGANDiscriminator, DCGANGenerator
 from tfgan_suite.networks.kerasio import KerasIOWGANCritic, KerasIOWGANGenerator
 from tfgan_suite.networks.mlp import MLPDiscriminator, MLPGenerator
+from tfgan_suite.networks.msggan import MSGGANDiscriminator, MSGGANGenerator
 from tfgan_suite.networks.progan import ProGANDiscriminator, ProGANGenerator
 from tfgan_suite.networks.resnet import ResNetDiscriminator, ResNetGenerator
 from tfgan_suite.networks.sagan import SAGANDiscriminator, SAGANGenerator
+from tfgan_suite.networks.stylegan import StyleGANDiscriminator, StyleGANGenerator
+from tfgan_suite.networks.stylegan2 import StyleGAN2Discriminator, StyleGAN2Generator
 
 
 def build_generator(spec: dict, **defaults) -> Network:
@@ -24,4 +27,6 @@ __all__ = ["GENERATORS", "DISCRIMINATORS", "Network", "build_generator",
            "DCGANDiscriminator", "KerasIOWGANGenerator", "KerasIOWGANCritic",
            "ResNetGenerator", "ResNetDiscriminator", "SAGANGenerator", "SAGANDiscriminator",
            "BigGANGenerator", "BigGANDiscriminator", "ProGANGenerator",
-           "ProGANDiscriminator"]
+           "ProGANDiscriminator", "StyleGANGenerator", "StyleGANDiscriminator",
+           "StyleGAN2Generator", "StyleGAN2Discriminator", "MSGGANGenerator",
+           "MSGGANDiscriminator"]
