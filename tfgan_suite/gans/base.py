@@ -402,7 +402,7 @@ class AdversarialModel(keras.Model):
         ``fake_condition``: what the fakes were generated from)."""
         return {}
 
-    def generator_regularisation(self, batch, step) -> dict[str, tf.Tensor]:
+    def generator_regularisation(self, real: tf.Tensor, step) -> dict[str, tf.Tensor]:
         """Named generator loss terms that need no fakes of the update (e.g. StyleGAN2's
         lazy path-length penalty on its own half batch), computed inside the generator's
         tape and added, already weighted, to its loss. Draws use the streams
@@ -437,7 +437,10 @@ class AdversarialModel(keras.Model):
         start, global_batch = self._replica_rows(per_replica_batch)
         shape = tf.concat([[global_batch], tf.constant(shape_per_example, tf.int32)], axis=0)
         full = sampler(shape, self._stream_seed(step, stream_id))
-        return full[start:start + per_replica_batch]
+        rows = full[start:start + per_replica_batch]
+        if isinstance(per_replica_batch, int):  # keep a known batch static (XLA shapes)
+            rows = tf.ensure_shape(rows, [per_replica_batch, *shape_per_example])
+        return rows
 
     def _latent(self, batch, step, stream_id):
         return self._draw(ops.stateless_normal, batch, [self.latent_dim], step, stream_id)
@@ -545,7 +548,7 @@ class AdversarialModel(keras.Model):
             terms = {"g_loss": self.objective.g_loss(real_logits, fake_logits)}
             terms.update(fake_terms)
             terms.update(self.extra_g_losses(fake_aux, g_condition))
-            terms.update(self.generator_regularisation(batch, step))
+            terms.update(self.generator_regularisation(real, step))
             regularisation = _regularisation(self.generator)
             if regularisation is not None:
                 terms["g_reg"] = regularisation

@@ -129,8 +129,9 @@ class StyleGAN(AdversarialModel):
         if not self.mixing_probability:
             return ws
         slots = generator.num_slots
-        second = generator.slots(generator.mapping(
-            self._latent(tf.shape(z)[0], step, stream), training=training))
+        batch = z.shape[0] if z.shape[0] is not None else tf.shape(z)[0]
+        second = generator.slots(generator.mapping(self._latent(batch, step, stream),
+                                                   training=training))
         draws = ops.stateless_uniform([2], self._stream_seed(step, stream + 1))
         crossover = 1 + tf.cast(tf.floor(draws[1] * (slots - 1)), tf.int32)
         crossover = tf.where(draws[0] < self.mixing_probability, crossover, slots)
@@ -142,7 +143,8 @@ class StyleGAN(AdversarialModel):
         draw, stream ``stream``, split per layer)."""
         synthesis = self.generator.synthesis
         sizes = [h * w for h, w in synthesis.noise_shapes]
-        flat = self._draw(ops.stateless_normal, tf.shape(ws)[0], [sum(sizes)], step, stream)
+        batch = ws.shape[0] if ws.shape[0] is not None else tf.shape(ws)[0]
+        flat = self._draw(ops.stateless_normal, batch, [sum(sizes)], step, stream)
         noise = [tf.reshape(part, [-1, h, w, 1]) for part, (h, w)
                  in zip(tf.split(flat, sizes, axis=1), synthesis.noise_shapes)]
         return synthesis(ws, noise=noise, training=training)
@@ -280,10 +282,14 @@ class StyleGAN2(StyleGAN):
         penalty = tf.reduce_mean(tf.square(lengths - tf.stop_gradient(updated)))
         return tf.where(due, penalty, 0.0)
 
-    def generator_regularisation(self, batch, step) -> dict[str, tf.Tensor]:
+    def generator_regularisation(self, real: tf.Tensor, step) -> dict[str, tf.Tensor]:
         if not self.pl_weight:
             return {}
-        pl_batch = tf.maximum(batch // self.pl_batch_shrink, 1)
+        # A static batch when the data has one: XLA needs the shapes of the second-order
+        # gradient's broadcasts at compile time.
+        batch = real.shape[0] if real.shape[0] is not None else tf.shape(real)[0]
+        pl_batch = (max(batch // self.pl_batch_shrink, 1) if isinstance(batch, int)
+                    else tf.maximum(batch // self.pl_batch_shrink, 1))
         due = tf.equal(tf.cast(step, tf.int64) % self.pl_interval, 0)
         stream = base.regularisation_stream(self.n_critic, 0)
         # Only the gradient computation is conditional: the running mean's all-reduce and
