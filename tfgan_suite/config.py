@@ -116,8 +116,8 @@ SCHEMA: dict[str, Any] = {
                    "lossy measurements (data.corruption); progan = progressive growing "
                    "(section progan); stylegan / stylegan2 = style-based generators with "
                    "mixing, w̄ and truncation in W (sections stylegan, stylegan2; "
-                   "generator.name stylegan / stylegan2); msggan = multi-scale gradients (generator "
-                   "and discriminator name msggan).", (str,)),
+                   "generator.name stylegan / stylegan2); msggan = multi-scale gradients "
+                   "(generator and discriminator name msggan).", (str,)),
     "conditional": {
         "aux_weight": Field(1.0, "acgan (and racgan, cpgan): weight of the auxiliary "
                             "classifier's loss terms in the discriminator's loss (and in the "

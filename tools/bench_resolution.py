@@ -40,8 +40,8 @@ NAME = "resolution"
 SPACES = campaign.SPACES
 GROUP = "fmnist32"
 ROWS = [
-    {"group": GROUP, "setting": "32 px", "name": "dcgan", "recipe": "dcgan_g64_lr4_fashion_mnist.yaml",
-     "overrides": ("data.image_size=32",)},
+    {"group": GROUP, "setting": "32 px", "name": "dcgan",
+     "recipe": "dcgan_g64_lr4_fashion_mnist.yaml", "overrides": ("data.image_size=32",)},
     {"group": GROUP, "setting": "32 px", "name": "progan",
      "recipe": "progan_fashion_mnist.yaml", "overrides": ()},
     {"group": GROUP, "setting": "32 px", "name": "stylegan",

@@ -2,12 +2,10 @@
 their shapes, a non-zero gradient of D with respect to every scale, the reals' pooled
 pyramid, no fade-in state), packing, training, round trip and export."""
 
-import json
 import os
-import subprocess
-import sys
 import tempfile
 
+import equivalence  # tests/gans/equivalence.py (pytest puts tests/gans on the path)
 import keras
 import numpy as np
 import tensorflow as tf
@@ -110,7 +108,8 @@ class MSGGANModelTest(tf.test.TestCase):
         history = gan.fit(tf.data.Dataset.from_tensor_slices(reals).batch(4), epochs=1,
                           verbose=0)
         self.assertTrue(np.isfinite(history.history["d_loss"][-1]))
-        moved = {w.path.split("/")[0] for w, before in zip(gan.generator.weights, start)
+        moved = {w.path.split("/")[0]
+                 for w, before in zip(gan.generator.weights, start, strict=True)
                  if not np.allclose(w.numpy(), before)}
         self.assertTrue({"to_rgb_4", "to_rgb_8", "to_rgb_16"} <= moved, moved)
         self.assertEqual(gan.sample(3, seed=1).shape, (3, 16, 16, 1))
@@ -137,11 +136,4 @@ class MSGGANModelTest(tf.test.TestCase):
 
 class MSGGANDistributionTest(tf.test.TestCase):
     def test_two_replica_steps_equal_single_device_steps(self):
-        script = os.path.join(os.path.dirname(__file__), "family_equivalence.py")
-        result = subprocess.run([sys.executable, script, "msggan"], capture_output=True,
-                                text=True, timeout=600)
-        self.assertEqual(result.returncode, 0, result.stderr[-3000:])
-        outcome = json.loads(result.stdout.strip().splitlines()[-1])[0]
-        self.assertEqual((outcome["replicas"], outcome["steps"]), (2, 2), outcome)
-        self.assertGreater(outcome["moved"], 1e-3, outcome)
-        self.assertLess(outcome["max_diff"], 1e-5, outcome)
+        equivalence.assert_two_replicas_equal_one_device(self, ["msggan"], timeout=600)

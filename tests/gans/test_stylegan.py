@@ -3,12 +3,10 @@ the skip generator and the residual discriminator), the models' defining propert
 tracking, style mixing regularisation, path length and its running mean, lazy intervals),
 sampling, exports and the 2-replica = 1-device equivalence."""
 
-import json
 import os
-import subprocess
-import sys
 import tempfile
 
+import equivalence  # tests/gans/equivalence.py (pytest puts tests/gans on the path)
 import keras
 import numpy as np
 import tensorflow as tf
@@ -24,8 +22,8 @@ from tfgan_suite.networks import (
     StyleGAN2Generator,
     StyleGANDiscriminator,
     StyleGANGenerator,
+    style,
 )
-from tfgan_suite.networks import style
 
 FILTERS = (8, 8, 4)  # 4, 8, 16 px: 6 style slots
 BATCH4 = np.zeros([4, 16, 16, 1], np.float32)  # a batch of 4 reals (only its size matters)
@@ -298,7 +296,7 @@ class PathLengthTest(tf.test.TestCase):
             value = gan.generator_regularisation(BATCH4, tf.constant(0, tf.int64))["pl"]
         variables = gan.generator.trainable_variables
         gradients = tape.gradient(value, variables)
-        moved = {v.path.split("/")[0] for v, g in zip(variables, gradients)
+        moved = {v.path.split("/")[0] for v, g in zip(variables, gradients, strict=True)
                  if g is not None and float(tf.reduce_max(tf.abs(g))) > 0}
         self.assertIn("mapping", moved)
         self.assertIn("synthesis", moved)
@@ -358,11 +356,4 @@ class StyleRecipeTest(tf.test.TestCase):
 
 class StyleDistributionTest(tf.test.TestCase):
     def test_two_replica_steps_equal_single_device_steps(self):
-        script = os.path.join(os.path.dirname(__file__), "family_equivalence.py")
-        result = subprocess.run([sys.executable, script, "stylegan,stylegan2"],
-                                capture_output=True, text=True, timeout=900)
-        self.assertEqual(result.returncode, 0, result.stderr[-3000:])
-        for outcome in json.loads(result.stdout.strip().splitlines()[-1]):
-            self.assertEqual((outcome["replicas"], outcome["steps"]), (2, 2), outcome)
-            self.assertGreater(outcome["moved"], 1e-3, outcome)
-            self.assertLess(outcome["max_diff"], 1e-5, outcome)
+        equivalence.assert_two_replicas_equal_one_device(self, ["stylegan", "stylegan2"])

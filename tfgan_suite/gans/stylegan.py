@@ -146,7 +146,7 @@ class StyleGAN(AdversarialModel):
         batch = ws.shape[0] if ws.shape[0] is not None else tf.shape(ws)[0]
         flat = self._draw(ops.stateless_normal, batch, [sum(sizes)], step, stream)
         noise = [tf.reshape(part, [-1, h, w, 1]) for part, (h, w)
-                 in zip(tf.split(flat, sizes, axis=1), synthesis.noise_shapes)]
+                 in zip(tf.split(flat, sizes, axis=1), synthesis.noise_shapes, strict=True)]
         return synthesis(ws, noise=noise, training=training)
 
     def style_fakes(self, z: tf.Tensor, step, stream: int, training: bool = True

@@ -219,7 +219,7 @@ class Unpack(keras.layers.Layer):
         return unpack(packed, self.channels)
 
     def compute_output_shape(self, input_shape):
-        size, groups = input_shape[1], input_shape[-1] // self.channels
+        groups = input_shape[-1] // self.channels
         return [(input_shape[0], 4 * 2 ** i, 4 * 2 ** i, self.channels) for i in range(groups)]
 
     def get_config(self):

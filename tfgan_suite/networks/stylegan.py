@@ -91,14 +91,14 @@ class StyleGANSynthesis(keras.layers.Layer):
                        for i, width in enumerate(self._layer_widths)]
         self.noise_images = style.stored_noise(self, self.noise_shapes)
         previous = self.widths[4]
-        for (side, width, up), conv in zip(self.specs, self.convs):
+        for (side, width, up), conv in zip(self.specs, self.convs, strict=True):
             if up:
                 self.up.build((batch, side // 2, side // 2, previous))
                 self.blur.build((batch, side, side, width))
             conv.build((batch, side, side, previous))
             previous = width
         for (side, _), width, noise, adain in zip(self.noise_shapes, self._layer_widths,
-                                                  self.noise, self.adain):
+                                                  self.noise, self.adain, strict=True):
             noise.build((batch, side, side, width))
             adain.build(((batch, side, side, width), (batch, w_dim)))
         self.rgb.build((batch, self.image_size, self.image_size, previous))

@@ -99,7 +99,8 @@ class StyleGAN2Synthesis(keras.layers.Layer):
                                      initializer=keras.initializers.RandomNormal(stddev=1.0))
         self.noise_images = style.stored_noise(self, self.noise_shapes)
         previous = self.widths[4]
-        for (side, width, up), conv, noise in zip(self.specs, self.convs, self.noise):
+        for (side, width, up), conv, noise in zip(self.specs, self.convs, self.noise,
+                                                         strict=True):
             if up:
                 self.up.build((batch, side // 2, side // 2, previous))
                 self.image_up.build((batch, side // 2, side // 2, self.channels))
@@ -107,7 +108,7 @@ class StyleGAN2Synthesis(keras.layers.Layer):
             noise.build((batch, side, side, width))
             self.act.build((batch, side, side, width))
             previous = width
-        for (resolution, width), rgb in zip(self.widths.items(), self.to_rgb):
+        for (resolution, width), rgb in zip(self.widths.items(), self.to_rgb, strict=True):
             rgb.build(((batch, resolution, resolution, width), (batch, w_dim)))
 
     def call(self, ws, noise: Optional[Sequence[tf.Tensor]] = None):
