@@ -16,7 +16,9 @@ feature spaces, steps, steps/s and images/s of training. Must-show bar (``BAR``)
 it uses XLA; ``--speed`` measures each recipe's images/s with and without XLA on the whole
 machine (``SPEED_STEPS`` steps after a warm-up execution) into the json's meta.
 
-The glyphs rows (64 px, FD_glyphs) need the glyph domain classifier, not trained yet.
+Not yet here: the glyphs rows at 64 px (FD_glyphs, in the glyph classifiers' feature
+spaces, which the campaign's two-space statistics do not cover yet; the classifiers are
+trained by ``python tools/glyphs_report.py --classifiers``).
 
 Results: ``docs/results/resolution.md`` / ``.json``, grids under ``docs/results/resolution/``.
 """
