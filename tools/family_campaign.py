@@ -64,15 +64,16 @@ def parser(doc: str, groups: tuple, minutes: float = 10.0, seeds: int = 3
     return result
 
 
-def stats(rows: list[dict], metrics: tuple, value: Callable) -> dict[tuple, dict]:
+def stats(rows: list[dict], metrics: tuple, value: Callable,
+          spaces: tuple = SPACES) -> dict[tuple, dict]:
     """Per (group, setting, name): its seeds and mean ± SE of each ``metric_space`` that
-    ``value(row, metric, space)`` gives (None: absent)."""
+    ``value(row, metric, space)`` gives (None: absent), for each space of ``spaces``."""
     table: dict[tuple, dict] = {}
     for row in rows:
         entry = table.setdefault(row_key(row), {"seeds": [], "values": {}})
         entry["seeds"].append(row["seed"])
         for metric in metrics:
-            for space in SPACES:
+            for space in spaces:
                 found = value(row, metric, space)
                 if found is not None:
                     entry["values"].setdefault(f"{metric}_{space}", []).append(found)
