@@ -10,8 +10,9 @@ nearest ×2 → conv3×3 → blur [1, 2, 1] → epilogue → conv3×3 → epilog
 at the final resolution. Equalized LR everywhere, gain √2 (1 for toRGB and the styles).
 
 Discriminator (``StyleGANDiscriminator``): ProGAN's with a blur before every down-sampling
-conv: fromRGB (1×1, LReLU) → per resolution conv3×3 → LReLU → blur → conv3×3 → LReLU →
-2×2 average pool → at 4×4 minibatch stddev (group 4) → conv3×3 → dense → dense to 1.
+conv: fromRGB (1×1, LReLU) → per resolution conv3×3 → LReLU → blur → conv3×3 → 2×2 average
+pool → LReLU (the reference's ``conv2d_downscale2d`` pools before the bias and activation)
+→ at 4×4 minibatch stddev (group 4) → conv3×3 → dense → dense to 1.
 
 Deviation (2-core budget, stated in the README): no progressive growing — the networks
 train at their final resolution from step 0, as StyleGAN2's configs E/F do. The reference
@@ -161,9 +162,11 @@ class StyleGANDiscriminator(Network):
             x = EqualizedConv2D(widths[resolution], 3, name=f"conv{resolution}_0")(x)
             x = keras.layers.LeakyReLU(_SLOPE, name=f"lrelu{resolution}_0")(x)
             x = Blur2D(name=f"blur{resolution}")(x)
+            # conv2d_downscale2d: convolve, pool 2×2, then bias (inside the conv here: a
+            # constant commutes with the pool) and activation.
             x = EqualizedConv2D(widths[resolution // 2], 3, name=f"conv{resolution}_1")(x)
-            x = keras.layers.LeakyReLU(_SLOPE, name=f"lrelu{resolution}_1")(x)
             x = keras.layers.AveragePooling2D(2, name=f"down{resolution}")(x)
+            x = keras.layers.LeakyReLU(_SLOPE, name=f"lrelu{resolution}_1")(x)
         x = MinibatchStddev(group_size, name="minibatch_stddev")(x)
         x = EqualizedConv2D(widths[4], 3, name="conv_4x4")(x)
         x = keras.layers.LeakyReLU(_SLOPE, name="lrelu_4x4")(x)
