@@ -2,8 +2,8 @@
 S3GAN (few labels). Each test states the property that defines the model."""
 
 import os
+import sys
 
-import equivalence  # tests/gans/equivalence.py (pytest puts tests/gans on the path)
 import keras
 import numpy as np
 import tensorflow as tf
@@ -18,6 +18,9 @@ from tfgan_suite.gans.rgan import draw_label_pairs
 from tfgan_suite.gans.self_supervised import rotation_batch
 from tfgan_suite.layers import ConditionalBatchNorm
 from tfgan_suite.networks import DCGANDiscriminator, DCGANGenerator
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import equivalence  # noqa: E402  (tests/gans/equivalence.py)
 
 CLASSES = 4
 

@@ -3,9 +3,9 @@ their shapes, a non-zero gradient of D with respect to every scale, the reals' p
 pyramid, no fade-in state), packing, training, round trip and export."""
 
 import os
+import sys
 import tempfile
 
-import equivalence  # tests/gans/equivalence.py (pytest puts tests/gans on the path)
 import keras
 import numpy as np
 import tensorflow as tf
@@ -16,6 +16,9 @@ from tfgan_suite.export.tflite import TFLiteGenerator
 from tfgan_suite.gans import MSGGAN
 from tfgan_suite.networks import DCGANDiscriminator, MSGGANDiscriminator, MSGGANGenerator
 from tfgan_suite.networks import msggan as msg
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import equivalence  # noqa: E402  (tests/gans/equivalence.py)
 
 FILTERS = (8, 8, 4)  # 4, 8, 16 px
 
@@ -131,7 +134,10 @@ class MSGGANModelTest(tf.test.TestCase):
         with tempfile.TemporaryDirectory() as directory:
             run = runs.train(config, os.path.join(directory, "run"), overrides=overrides)
             self.assertEqual(run.metrics["steps"], 2)
-            self.assertIsInstance(runs.load_run(os.path.join(directory, "run")), MSGGAN)
+            loaded = runs.load_run(os.path.join(directory, "run"))
+            self.assertIsInstance(loaded, MSGGAN)
+            self.assertAllClose(loaded.sample(4, seed=3), run.model.sample(4, seed=3),
+                                atol=1e-5)
 
 
 class MSGGANDistributionTest(tf.test.TestCase):

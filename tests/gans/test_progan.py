@@ -3,9 +3,9 @@ variables train), growth inside ``model.fit`` (re-staging, Adam reset exactly at
 starts) and a resumed run equal to an uninterrupted one."""
 
 import os
+import sys
 import tempfile
 
-import equivalence  # tests/gans/equivalence.py (pytest puts tests/gans on the path)
 import keras
 import numpy as np
 import tensorflow as tf
@@ -16,6 +16,9 @@ from tfgan_suite.export.tflite import TFLiteGenerator
 from tfgan_suite.gans import ProGAN
 from tfgan_suite.networks import DCGANDiscriminator, DCGANGenerator
 from tfgan_suite.networks import progan as staged
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import equivalence  # noqa: E402  (tests/gans/equivalence.py)
 
 FILTERS = (8, 8, 4)  # 4, 8, 16 px
 
@@ -179,9 +182,12 @@ class ProGANModelTest(tf.test.TestCase):
         resumed = runs.train(config, os.path.join(directory, "split"),
                              overrides=overrides + ["train.steps=6"], resume=True)
         self.assertEqual(resumed.model.stage, whole.model.stage)
-        for mine, theirs in zip(resumed.model.generator.weights, whole.model.generator.weights,
-                                strict=True):
-            self.assertAllClose(mine, theirs, atol=1e-5, msg=mine.path)
+        for network in ("generator", "ema_generator"):  # the EMA's blocks are checkpointed
+            for mine, theirs in zip(getattr(resumed.model, network).weights,
+                                    getattr(whole.model, network).weights, strict=True):
+                self.assertAllClose(mine, theirs, atol=1e-5, msg=f"{network} {mine.path}")
+        loaded = runs.load_run(os.path.join(directory, "whole"))
+        self.assertAllClose(loaded.sample(4, seed=2), whole.model.sample(4, seed=2), atol=1e-5)
 
 
 class ProGANDistributionTest(tf.test.TestCase):

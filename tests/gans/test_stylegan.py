@@ -4,9 +4,9 @@ tracking, style mixing regularisation, path length and its running mean, lazy in
 sampling, exports and the 2-replica = 1-device equivalence."""
 
 import os
+import sys
 import tempfile
 
-import equivalence  # tests/gans/equivalence.py (pytest puts tests/gans on the path)
 import keras
 import numpy as np
 import tensorflow as tf
@@ -24,6 +24,9 @@ from tfgan_suite.networks import (
     StyleGANGenerator,
     style,
 )
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import equivalence  # noqa: E402  (tests/gans/equivalence.py)
 
 FILTERS = (8, 8, 4)  # 4, 8, 16 px: 6 style slots
 BATCH4 = np.zeros([4, 16, 16, 1], np.float32)  # a batch of 4 reals (only its size matters)
@@ -349,6 +352,10 @@ class StyleRecipeTest(tf.test.TestCase):
                 self.assertEqual(run.metrics["steps"], 4)
                 loaded = runs.load_run(os.path.join(directory, "run"))
                 self.assertIsInstance(loaded, StyleGAN)
+                # The checkpoint holds the EMA generator's every weight (list-held layers
+                # and stored noise included): the loaded run samples what the trained did.
+                self.assertAllClose(loaded.sample(4, seed=3), run.model.sample(4, seed=3),
+                                    atol=1e-5)
                 out = os.path.join(directory, "mix.png")
                 runs.sample_to_file(loaded, 3, out, mix=2)
                 self.assertTrue(os.path.isfile(out))

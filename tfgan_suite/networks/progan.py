@@ -39,6 +39,7 @@ from tfgan_suite.layers import (
     PixelNorm,
     ToRGB,
 )
+from tfgan_suite.layers.tracked_lists import ListTracking
 from tfgan_suite.networks.base import Network, register_discriminator, register_generator
 
 _SLOPE = 0.2
@@ -60,7 +61,7 @@ def _filters_by_resolution(filters: Sequence[int], image_size: int, field: str
     return dict(zip(resolutions, (int(f) for f in filters), strict=True))
 
 
-class _Staged(keras.layers.Layer):
+class _Staged(ListTracking, keras.layers.Layer):
     """A layer whose work depends on the stage (active resolution, fading)."""
 
     def __init__(self, resolution: int, final: int, **kwargs):

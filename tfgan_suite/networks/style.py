@@ -30,6 +30,7 @@ import keras
 import tensorflow as tf
 
 from tfgan_suite.layers import EqualizedDense, PixelNorm
+from tfgan_suite.layers.tracked_lists import ListTracking
 from tfgan_suite.networks.base import Network
 
 _SLOPE = 0.2
@@ -58,7 +59,7 @@ def num_slots(image_size: int) -> int:
 
 
 @keras.saving.register_keras_serializable(package="tfgan_suite")
-class MappingNetwork(keras.layers.Layer):
+class MappingNetwork(ListTracking, keras.layers.Layer):
     """z → w: second-moment normalisation, then ``depth`` × (equalized dense, LReLU 0.2).
 
     Args:

@@ -37,6 +37,7 @@ from tfgan_suite.layers import (
     NoiseInput,
     ToRGB,
 )
+from tfgan_suite.layers.tracked_lists import ListTracking
 from tfgan_suite.networks import style
 from tfgan_suite.networks.base import Network, register_discriminator, register_generator
 
@@ -44,7 +45,7 @@ _SLOPE = 0.2
 
 
 @keras.saving.register_keras_serializable(package="tfgan_suite")
-class StyleGANSynthesis(keras.layers.Layer):
+class StyleGANSynthesis(ListTracking, keras.layers.Layer):
     """``[B, slots, w_dim]`` styles → ``[B, image_size, image_size, channels]`` image.
 
     Layer i (0 = the constant's epilogue) takes slot i; ``noise_shapes`` lists its noise

@@ -38,12 +38,13 @@ from tfgan_suite.layers import (
     ScaledLeakyReLU,
     ToRGB,
 )
+from tfgan_suite.layers.tracked_lists import ListTracking
 from tfgan_suite.networks import style
 from tfgan_suite.networks.base import Network, register_discriminator, register_generator
 
 
 @keras.saving.register_keras_serializable(package="tfgan_suite")
-class StyleGAN2Synthesis(keras.layers.Layer):
+class StyleGAN2Synthesis(ListTracking, keras.layers.Layer):
     """``[B, slots, w_dim]`` styles → ``[B, image_size, image_size, channels]`` image.
 
     Conv layer i takes slot i (i = 0 … slots − 2), the toRGB of resolution r the slot after
