@@ -35,11 +35,11 @@ from tfgan_suite.layers import (
     EqualizedConv2D,
     EqualizedDense,
     FromRGB,
-    MinibatchStddev,
     NearestUpsample2D,
     PixelNorm,
     ToRGB,
 )
+from tfgan_suite.networks import pyramid
 from tfgan_suite.networks.base import Network, register_discriminator, register_generator
 
 _SLOPE = 0.2
@@ -48,18 +48,11 @@ COMBINES = ("simple", "lin", "cat")
 
 def scales(image_size: int) -> list[int]:
     """4, 8, …, image_size (a power of two ≥ 8): log2(image_size / 2) scales."""
-    if not isinstance(image_size, int) or image_size < 8 or image_size & (image_size - 1):
-        raise ValueError(f"image_size: MSG-GAN networks need a power of two ≥ 8, got "
-                         f"{image_size!r}")
-    return [4 * 2 ** k for k in range(int(math.log2(image_size)) - 1)]
+    return pyramid.resolutions(image_size, minimum=8, family="MSG-GAN")
 
 
 def _widths(filters: Sequence[int], image_size: int, field: str) -> dict[int, int]:
-    sides = scales(image_size)
-    if len(filters) != len(sides) or any(int(f) < 1 for f in filters):
-        raise ValueError(f"{field}.filters: one positive width per resolution {sides}, "
-                         f"got {list(filters)}")
-    return dict(zip(sides, (int(f) for f in filters), strict=True))
+    return pyramid.widths(filters, image_size, field, minimum=8, family="MSG-GAN")
 
 
 def _nearest(x: tf.Tensor, factor: int) -> tf.Tensor:
@@ -188,14 +181,7 @@ class MSGGANDiscriminator(Network):
             x = keras.layers.Concatenate(name=f"combine{half}")([x, image])
             if combine == "cat":
                 x = EqualizedConv2D(widths[half], 1, gain=1.0, name=f"mix{half}")(x)
-        x = MinibatchStddev(group_size, name="minibatch_stddev")(x)
-        x = EqualizedConv2D(widths[4], 3, name="conv_4x4")(x)
-        x = keras.layers.LeakyReLU(_SLOPE, name="lrelu_4x4")(x)
-        x = keras.layers.Flatten(name="flatten")(x)
-        x = EqualizedDense(widths[4], name="dense_4x4")(x)
-        x = keras.layers.LeakyReLU(_SLOPE, name="lrelu_dense")(x)
-        logits = EqualizedDense(1, gain=1.0, name="logits")(x)
-        logits = keras.layers.Activation("linear", dtype="float32", name="logits_f32")(logits)
+        logits = pyramid.discriminator_head(x, widths[4], group_size)
         self._finish(packed, logits, name, {"image_size": image_size, "channels": channels,
                                             "filters": list(filters), "combine": combine,
                                             "group_size": group_size}, **kwargs)

@@ -35,30 +35,19 @@ from tfgan_suite.layers import (
     EqualizedConv2D,
     EqualizedDense,
     FromRGB,
-    MinibatchStddev,
     PixelNorm,
     ToRGB,
 )
 from tfgan_suite.layers.tracked_lists import ListTracking
+from tfgan_suite.networks import pyramid
 from tfgan_suite.networks.base import Network, register_discriminator, register_generator
 
 _SLOPE = 0.2
 
 
-def _resolutions(image_size: int) -> list[int]:
-    if image_size < 4 or image_size & (image_size - 1):
-        raise ValueError(f"image_size: ProGAN networks need a power of two ≥ 4, got "
-                         f"{image_size}")
-    return [4 * 2 ** k for k in range(int(math.log2(image_size)) - 1)]
-
-
 def _filters_by_resolution(filters: Sequence[int], image_size: int, field: str
                            ) -> dict[int, int]:
-    resolutions = _resolutions(image_size)
-    if len(filters) != len(resolutions) or any(int(f) < 1 for f in filters):
-        raise ValueError(f"{field}.filters: one positive width per resolution "
-                         f"{resolutions}, got {list(filters)}")
-    return dict(zip(resolutions, (int(f) for f in filters), strict=True))
+    return pyramid.widths(filters, image_size, field, minimum=4, family="ProGAN")
 
 
 class _Staged(ListTracking, keras.layers.Layer):
@@ -341,14 +330,7 @@ class ProGANDiscriminator(Network):
             if resolution > 4:
                 x = ProGANDownBlock(resolution, image_size, widths[resolution],
                                     widths[resolution // 2], name=f"block_{resolution}")(x)
-        x = MinibatchStddev(group_size, name="minibatch_stddev")(x)
-        x = EqualizedConv2D(widths[4], 3, name="conv_4x4")(x)
-        x = keras.layers.LeakyReLU(_SLOPE, name="lrelu_4x4")(x)
-        x = keras.layers.Flatten(name="flatten")(x)
-        x = EqualizedDense(widths[4], name="dense_4x4")(x)
-        x = keras.layers.LeakyReLU(_SLOPE, name="lrelu_dense")(x)
-        logits = EqualizedDense(1, gain=1.0, name="logits")(x)
-        logits = keras.layers.Activation("linear", dtype="float32", name="logits_f32")(logits)
+        logits = pyramid.discriminator_head(x, widths[4], group_size)
         self._finish(image, logits, name, {"image_size": image_size, "channels": channels,
                                            "filters": list(filters),
                                            "group_size": group_size}, **kwargs)

@@ -31,26 +31,16 @@ import tensorflow as tf
 
 from tfgan_suite.layers import EqualizedDense, PixelNorm
 from tfgan_suite.layers.tracked_lists import ListTracking
+from tfgan_suite.networks import pyramid
 from tfgan_suite.networks.base import Network
 
 _SLOPE = 0.2
 
 
-def resolutions(image_size: int) -> list[int]:
-    """4, 8, …, image_size (a power of two ≥ 8)."""
-    if not isinstance(image_size, int) or image_size < 8 or image_size & (image_size - 1):
-        raise ValueError(f"image_size: style networks need a power of two ≥ 8, got "
-                         f"{image_size!r}")
-    return [4 * 2 ** k for k in range(int(math.log2(image_size)) - 1)]
-
-
 def filters_by_resolution(filters: Sequence[int], image_size: int, field: str
                           ) -> dict[int, int]:
-    sides = resolutions(image_size)
-    if len(filters) != len(sides) or any(int(f) < 1 for f in filters):
-        raise ValueError(f"{field}.filters: one positive width per resolution {sides}, "
-                         f"got {list(filters)}")
-    return dict(zip(sides, (int(f) for f in filters), strict=True))
+    """resolution → width for 4, 8, …, image_size (a power of two ≥ 8)."""
+    return pyramid.widths(filters, image_size, field, minimum=8, family="style")
 
 
 def num_slots(image_size: int) -> int:
@@ -175,7 +165,7 @@ def mix(first: tf.Tensor, second: tf.Tensor, crossover) -> tf.Tensor:
 
 class StyleGenerator(Network):
     """z → ``mapping`` → ``slots`` → ``synthesis`` → image; subclasses name the synthesis
-    layer class (``synthesis_class``) and register themselves.
+    layer class (``synthesis_class``) and their ``default_name``, and register themselves.
 
     Args:
         latent_dim: size of z.
@@ -187,11 +177,13 @@ class StyleGenerator(Network):
     """
 
     synthesis_class: type = None
+    default_name = "style_generator"
 
     def __init__(self, latent_dim: int = 128, w_dim: int = 128, mapping_layers: int = 4,
                  mapping_lr_multiplier: float = 0.01, image_size: int = 32,
                  channels: int = 1, filters: Sequence[int] = (64, 64, 64, 32),
-                 name: str = "style_generator", **kwargs):
+                 name: Optional[str] = None, **kwargs):
+        name = name or self.default_name
         widths = filters_by_resolution(filters, image_size, "generator")
         z = keras.Input((latent_dim,), name="z")
         w = MappingNetwork(w_dim, mapping_layers, mapping_lr_multiplier, name="mapping")(z)

@@ -30,15 +30,13 @@ from tfgan_suite.layers import (
     AdaIN,
     Blur2D,
     EqualizedConv2D,
-    EqualizedDense,
     FromRGB,
-    MinibatchStddev,
     NearestUpsample2D,
     NoiseInput,
     ToRGB,
 )
 from tfgan_suite.layers.tracked_lists import ListTracking
-from tfgan_suite.networks import style
+from tfgan_suite.networks import pyramid, style
 from tfgan_suite.networks.base import Network, register_discriminator, register_generator
 
 _SLOPE = 0.2
@@ -134,13 +132,7 @@ class StyleGANGenerator(style.StyleGenerator):
     """StyleGAN's generator: mapping, slots, ``StyleGANSynthesis`` (``networks/style.py``)."""
 
     synthesis_class = StyleGANSynthesis
-
-    def __init__(self, latent_dim: int = 128, w_dim: int = 128, mapping_layers: int = 4,
-                 mapping_lr_multiplier: float = 0.01, image_size: int = 32,
-                 channels: int = 1, filters: Sequence[int] = (64, 64, 64, 32),
-                 name: str = "stylegan_generator", **kwargs):
-        super().__init__(latent_dim, w_dim, mapping_layers, mapping_lr_multiplier,
-                         image_size, channels, filters, name=name, **kwargs)
+    default_name = "stylegan_generator"
 
 
 @register_discriminator("stylegan")
@@ -168,14 +160,7 @@ class StyleGANDiscriminator(Network):
             x = EqualizedConv2D(widths[resolution // 2], 3, name=f"conv{resolution}_1")(x)
             x = keras.layers.AveragePooling2D(2, name=f"down{resolution}")(x)
             x = keras.layers.LeakyReLU(_SLOPE, name=f"lrelu{resolution}_1")(x)
-        x = MinibatchStddev(group_size, name="minibatch_stddev")(x)
-        x = EqualizedConv2D(widths[4], 3, name="conv_4x4")(x)
-        x = keras.layers.LeakyReLU(_SLOPE, name="lrelu_4x4")(x)
-        x = keras.layers.Flatten(name="flatten")(x)
-        x = EqualizedDense(widths[4], name="dense_4x4")(x)
-        x = keras.layers.LeakyReLU(_SLOPE, name="lrelu_dense")(x)
-        logits = EqualizedDense(1, gain=1.0, name="logits")(x)
-        logits = keras.layers.Activation("linear", dtype="float32", name="logits_f32")(logits)
+        logits = pyramid.discriminator_head(x, widths[4], group_size)
         self._finish(image, logits, name, {"image_size": image_size, "channels": channels,
                                            "filters": list(filters),
                                            "group_size": group_size}, **kwargs)

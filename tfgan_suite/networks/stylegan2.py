@@ -27,19 +27,17 @@ import tensorflow as tf
 
 from tfgan_suite.layers import (
     EqualizedConv2D,
-    EqualizedDense,
     FIRDownsample2D,
     FIRFilter2D,
     FIRUpsample2D,
     FromRGB,
-    MinibatchStddev,
     ModulatedConv2D,
     NoiseInput,
     ScaledLeakyReLU,
     ToRGB,
 )
 from tfgan_suite.layers.tracked_lists import ListTracking
-from tfgan_suite.networks import style
+from tfgan_suite.networks import pyramid, style
 from tfgan_suite.networks.base import Network, register_discriminator, register_generator
 
 
@@ -141,13 +139,7 @@ class StyleGAN2Generator(style.StyleGenerator):
     """StyleGAN2's generator: mapping, slots, ``StyleGAN2Synthesis`` (``networks/style.py``)."""
 
     synthesis_class = StyleGAN2Synthesis
-
-    def __init__(self, latent_dim: int = 128, w_dim: int = 128, mapping_layers: int = 4,
-                 mapping_lr_multiplier: float = 0.01, image_size: int = 32,
-                 channels: int = 1, filters: Sequence[int] = (64, 64, 64, 32),
-                 name: str = "stylegan2_generator", **kwargs):
-        super().__init__(latent_dim, w_dim, mapping_layers, mapping_lr_multiplier,
-                         image_size, channels, filters, name=name, **kwargs)
+    default_name = "stylegan2_generator"
 
 
 @register_discriminator("stylegan2")
@@ -179,14 +171,7 @@ class StyleGAN2Discriminator(Network):
             x = ScaledLeakyReLU(name=f"act{resolution}_1")(x)
             x = keras.layers.Add(name=f"sum{resolution}")([x, skip])
             x = keras.layers.Rescaling(1.0 / math.sqrt(2.0), name=f"scale{resolution}")(x)
-        x = MinibatchStddev(group_size, name="minibatch_stddev")(x)
-        x = EqualizedConv2D(widths[4], 3, gain=1.0, name="conv_4x4")(x)
-        x = ScaledLeakyReLU(name="act_4x4")(x)
-        x = keras.layers.Flatten(name="flatten")(x)
-        x = EqualizedDense(widths[4], gain=1.0, name="dense_4x4")(x)
-        x = ScaledLeakyReLU(name="act_dense")(x)
-        logits = EqualizedDense(1, gain=1.0, name="logits")(x)
-        logits = keras.layers.Activation("linear", dtype="float32", name="logits_f32")(logits)
+        logits = pyramid.discriminator_head(x, widths[4], group_size, scaled_activation=True)
         self._finish(image, logits, name, {"image_size": image_size, "channels": channels,
                                            "filters": list(filters),
                                            "group_size": group_size}, **kwargs)
