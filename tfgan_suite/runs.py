@@ -386,7 +386,9 @@ def _style_mix_to_file(model, n, out, seed, crossover, **others) -> str:
     if not hasattr(model, "style_mix"):
         raise ValueError("--mix: this run's model has no style slots (accepted with model "
                          "stylegan, stylegan2)")
-    given = sorted(name for name, value in others.items() if value not in (None, False, {}))
+    given = sorted(name for name, value in others.items()
+                   if value is not None and value is not False
+                   and not (isinstance(value, dict) and not value))
     if given:
         raise ValueError(f"--mix: cannot be combined with {', '.join(given)}")
     grid = model.style_mix(n, n, crossover, seed=seed)

@@ -359,6 +359,10 @@ class StyleRecipeTest(tf.test.TestCase):
                 out = os.path.join(directory, "mix.png")
                 runs.sample_to_file(loaded, 3, out, mix=2)
                 self.assertTrue(os.path.isfile(out))
+                with self.assertRaisesRegex(ValueError, "--mix: cannot be combined with "
+                                                        "labels, truncation"):
+                    runs.sample_to_file(loaded, 3, out, mix=2, labels=np.zeros(3, np.int32),
+                                        truncation=0.5)
 
 
 class StyleDistributionTest(tf.test.TestCase):
