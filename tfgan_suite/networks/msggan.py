@@ -55,36 +55,24 @@ def _widths(filters: Sequence[int], image_size: int, field: str) -> dict[int, in
     return pyramid.widths(filters, image_size, field, minimum=8, family="MSG-GAN")
 
 
-def _nearest(x: tf.Tensor, factor: int) -> tf.Tensor:
-    if factor == 1:
-        return x
-    _, height, width, channels = x.shape
-    x = tf.tile(tf.reshape(x, (-1, height, 1, width, 1, channels)), (1, 1, factor, 1, factor, 1))
-    return tf.reshape(x, (-1, factor * height, factor * width, channels))
-
-
-def _pool(x: tf.Tensor, factor: int) -> tf.Tensor:
-    return x if factor == 1 else tf.nn.avg_pool2d(x, factor, factor, "VALID")
-
-
 def pack(images: Sequence[tf.Tensor]) -> tf.Tensor:
     """Scales ascending [o₄, …, o_R] → ``[B, R, R, C·n]``: each nearest-up-sampled to R."""
     size = images[-1].shape[1]
-    return tf.concat([_nearest(x, size // x.shape[1]) for x in images], axis=-1)
+    return tf.concat([pyramid.nearest(x, size // x.shape[1]) for x in images], axis=-1)
 
 
 def unpack(packed: tf.Tensor, channels: int) -> list[tf.Tensor]:
     """``pack``'s inverse: channel group i average-pooled to scale 4·2^i."""
     size = packed.shape[1]
     groups = packed.shape[-1] // channels
-    return [_pool(packed[..., i * channels:(i + 1) * channels], size // (4 * 2 ** i))
+    return [pyramid.pool(packed[..., i * channels:(i + 1) * channels], size // (4 * 2 ** i))
             for i in range(groups)]
 
 
 def real_pyramid(images: tf.Tensor) -> list[tf.Tensor]:
     """The reals at every scale, ascending: 2×2…(R/4)×(R/4) average pools of the image."""
     size = images.shape[1]
-    return [_pool(images, size // side) for side in scales(size)]
+    return [pyramid.pool(images, size // side) for side in scales(size)]
 
 
 @keras.saving.register_keras_serializable(package="tfgan_suite")

@@ -90,21 +90,9 @@ def _zeros(like: tf.Tensor, side: int, channels: int) -> tf.Tensor:
     return tf.zeros([tf.shape(like)[0], side, side, channels], like.dtype)
 
 
-def nearest(x: tf.Tensor, factor: int) -> tf.Tensor:
-    """Nearest-neighbour ×factor with static shapes (reshape → tile → reshape, as
-    ``NearestUpsample2D``: TFLite builtins)."""
-    if factor == 1:
-        return x
-    _, height, width, channels = x.shape
-    x = tf.reshape(x, (-1, height, 1, width, 1, channels))
-    x = tf.tile(x, (1, 1, factor, 1, factor, 1))
-    return tf.reshape(x, (-1, factor * height, factor * width, channels))
-
-
-def pool(image: tf.Tensor, factor: int) -> tf.Tensor:
-    if factor == 1:
-        return image
-    return tf.nn.avg_pool2d(image, factor, factor, "VALID")
+# ProGAN fades with these (gans/progan.py uses them through this module).
+nearest = pyramid.nearest
+pool = pyramid.pool
 
 
 @keras.saving.register_keras_serializable(package="tfgan_suite")

@@ -1,5 +1,6 @@
 """What the resolution-pyramid networks share (ProGAN, StyleGAN, StyleGAN2, MSG-GAN): the
-resolutions 4, 8, …, image_size with one width each, and ProGAN's discriminator head.
+resolutions 4, 8, …, image_size with one width each, nearest up-sampling and average
+pooling by a factor, and ProGAN's discriminator head.
 
 The head (Karras et al. 2018, kept by StyleGAN and StyleGAN2): minibatch standard
 deviation (group ``group_size``) → conv3×3 → act → dense(width) → act → dense to 1 (gain 1),
@@ -13,10 +14,28 @@ import math
 from typing import Sequence
 
 import keras
+import tensorflow as tf
 
 from tfgan_suite.layers import EqualizedConv2D, EqualizedDense, MinibatchStddev, ScaledLeakyReLU
 
 _SLOPE = 0.2
+
+
+def nearest(x: tf.Tensor, factor: int) -> tf.Tensor:
+    """Nearest-neighbour ×factor with static shapes (reshape → tile → reshape, as
+    ``NearestUpsample2D``: TFLite builtins)."""
+    if factor == 1:
+        return x
+    _, height, width, channels = x.shape
+    x = tf.reshape(x, (-1, height, 1, width, 1, channels))
+    x = tf.tile(x, (1, 1, factor, 1, factor, 1))
+    return tf.reshape(x, (-1, factor * height, factor * width, channels))
+
+
+def pool(image: tf.Tensor, factor: int) -> tf.Tensor:
+    if factor == 1:
+        return image
+    return tf.nn.avg_pool2d(image, factor, factor, "VALID")
 
 
 def resolutions(image_size, minimum: int, family: str) -> list[int]:
