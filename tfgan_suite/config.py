@@ -117,7 +117,9 @@ SCHEMA: dict[str, Any] = {
                    "(section progan); stylegan / stylegan2 = style-based generators with "
                    "mixing, w̄ and truncation in W (sections stylegan, stylegan2; "
                    "generator.name stylegan / stylegan2); msggan = multi-scale gradients "
-                   "(generator and discriminator name msggan).", (str,)),
+                   "(generator and discriminator name msggan); lapgan / lapgan_cond = Laplacian "
+                   "pyramid of GANs, unconditional / class-conditional (generator and "
+                   "discriminator name lapgan).", (str,)),
     "conditional": {
         "aux_weight": Field(1.0, "acgan (and racgan, cpgan): weight of the auxiliary "
                             "classifier's loss terms in the discriminator's loss (and in the "

@@ -4,7 +4,8 @@ The model families beyond the toy GAN — cGAN, AC-GAN, the imperfect-label mode
 rcGAN, CP-GAN and S3GAN, AmbientGAN, SS-GAN and NR-GAN (each variant: ``nrgan_<variant>``,
 whose noise generator and its EMA are compared too), InfoGAN, CFGAN, ProGAN (within a
 fade), StyleGAN and StyleGAN2 (style mixing, w̄, lazy R1 and path length firing in the
-compared steps) and MSG-GAN — trained for a few steps on one device
+compared steps), MSG-GAN and LAPGAN (unconditional and class-conditional; its generator's
+synchronised BatchNorm included) — trained for a few steps on one device
 and under a 2-replica MirroredStrategy from the same weights and data; prints the largest weight
 difference per model as JSON. The generator has no BatchNorm (per-replica batch statistics
 differ from the global batch's by design); the discriminator is the DCGAN one with each
@@ -52,7 +53,7 @@ DISCRIMINATORS["cfgan"] = {"conditioning": "projection", "q_width": 6}
 #: Style models (16 px): 2 steps with lazy R1 and path length every 2nd update, so each
 #: fires once and is skipped once.
 STYLE = ("stylegan", "stylegan2")
-UNCONDITIONAL = ("ambientgan", "ssgan", "infogan", "progan", "msggan") + STYLE + tuple(
+UNCONDITIONAL = ("ambientgan", "ssgan", "infogan", "progan", "msggan", "lapgan") + STYLE + tuple(
     n for n in DISCRIMINATORS if n.startswith("nrgan"))
 OPTIONS = {"racgan": {"transition": corruptions.symmetric_transition(CLASSES, 0.5).tolist()},
            "rcgan": {"transition": corruptions.asymmetric_transition(
@@ -170,7 +171,30 @@ def build_msggan(weights=None):
     return model
 
 
+def build_lapgan(name, weights=None):
+    from tfgan_suite import networks
+
+    keras.utils.set_random_seed(1)
+    conditional = name == "lapgan_cond"
+    classes = {"conditional": True, "num_classes": CLASSES} if conditional else {}
+    model = GANS.get(name)(
+        networks.LAPGANGenerator(latent_dim=8, image_size=28, levels=3, filters=(8, 8, 8),
+                                 **classes),
+        networks.LAPGANDiscriminator(image_size=28, levels=3, filters=(4, 4, 4), **classes),
+        ema_decay=0.9, seed=7, **({"num_classes": CLASSES} if conditional else {}))
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
+                  g_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
+                  objective="non_saturating", jit_compile=False)
+    if weights is not None:
+        model.generator.set_weights(weights[0])
+        model.discriminator.set_weights(weights[1])
+        model.ema_generator.set_weights(weights[0])
+    return model
+
+
 def build(name, weights=None):
+    if name.startswith("lapgan"):
+        return build_lapgan(name, weights)
     if name == "progan":
         return build_progan(weights)
     if name in STYLE:

@@ -107,6 +107,6 @@ class MLPTest(tf.test.TestCase):
             networks.build_generator({"name": "mlp", "depth": 3})
         with self.assertRaisesRegex(ValueError,
                                     r"generator\.name.*'nope'.*biggan, dcgan, dcgan_tutorial, "
-                                    r"kerasio_wgan_gp, mlp, msggan, progan, resnet, sagan, "
+                                    r"kerasio_wgan_gp, lapgan, mlp, msggan, progan, resnet, sagan, "
                                     r"stylegan, stylegan2"):
             networks.build_generator({"name": "nope"})

@@ -6,6 +6,7 @@ from tfgan_suite.gans.cfgan import CFGAN
 from tfgan_suite.gans.conditional import ACGAN, ConditionalGAN
 from tfgan_suite.gans.cpgan import CPGAN
 from tfgan_suite.gans.info import DTLCGAN, InfoGAN
+from tfgan_suite.gans.lapgan import LAPGAN, ConditionalLAPGAN
 from tfgan_suite.gans.msggan import MSGGAN
 from tfgan_suite.gans.nrgan import NRGAN
 from tfgan_suite.gans.progan import ProGAN
@@ -33,7 +34,9 @@ GANS.add("progan", ProGAN)
 GANS.add("stylegan", StyleGAN)
 GANS.add("stylegan2", StyleGAN2)
 GANS.add("msggan", MSGGAN)
+GANS.add("lapgan", LAPGAN)
+GANS.add("lapgan_cond", ConditionalLAPGAN)
 
-__all__ = ["AdversarialModel", "AmbientGAN", "CFGAN", "ConditionalGAN", "ACGAN", "RACGAN", "RCGAN",
-           "CPGAN", "DTLCGAN", "InfoGAN", "MSGGAN", "NRGAN", "ProGAN", "S3GAN", "SSGAN", "StyleGAN",
-           "StyleGAN2", "GANS"]
+__all__ = ["AdversarialModel", "AmbientGAN", "CFGAN", "ConditionalGAN", "ConditionalLAPGAN",
+           "ACGAN", "RACGAN", "RCGAN", "CPGAN", "DTLCGAN", "InfoGAN", "LAPGAN", "MSGGAN", "NRGAN",
+           "ProGAN", "S3GAN", "SSGAN", "StyleGAN", "StyleGAN2", "GANS"]

@@ -5,6 +5,7 @@ from tfgan_suite.layers.blur import BlurVH
 from tfgan_suite.layers.conditional_norm import ConditionalBatchNorm
 from tfgan_suite.layers.equalized import EqualizedConv2D, EqualizedDense
 from tfgan_suite.layers.fir import Blur2D, FIRDownsample2D, FIRFilter2D, FIRUpsample2D
+from tfgan_suite.layers.laplacian import PyramidDownsample, PyramidUpsample
 from tfgan_suite.layers.maxout import MaxoutDense
 from tfgan_suite.layers.minibatch_stddev import MinibatchStddev
 from tfgan_suite.layers.modulated_conv import ModulatedConv2D
@@ -24,5 +25,6 @@ __all__ = ["AdaIN", "Blur2D", "BlurVH", "ConditionalBatchNorm", "EqualizedConv2D
            "EqualizedDense", "FIRDownsample2D", "FIRFilter2D", "FIRUpsample2D",
            "FromRGB", "MaxoutDense", "MinibatchStddev", "ModulatedConv2D",
            "NearestUpsample2D", "NoiseInput", "OrthogonalRegularizer", "PatchConv2D",
-           "PixelNorm", "PredictedLabels", "ProjectionHead", "ScaledLeakyReLU",
+           "PixelNorm", "PredictedLabels", "ProjectionHead", "PyramidDownsample",
+           "PyramidUpsample", "ScaledLeakyReLU",
            "SelfAttention", "ToRGB", "maybe_spectral_norm"]

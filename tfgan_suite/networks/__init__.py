@@ -4,6 +4,7 @@ from tfgan_suite.networks.base import DISCRIMINATORS, GENERATORS, Network, build
 from tfgan_suite.networks.biggan import BigGANDiscriminator, BigGANGenerator
 from tfgan_suite.networks.dcgan import DCGANDiscriminator, DCGANGenerator
 from tfgan_suite.networks.kerasio import KerasIOWGANCritic, KerasIOWGANGenerator
+from tfgan_suite.networks.lapgan import LAPGANDiscriminator, LAPGANGenerator
 from tfgan_suite.networks.mlp import MLPDiscriminator, MLPGenerator
 from tfgan_suite.networks.msggan import MSGGANDiscriminator, MSGGANGenerator
 from tfgan_suite.networks.progan import ProGANDiscriminator, ProGANGenerator
@@ -29,4 +30,4 @@ __all__ = ["GENERATORS", "DISCRIMINATORS", "Network", "build_generator",
            "BigGANGenerator", "BigGANDiscriminator", "ProGANGenerator",
            "ProGANDiscriminator", "StyleGANGenerator", "StyleGANDiscriminator",
            "StyleGAN2Generator", "StyleGAN2Discriminator", "MSGGANGenerator",
-           "MSGGANDiscriminator"]
+           "MSGGANDiscriminator", "LAPGANGenerator", "LAPGANDiscriminator"]
