@@ -1,11 +1,13 @@
 """Every recipe in configs/ loads, builds and takes a training step."""
 
 import os
+import shutil
+import tempfile
 
 import tensorflow as tf
 
 from tfgan_suite import config as config_lib
-from tfgan_suite import factory
+from tfgan_suite import factory, runs
 from tfgan_suite.runs import precision_policy
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -26,6 +28,9 @@ class RecipeTest(tf.test.TestCase):
                     # the test needs no Fashion-MNIST files.
                     overrides += ["data.name=digits",
                                   f"data.image_size={config['data']['image_size'] or 28}"]
+                if (config["generator"] or {}).get("name") == "stackgan2":
+                    # Stage-II needs a trained Stage-I run: one step of the Stage-I recipe.
+                    overrides.append(f"generator.stage1_run={self.stage1_run(overrides)}")
                 config = config_lib.load(os.path.join(CONFIGS, recipe), overrides)
                 with precision_policy(config["precision"]):
                     model = factory.build_gan(config)
@@ -35,3 +40,11 @@ class RecipeTest(tf.test.TestCase):
                     history = model.fit(data, steps_per_epoch=1, epochs=1, verbose=0).history
                 for name, values in history.items():
                     self.assertTrue(all(map(lambda v: v == v, values)), (recipe, name))
+
+    def stage1_run(self, overrides: list[str]) -> str:
+        directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, directory, True)
+        run = os.path.join(directory, "stage1")
+        runs.train(os.path.join(CONFIGS, "stackgan1_fashion_mnist.yaml"), run,
+                   overrides=overrides + ["train.steps_per_epoch=1", "sample.grid_size=10"])
+        return run

@@ -68,8 +68,15 @@ def _sample(args) -> int:
         raise ValueError(f"--n: must be a positive integer, got {args.n}")
     model = runs.load_run(args.run)
     codes, sweep = runs.parse_codes(model, args.code)
-    path = runs.sample_to_file(model, args.n, args.out, seed=args.seed,
-                               labels=_parse_labels(args.labels, args.n),
+    labels = _parse_labels(args.labels, args.n)
+    if args.text is not None:
+        if not hasattr(model, "condition_of"):
+            raise ValueError(f"--text: model {type(model).__name__} has no text conditions; "
+                             "accepted with model stackgan")
+        if labels is not None:
+            raise ValueError("--text: give --labels or --text, not both")
+        labels = model.condition_of(args.text)
+    path = runs.sample_to_file(model, args.n, args.out, seed=args.seed, labels=labels,
                                truncation=args.truncation, with_noise=args.with_noise,
                                codes=codes, sweep=sweep, interpolate=args.interpolate,
                                steps=args.steps, mix=args.mix)
@@ -158,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", required=True, help="FILE.npy or FILE.png")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--labels", help="conditional models: one class or n comma-separated")
+    sample.add_argument("--text", help="stackgan: a condition's description (e.g. 'a dress'); "
+                        "every sample gets that condition")
     sample.add_argument("--truncation", type=float,
                         help="truncation trick: redraw z coordinates outside [-T, T] "
                              "(BigGAN); style models (stylegan, stylegan2): psi in [0, 1] of "

@@ -119,7 +119,9 @@ SCHEMA: dict[str, Any] = {
                    "generator.name stylegan / stylegan2); msggan = multi-scale gradients "
                    "(generator and discriminator name msggan); lapgan / lapgan_cond = Laplacian "
                    "pyramid of GANs, unconditional / class-conditional (generator and "
-                   "discriminator name lapgan).", (str,)),
+                   "discriminator name lapgan); stackgan = one StackGAN stage with conditioning "
+                   "augmentation and a matching-aware discriminator (section stackgan; "
+                   "generator.name stackgan1, or stackgan2 with generator.stage1_run).", (str,)),
     "conditional": {
         "aux_weight": Field(1.0, "acgan (and racgan, cpgan): weight of the auxiliary "
                             "classifier's loss terms in the discriminator's loss (and in the "
@@ -147,6 +149,15 @@ SCHEMA: dict[str, Any] = {
                                    "whose example is class i's anchor (100 = argmax).",
                                    (float,), check=lambda v: None if 0.0 < v <= 100.0
                                    else "must be in (0, 100]"),
+    },
+    "stackgan": {
+        "kl_weight": Field(2.0, "stackgan: weight of the conditioning augmentation's "
+                           "KL(N(mu, sigma^2) || N(0, I)), averaged over dimensions, in the "
+                           "generator's loss (the reference's 2.0; the paper's lambda = 1).",
+                           (float,), check=_non_negative),
+        "matching_aware": Field(True, "stackgan: the discriminator also counts real images "
+                                "with a mismatched condition as fake (L_D = real + (wrong + "
+                                "fake) / 2).", (bool,)),
     },
     "cpgan": {
         "kl_weight": Field(0.4, "cpgan: weight of the generator's KL(s || C(G(z, s))) term "

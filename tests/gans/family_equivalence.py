@@ -4,8 +4,9 @@ The model families beyond the toy GAN — cGAN, AC-GAN, the imperfect-label mode
 rcGAN, CP-GAN and S3GAN, AmbientGAN, SS-GAN and NR-GAN (each variant: ``nrgan_<variant>``,
 whose noise generator and its EMA are compared too), InfoGAN, CFGAN, ProGAN (within a
 fade), StyleGAN and StyleGAN2 (style mixing, w̄, lazy R1 and path length firing in the
-compared steps), MSG-GAN and LAPGAN (unconditional and class-conditional; its generator's
-synchronised BatchNorm included) — trained for a few steps on one device
+compared steps), MSG-GAN, LAPGAN (unconditional and class-conditional; its generator's
+synchronised BatchNorm included) and StackGAN (Stage-I; Stage-II around a frozen Stage-I,
+matching-aware pairs and the KL term included) — trained for a few steps on one device
 and under a 2-replica MirroredStrategy from the same weights and data; prints the largest weight
 difference per model as JSON. The generator has no BatchNorm (per-replica batch statistics
 differ from the global batch's by design); the discriminator is the DCGAN one with each
@@ -192,7 +193,37 @@ def build_lapgan(name, weights=None):
     return model
 
 
+def build_stackgan(name, weights=None):
+    from tfgan_suite import networks
+
+    keras.utils.set_random_seed(1)
+    texts = ["a red top", "a blue top", "a red shoe", "a blue shoe"]
+    small = {"condition_dim": 4, "embedding_dim": 8, "num_classes": CLASSES}
+    generator = networks.StackGANStage1Generator(latent_dim=8, image_size=14, base_filters=8,
+                                                 descriptions=texts, **small)
+    side = 14
+    if name == "stackgan2":  # around a frozen (here untrained) Stage-I generator
+        generator = networks.StackGANStage2Generator(stage1=generator.get_config(),
+                                                     image_size=28, base_filters=8,
+                                                     residual_blocks=1, **small)
+        side = 28
+    model = GANS.get("stackgan")(
+        generator, networks.StackGANDiscriminator(image_size=side, base_filters=4,
+                                                  descriptions=texts, **small),
+        num_classes=CLASSES, ema_decay=0.9, seed=7)
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
+                  g_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
+                  objective="non_saturating", jit_compile=False)
+    if weights is not None:
+        model.generator.set_weights(weights[0])
+        model.discriminator.set_weights(weights[1])
+        model.ema_generator.set_weights(weights[0])
+    return model
+
+
 def build(name, weights=None):
+    if name.startswith("stackgan"):
+        return build_stackgan(name, weights)
     if name.startswith("lapgan"):
         return build_lapgan(name, weights)
     if name == "progan":

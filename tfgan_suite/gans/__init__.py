@@ -13,6 +13,7 @@ from tfgan_suite.gans.progan import ProGAN
 from tfgan_suite.gans.rgan import RACGAN, RCGAN
 from tfgan_suite.gans.s3gan import S3GAN
 from tfgan_suite.gans.self_supervised import SSGAN
+from tfgan_suite.gans.stackgan import StackGAN
 from tfgan_suite.gans.stylegan import StyleGAN, StyleGAN2
 from tfgan_suite.registry import Registry
 
@@ -36,7 +37,8 @@ GANS.add("stylegan2", StyleGAN2)
 GANS.add("msggan", MSGGAN)
 GANS.add("lapgan", LAPGAN)
 GANS.add("lapgan_cond", ConditionalLAPGAN)
+GANS.add("stackgan", StackGAN)
 
 __all__ = ["AdversarialModel", "AmbientGAN", "CFGAN", "ConditionalGAN", "ConditionalLAPGAN",
            "ACGAN", "RACGAN", "RCGAN", "CPGAN", "DTLCGAN", "InfoGAN", "LAPGAN", "MSGGAN", "NRGAN",
-           "ProGAN", "S3GAN", "SSGAN", "StyleGAN", "StyleGAN2", "GANS"]
+           "ProGAN", "S3GAN", "SSGAN", "StackGAN", "StyleGAN", "StyleGAN2", "GANS"]

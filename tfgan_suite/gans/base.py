@@ -10,9 +10,9 @@ Algorithm (one ``train_step``, i.e. one generator update):
     G_ema ← β·G_ema + (1 − β)·G
 
 Variants change behaviour through small hooks (``unpack_batch``, ``fake_conditions``,
-``generator_inputs``, ``measure_fakes``, ``discriminate``, ``extra_d_losses``,
-``extra_g_losses``) instead of rewriting the step. A model whose fakes come from more than
-one network (NR-GAN: an image generator plus a noise generator) overrides
+``generator_inputs``, ``measure_fakes``, ``discriminate``, ``discriminator_fakes``,
+``extra_d_losses``, ``extra_g_losses``) instead of rewriting the step. A model whose fakes
+come from more than one network (NR-GAN: an image generator plus a noise generator) overrides
 ``fakes_for_discriminator`` and lists its extra networks in ``generator_networks``; the G
 optimizer, the EMA and checkpoints then cover them too.
 
@@ -41,6 +41,9 @@ from tfgan_suite.gans import standing
 # Stream ids keep the stateless draws of one step apart (see ``_draw``).
 _STREAMS_PER_UPDATE = 16
 _MAX_STREAMS = 1024
+#: Offset, within a discriminator update's streams, of the draws of
+#: ``discriminator_fakes`` (e.g. StackGAN's mismatched conditions).
+D_FAKES_STREAM = 7
 #: Offset, within an update's streams, of the draws of the fakes' conditions (penalties use
 #: offsets 1-3, z uses 0).
 CONDITION_STREAM = 8
@@ -386,6 +389,15 @@ class AdversarialModel(keras.Model):
         SN needs ``training=True`` inside the step."""
         return self.discriminator(x, training=training)
 
+    def discriminator_fakes(self, real: tf.Tensor, labels, fake: tf.Tensor, d_condition, step,
+                            stream_id: int):
+        """``(x, condition)``: what the fake side of the discriminator's loss judges in its
+        update (the generator's update is unaffected). Default: the generated batch with its
+        condition. StackGAN's matching-aware discriminator appends the real images with
+        mismatched conditions, so that the objective's mean over the fake side is
+        (fake + wrong) / 2. Draws: ``self._draw(..., step, stream_id)``."""
+        return fake, d_condition
+
     def extra_d_losses(self, real_aux, fake_aux, labels, fake_condition) -> dict[str, tf.Tensor]:
         """Additional named discriminator loss terms (e.g. AC-GAN's classifier loss).
 
@@ -488,18 +500,23 @@ class AdversarialModel(keras.Model):
             """Adversarial logits only: what penalties differentiate."""
             return self._split(self.discriminate(x, labels, training=True))[0]
 
+        judged, d_condition = self.discriminator_fakes(
+            real, labels, fake, d_condition, step,
+            update_index * _STREAMS_PER_UPDATE + D_FAKES_STREAM)
+
         with tf.GradientTape() as tape:
             if self.fuse_discriminator_passes:
                 both_labels = (None if labels is None or d_condition is None
                                else tf.concat([labels, d_condition], axis=0))
-                logits, aux = self._split(self.discriminate(tf.concat([real, fake], axis=0),
+                logits, aux = self._split(self.discriminate(tf.concat([real, judged], axis=0),
                                                             both_labels, training=True))
                 real_logits, fake_logits = logits[:batch], logits[batch:]
                 real_aux, fake_aux = ((None, None) if aux is None
                                       else (aux[:batch], aux[batch:]))
             else:
                 real_logits, real_aux = self._split(self.discriminate(real, labels, True))
-                fake_logits, fake_aux = self._split(self.discriminate(fake, d_condition, True))
+                fake_logits, fake_aux = self._split(self.discriminate(judged, d_condition,
+                                                                      True))
             terms = {"d_loss": self.objective.d_loss(real_logits, fake_logits)}
             terms.update(self.extra_d_losses(real_aux, fake_aux, labels, g_condition))
             regularisation = _regularisation(self.discriminator)

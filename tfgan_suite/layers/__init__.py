@@ -3,6 +3,7 @@
 from tfgan_suite.layers.attention import SelfAttention
 from tfgan_suite.layers.blur import BlurVH
 from tfgan_suite.layers.conditional_norm import ConditionalBatchNorm
+from tfgan_suite.layers.conditioning import ConditioningAugmentation, TextEmbedding
 from tfgan_suite.layers.equalized import EqualizedConv2D, EqualizedDense
 from tfgan_suite.layers.fir import Blur2D, FIRDownsample2D, FIRFilter2D, FIRUpsample2D
 from tfgan_suite.layers.laplacian import PyramidDownsample, PyramidUpsample
@@ -27,4 +28,5 @@ __all__ = ["AdaIN", "Blur2D", "BlurVH", "ConditionalBatchNorm", "EqualizedConv2D
            "NearestUpsample2D", "NoiseInput", "OrthogonalRegularizer", "PatchConv2D",
            "PixelNorm", "PredictedLabels", "ProjectionHead", "PyramidDownsample",
            "PyramidUpsample", "ScaledLeakyReLU",
-           "SelfAttention", "ToRGB", "maybe_spectral_norm"]
+           "SelfAttention", "TextEmbedding", "ToRGB", "maybe_spectral_norm",
+           "ConditioningAugmentation"]

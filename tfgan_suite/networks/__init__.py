@@ -10,6 +10,11 @@ from tfgan_suite.networks.msggan import MSGGANDiscriminator, MSGGANGenerator
 from tfgan_suite.networks.progan import ProGANDiscriminator, ProGANGenerator
 from tfgan_suite.networks.resnet import ResNetDiscriminator, ResNetGenerator
 from tfgan_suite.networks.sagan import SAGANDiscriminator, SAGANGenerator
+from tfgan_suite.networks.stackgan import (
+    StackGANDiscriminator,
+    StackGANStage1Generator,
+    StackGANStage2Generator,
+)
 from tfgan_suite.networks.stylegan import StyleGANDiscriminator, StyleGANGenerator
 from tfgan_suite.networks.stylegan2 import StyleGAN2Discriminator, StyleGAN2Generator
 
@@ -30,4 +35,5 @@ __all__ = ["GENERATORS", "DISCRIMINATORS", "Network", "build_generator",
            "BigGANGenerator", "BigGANDiscriminator", "ProGANGenerator",
            "ProGANDiscriminator", "StyleGANGenerator", "StyleGANDiscriminator",
            "StyleGAN2Generator", "StyleGAN2Discriminator", "MSGGANGenerator",
-           "MSGGANDiscriminator", "LAPGANGenerator", "LAPGANDiscriminator"]
+           "MSGGANDiscriminator", "LAPGANGenerator", "LAPGANDiscriminator",
+           "StackGANStage1Generator", "StackGANStage2Generator", "StackGANDiscriminator"]

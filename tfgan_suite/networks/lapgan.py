@@ -37,7 +37,7 @@ from typing import Optional, Sequence
 import keras
 import tensorflow as tf
 
-from tfgan_suite.layers import laplacian
+from tfgan_suite.layers import NearestUpsample2D, laplacian
 from tfgan_suite.networks import pyramid
 from tfgan_suite.networks.base import Network, register_discriminator, register_generator
 from tfgan_suite.networks.dcgan import check_num_classes, label_input_layer, one_hot
@@ -106,7 +106,7 @@ def _coarse_generator(latent_dim, side, channels, width, norm, num_classes, name
     index = 0
     while start < side:
         start *= 2
-        x = keras.layers.UpSampling2D(2, name=f"{name}_up_{index}")(x)
+        x = NearestUpsample2D(name=f"{name}_up_{index}")(x)
         x = keras.layers.Conv2D(width, 3, padding="same", use_bias=norm != "batch",
                                 name=f"{name}_up_conv_{index}")(x)
         x = _norm(x, norm, f"{name}_up_bn_{index}")
