@@ -99,6 +99,22 @@ def _options(name):
 PROGAN_START_STEP = 5
 
 
+def compiled(model, weights, objective, penalties=None):
+    """``model`` compiled with the comparison's optimizers and, for the mirrored copy, the
+    single-device run's starting ``weights`` (generator, discriminator[, noise generator])."""
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
+                  g_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
+                  objective=objective, penalties=penalties, jit_compile=False)
+    if weights is not None:
+        model.generator.set_weights(weights[0])
+        model.discriminator.set_weights(weights[1])
+        model.ema_generator.set_weights(weights[0])
+        if len(weights) > 2:
+            model.noise_generator.set_weights(weights[2])
+            model.ema_noise_generator.set_weights(weights[2])
+    return model
+
+
 def build_progan(weights=None):
     from tfgan_suite.networks import progan as staged
 
@@ -107,15 +123,8 @@ def build_progan(weights=None):
         staged.ProGANGenerator(latent_dim=8, image_size=16, channels=1, filters=(8, 8, 4)),
         staged.ProGANDiscriminator(image_size=16, channels=1, filters=(8, 8, 4)),
         stabilise_images=64, fade_images=256, batch_size=BATCH, ema_decay=0.9, seed=7)
-    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
-                  g_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
-                  objective="wasserstein", penalties={"gp": {"weight": 10.0},
-                                                      "drift": {"weight": 0.001}},
-                  jit_compile=False)
-    if weights is not None:
-        model.generator.set_weights(weights[0])
-        model.discriminator.set_weights(weights[1])
-        model.ema_generator.set_weights(weights[0])
+    compiled(model, weights, "wasserstein", {"gp": {"weight": 10.0},
+                                             "drift": {"weight": 0.001}})
     model.step_counter.assign(PROGAN_START_STEP)
     model.sync_stage()
     return model
@@ -141,15 +150,7 @@ def build_style(name, weights=None):
     for network in (model.generator, model.ema_generator):
         const = network.synthesis.const
         const.assign(tf.random.stateless_normal(const.shape, seed=[5, 5]))
-    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
-                  g_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
-                  objective="non_saturating",
-                  penalties={"r1": {"weight": 1.0, "interval": 2}}, jit_compile=False)
-    if weights is not None:
-        model.generator.set_weights(weights[0])
-        model.discriminator.set_weights(weights[1])
-        model.ema_generator.set_weights(weights[0])
-    return model
+    return compiled(model, weights, "non_saturating", {"r1": {"weight": 1.0, "interval": 2}})
 
 
 def build_msggan(weights=None):
@@ -161,15 +162,7 @@ def build_msggan(weights=None):
         networks.MSGGANDiscriminator(image_size=16, channels=1, filters=(8, 8, 4),
                                      combine="cat"),
         ema_decay=0.9, seed=7)
-    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
-                  g_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
-                  objective="non_saturating", penalties={"r1": {"weight": 1.0}},
-                  jit_compile=False)
-    if weights is not None:
-        model.generator.set_weights(weights[0])
-        model.discriminator.set_weights(weights[1])
-        model.ema_generator.set_weights(weights[0])
-    return model
+    return compiled(model, weights, "non_saturating", {"r1": {"weight": 1.0}})
 
 
 def build_lapgan(name, weights=None):
@@ -183,14 +176,7 @@ def build_lapgan(name, weights=None):
                                  **classes),
         networks.LAPGANDiscriminator(image_size=28, levels=3, filters=(4, 4, 4), **classes),
         ema_decay=0.9, seed=7, **({"num_classes": CLASSES} if conditional else {}))
-    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
-                  g_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
-                  objective="non_saturating", jit_compile=False)
-    if weights is not None:
-        model.generator.set_weights(weights[0])
-        model.discriminator.set_weights(weights[1])
-        model.ema_generator.set_weights(weights[0])
-    return model
+    return compiled(model, weights, "non_saturating")
 
 
 def build_stackgan(name, weights=None):
@@ -211,14 +197,7 @@ def build_stackgan(name, weights=None):
         generator, networks.StackGANDiscriminator(image_size=side, base_filters=4,
                                                   descriptions=texts, **small),
         num_classes=CLASSES, ema_decay=0.9, seed=7)
-    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
-                  g_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
-                  objective="non_saturating", jit_compile=False)
-    if weights is not None:
-        model.generator.set_weights(weights[0])
-        model.discriminator.set_weights(weights[1])
-        model.ema_generator.set_weights(weights[0])
-    return model
+    return compiled(model, weights, "non_saturating")
 
 
 def build(name, weights=None):
@@ -241,17 +220,7 @@ def build(name, weights=None):
                                          DCGANDiscriminator(image_size=28, base_filters=4,
                                                             **classes, **DISCRIMINATORS[name]),
                                          ema_decay=0.9, seed=7, **classes, **_options(name))
-    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
-                  g_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
-                  objective="hinge", jit_compile=False)
-    if weights is not None:
-        model.generator.set_weights(weights[0])
-        model.discriminator.set_weights(weights[1])
-        model.ema_generator.set_weights(weights[0])
-        if len(weights) > 2:
-            model.noise_generator.set_weights(weights[2])
-            model.ema_noise_generator.set_weights(weights[2])
-    return model
+    return compiled(model, weights, "hinge")
 
 
 def _compared(model) -> tuple:
