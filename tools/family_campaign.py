@@ -168,9 +168,11 @@ def run(name: str, all_rows: list[dict], args, render: Callable[[str], None],
             # A kept directory of a job the json lacks is a stale run (failed, or its row
             # taken out to be measured again): start it afresh.
             shutil.rmtree(os.path.join(workdir, f"{tag}_seed{seed}"), ignore_errors=True)
-            row = run_recipe(tag, spec["recipe"], args.minutes, workdir, args.n_eval,
-                             overrides=spec["overrides"], seed=seed, grid_dir=grid_dir,
-                             cpus=core if args.parallel > 1 else None)
+            # A row may bring its own runner (same arguments), e.g. StackGAN's two stages.
+            runner = spec.get("runner", run_recipe)
+            row = runner(tag, spec["recipe"], args.minutes, workdir, args.n_eval,
+                         overrides=spec["overrides"], seed=seed, grid_dir=grid_dir,
+                         cpus=core if args.parallel > 1 else None)
         finally:
             cores.put(core)
         row |= {key: spec[key] for key in ("group", "setting", "name")} | {

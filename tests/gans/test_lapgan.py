@@ -93,6 +93,9 @@ class LAPGANGeneratorTest(tf.test.TestCase):
                                       laplacian.upsample(coarse)])[1]
         fine = generator.levels(z, [laplacian.upsample(middle), tf.zeros([4, 8, 8, 1])])[0]
         self.assertAllClose(generator(z), fine, atol=1e-5)
+        chain = generator.chain_levels(z)
+        for mine, theirs in zip(chain, [fine, middle, coarse], strict=True):
+            self.assertAllClose(mine, theirs, atol=1e-5)
 
     def test_keras_round_trip(self):
         for conditional in (False, True):

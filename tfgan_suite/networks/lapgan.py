@@ -220,6 +220,18 @@ class LAPGANGenerator(Network):
         """G_k (k = 0 fine … K coarse)."""
         return self.get_layer(f"level{k}")
 
+    def chain_levels(self, inputs, training: bool = False) -> list[tf.Tensor]:
+        """[Ĩ₀, …, Ĩ_K] of the sampling chain on ``inputs`` (z, or [z, labels]): every
+        level's image as the generator draws it, coarse to fine (Ĩ₀ is ``self(inputs)``)."""
+        view = self.__dict__.get("_chain_view")
+        if view is None:  # kept out of Keras' tracking: the layers are the generator's own
+            levels = self.num_levels
+            outputs = [self.get_layer(f"image{k}").output for k in range(levels - 1)]
+            outputs.append(self.get_layer(f"up{levels - 2}").input)
+            view = keras.Model(self.inputs, outputs)
+            self.__dict__["_chain_view"] = view
+        return [tf.cast(x, tf.float32) for x in view(inputs, training=training)]
+
     def levels(self, z: tf.Tensor, lows: Sequence[tf.Tensor], labels=None,
                training: bool = False) -> list[tf.Tensor]:
         """[Ĩ₀, …, Ĩ_K] with every finer level conditioned on the given low-passes
