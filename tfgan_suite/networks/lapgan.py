@@ -230,6 +230,7 @@ class LAPGANGenerator(Network):
             outputs.append(self.get_layer(f"up{levels - 2}").input)
             view = keras.Model(self.inputs, outputs)
             self.__dict__["_chain_view"] = view
+        inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         return [tf.cast(x, tf.float32) for x in view(inputs, training=training)]
 
     def levels(self, z: tf.Tensor, lows: Sequence[tf.Tensor], labels=None,
