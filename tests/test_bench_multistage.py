@@ -23,7 +23,7 @@ def row(name, seed, fd, gan_test=None, stage1=None):
     if gan_test is not None:
         metrics |= {"gan_test_accuracy_fmnist": gan_test, "gan_test_accuracy_fmnist_vgg": gan_test}
     result = {"group": "g", "setting": "s", "name": name, "seed": seed, "steps": 100,
-              "elapsed_seconds": 600.0, "metrics": metrics, "git_revision": "abc",
+              "elapsed_seconds": 600.0, "metrics": metrics, "git_revision": "abc", "n_eval": 100,
               "machine": "m", "cores": 1, "date": "d", "grid": f"{name}.png",
               "parameters": {"generator": 10, "generator_trainable": 8, "discriminator": 5}}
     if stage1 is not None:

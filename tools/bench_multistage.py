@@ -198,7 +198,8 @@ def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
     lines = campaign.header("Multi-stage generation on Fashion-MNIST (issue #17)", meta,
                             "StackGAN's chain splits its budget: Stage-I half, Stage-II half")
     lines += [
-        "- scores: `tfgan eval --n 10000` against the test split; `fmnist`: the 2-conv CNN, "
+        f"- scores: `tfgan eval --n {rows[0]['n_eval'] if rows else '?'}` against the test "
+        "split; `fmnist`: the 2-conv CNN, "
         "`fmnist_vgg`: the VGG-style CNN (docs/results/feature_spaces.md); mean ± standard "
         "error over seeds. Stage-I's 14-px images are judged up-sampled bilinearly to 28 px",
         "- verdict: the model beats the reference when its mean is better by more than two "
