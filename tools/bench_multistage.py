@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from typing import Optional
 
@@ -118,9 +119,10 @@ def run_stackgan(tag, recipe, minutes, workdir, n_eval, overrides=(), seed=0, gr
                  cpus=None) -> dict:
     """Stage-I for half the budget, then Stage-II (``recipe``) on it for the other half; the
     row is Stage-II's, with Stage-I's own row (judged up-sampled) under ``stage1``."""
+    stage1_dir = os.path.join(workdir, f"{tag}_stage1_seed{seed}")
+    shutil.rmtree(stage1_dir, ignore_errors=True)  # a stale run of an interrupted campaign
     first = run_counted(f"{tag}_stage1", STAGE1_RECIPE, minutes / 2, workdir, n_eval,
                         seed=seed, grid_dir=grid_dir, cpus=cpus)
-    stage1_dir = os.path.join(workdir, f"{tag}_stage1_seed{seed}")
     second = run_counted(tag, recipe, minutes / 2, workdir, n_eval,
                          overrides=(f"generator.stage1_run={stage1_dir}", *overrides),
                          seed=seed, grid_dir=grid_dir, cpus=cpus)
