@@ -160,6 +160,7 @@ def write_markdown(meta: dict, rows: list[dict], summary: dict, results: str) ->
                      + "; ".join(f"`{c}`" for c in meta["commands"]))
     if meta.get("excluded"):
         lines.append(f"- excluded: {meta['excluded']}")
+    lines += [f"- note: {note}" for note in meta.get("notes", [])]
     lines.append("")
     for cpu, table in summary.items():
         lines += [f"## Summary on {cpu} (mean ± standard error over seeds)", "",
@@ -230,8 +231,9 @@ def run_campaign(recipes: list[tuple[str, str, str]], seeds: int, minutes: float
     # A merged campaign keeps its history: every command, and the notes on excluded rows.
     commands = previous.get("commands", [previous["command"]] if previous else [])
     meta["commands"] = [c for c in commands if c != command] + [command]
-    if previous.get("excluded"):
-        meta["excluded"] = previous["excluded"]
+    for key in ("excluded", "notes"):
+        if previous.get(key):
+            meta[key] = previous[key]
     workdir = tempfile.mkdtemp(prefix="fashion_mnist_campaign_")
     for seed in range(seeds):
         for name, recipe, role in recipes:
