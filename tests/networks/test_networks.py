@@ -108,5 +108,6 @@ class MLPTest(tf.test.TestCase):
         with self.assertRaisesRegex(ValueError,
                                     r"generator\.name.*'nope'.*biggan, dcgan, dcgan_tutorial, "
                                     r"kerasio_wgan_gp, lapgan, mlp, msggan, progan, resnet, sagan, "
+                                    r"stackgan1, stackgan2, "
                                     r"stylegan, stylegan2"):
             networks.build_generator({"name": "nope"})
