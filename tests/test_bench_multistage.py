@@ -37,8 +37,23 @@ class MultistageBenchTest(tf.test.TestCase):
         for spec in bench.ROWS:
             config = config_lib.load(os.path.join(bench.ROOT, "configs", spec["recipe"]),
                                      list(spec["overrides"]))
-            self.assertEqual(config["model"], models.get(spec["name"], spec["name"]))
-            self.assertEqual(config["data"]["name"], "fashion_mnist")
+            name = spec["name"].removesuffix("_64")
+            self.assertEqual(config["model"], models.get(name, name))
+            glyphs = spec["group"] == "glyphs"
+            self.assertEqual(config["data"]["name"], "glyphs" if glyphs else "fashion_mnist")
+            if glyphs:
+                self.assertEqual(config["data"]["image_size"], 64)
+        # The glyph StackGAN chain: Stage-I at 16 px on the same description ids.
+        chain = next(s for s in bench.ROWS if s["name"] == "stackgan_64")
+        first = config_lib.load(os.path.join(bench.ROOT, "configs", bench.STAGE1_RECIPE),
+                                list(chain["runner"].keywords["stage1_overrides"]))
+        second = config_lib.load(os.path.join(bench.ROOT, "configs", chain["recipe"]),
+                                 list(chain["overrides"]))
+        for config, side in ((first, 16), (second, 64)):
+            self.assertEqual(config["data"]["label_view"], "glyph_description")
+            self.assertEqual(config["discriminator"]["descriptions"], "glyphs")
+            self.assertEqual(config["discriminator"]["image_size"], side)
+        self.assertEqual(first["generator"]["descriptions"], "glyphs")
         self.assertEqual(config_lib.load(os.path.join(bench.ROOT, "configs",
                                                       bench.STAGE1_RECIPE), [])
                          ["generator"]["name"], "stackgan1")
@@ -67,6 +82,13 @@ class MultistageBenchTest(tf.test.TestCase):
         self.assertIn("| lapgan | dcgan | fd | fmnist | 20.50 | 30.50 | 10.00 | 1.41 | "
                       "**beats** |", text)
         self.assertIn("| stackgan_stage1 | 8 (+2 frozen or statistics) / 5 | 2 |", text)
+
+    def test_glyph_rows_read_the_glyph_spaces(self):
+        glyph = dict(row("lapgan_64", 0, 1.0), group="glyphs",
+                     metrics={"fd_glyphs": 12.5, "fd_glyphs_vgg": 7.25, "fd_fmnist": 99.0})
+        entry = bench.summarise([glyph])["table"][("glyphs", "s", "lapgan_64")]
+        self.assertEqual(entry["values"]["fd_fmnist"], [12.5])
+        self.assertEqual(entry["values"]["fd_fmnist_vgg"], [7.25])
 
     def test_lapgan_picture_shows_every_level(self):
         overrides = ["data.name=digits", "data.image_size=28", "train.steps=1",

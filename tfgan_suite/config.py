@@ -270,9 +270,11 @@ SCHEMA: dict[str, Any] = {
                       "tfds:<name>, folder:<path>.", (str,)),
         "split": Field("train", "Split to train on.", (str,), choices=("train", "test")),
         "label_view": Field("class", "What a model sees of each image's class (data/views.py): "
-                            "class, or garment_group (Fashion-MNIST's tops / bottoms / "
+                            "class, garment_group (Fashion-MNIST's tops / bottoms / "
                             "footwear / bags; the class itself hidden, evaluation still "
-                            "judges it).", (str,), choices=("class", "garment_group")),
+                            "judges it) or glyph_description (glyphs: one id per character, "
+                            "weight and slant, StackGAN's descriptions).", (str,),
+                            choices=("class", "garment_group", "glyph_description")),
         "batch_size": Field(256, "Global batch size (split across replicas).", (int,),
                             check=_positive),
         "image_size": Field(None, "Resize/pad images to this size; null keeps native size.",

@@ -193,7 +193,7 @@ class Evaluator:
         for suffix, network in self.classifiers.items():
             results |= self._distances(suffix, network.features(fake), groups)
         if "conditional" in groups and _is_conditional(model):
-            if self.label_view != "class":
+            if self.label_view == "garment_group":
                 results |= self._groups(model)
             elif self.overlap_rule is None:
                 results |= self._conditional(model)
@@ -325,9 +325,14 @@ class Evaluator:
 
     def _conditional(self, model) -> dict[str, Any]:
         """GAN-test accuracy and intra-class FD on class-balanced conditional samples, in
-        every measured space."""
-        labels = (np.arange(self.n) % int(model.num_classes)).astype(np.int32)
-        images = model.sample(self.n, seed=self.seed + 1, labels=labels)
+        every measured space; under a label view that determines the class
+        (``glyph_description``), balanced over the model's conditions and judged on the
+        clean class (the character) they name."""
+        from tfgan_suite.data import views
+
+        conditions = (np.arange(self.n) % int(model.num_classes)).astype(np.int32)
+        images = model.sample(self.n, seed=self.seed + 1, labels=conditions)
+        labels = views.clean_classes(self.label_view, conditions)
         results: dict[str, Any] = {}
         for space, network in self.classifiers.items():
             per_class = classifier_lib.intra_class_fd(network, self.real_images,

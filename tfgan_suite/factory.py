@@ -95,7 +95,7 @@ def _label_view(config: dict, info: Optional[dict] = None) -> str:
     if view == "class":
         return view
     info = info or data_lib.dataset_info(data_cfg["name"], image_size=data_cfg["image_size"])
-    views.check(view, info["num_classes"])
+    views.check(view, info["num_classes"], data_cfg["name"])
     if corruption(config, info) is not None:
         raise ValueError("data.label_view: a label view cannot be combined with label "
                          "corruptions (data.corruption label_noise / class_overlap / "
@@ -127,7 +127,7 @@ def training_arrays(config: dict) -> tuple[np.ndarray, np.ndarray]:
     view = _label_view(config)  # refuses a view combined with label corruptions
     spec = corruption(config)
     if spec is None:
-        return images, views.apply(view, labels)
+        return images, views.apply(view, labels, data_cfg["split"])
     observed = spec.apply(labels)
     keep = spec.keep_mask(observed)
     return images[keep], observed[keep]

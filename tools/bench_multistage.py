@@ -14,6 +14,14 @@ feature spaces:
   up-sampled bilinearly to 28 px by the judges (``metrics/classifier.py``), so the table
   shows what Stage-II adds to the Stage-I it was given.
 
+Group ``glyphs`` (one seed by default: ``--only glyphs --seeds 1``): the same comparisons on
+the glyphs at 64 px (``data.name: glyphs``), scored in the glyph classifiers' feature spaces
+(train them first: ``python tools/glyphs_report.py --classifiers``): ``dcgan_64`` (the
+dcgan_g64_lr4 recipe) against ``lapgan_64`` (16 → 32 → 64), and ``cgan_64`` (class = the
+character) against ``stackgan_64``, whose condition is the character *with* its weight and
+slant ("A bold italic", ``data.label_view: glyph_description``; Stage-I 16 px, Stage-II 64
+px); GAN-test judges the character.
+
 Verdicts (``COMPARISONS``): the model's mean beats the reference's by more than two combined
 standard errors (≥ 2 seeds), per metric and space — lower FD, higher GAN-test accuracy.
 
@@ -23,6 +31,7 @@ Results: ``docs/results/multistage.md`` / ``.json``, sample grids (every level /
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -90,7 +99,8 @@ def stage_picture(run_dir: str, path: str, columns: int = 4) -> Optional[str]:
     if isinstance(generator, StackGANStage2Generator):
         first_dim = generator.stage1.inputs[0].shape[-1]
         rows = []
-        for label in range(model.num_classes):
+        # At most 10 conditions, spread over the ids (the glyphs' 620: ten characters).
+        for label in range(0, model.num_classes, max(1, model.num_classes // 10))[:10]:
             z = model.latent(columns, seed=label)
             labels = np.full([columns], label, np.int32)
             low = full(generator.stage1([z[:, :first_dim], labels]))
@@ -116,13 +126,14 @@ def run_counted(tag, recipe, minutes, workdir, n_eval, overrides=(), seed=0, gri
 
 
 def run_stackgan(tag, recipe, minutes, workdir, n_eval, overrides=(), seed=0, grid_dir=None,
-                 cpus=None) -> dict:
-    """Stage-I for half the budget, then Stage-II (``recipe``) on it for the other half; the
-    row is Stage-II's, with Stage-I's own row (judged up-sampled) under ``stage1``."""
+                 cpus=None, stage1_overrides=()) -> dict:
+    """Stage-I (``STAGE1_RECIPE`` with ``stage1_overrides``) for half the budget, then
+    Stage-II (``recipe``) on it for the other half; the row is Stage-II's, with Stage-I's own
+    row (judged up-sampled) under ``stage1``."""
     stage1_dir = os.path.join(workdir, f"{tag}_stage1_seed{seed}")
     shutil.rmtree(stage1_dir, ignore_errors=True)  # a stale run of an interrupted campaign
     first = run_counted(f"{tag}_stage1", STAGE1_RECIPE, minutes / 2, workdir, n_eval,
-                        seed=seed, grid_dir=grid_dir, cpus=cpus)
+                        overrides=stage1_overrides, seed=seed, grid_dir=grid_dir, cpus=cpus)
     second = run_counted(tag, recipe, minutes / 2, workdir, n_eval,
                          overrides=(f"generator.stage1_run={stage1_dir}", *overrides),
                          seed=seed, grid_dir=grid_dir, cpus=cpus)
@@ -141,12 +152,35 @@ ROWS = [
     {"group": "conditional", "setting": "class", "name": "stackgan",
      "recipe": "stackgan2_fashion_mnist.yaml", "overrides": (), "runner": run_stackgan},
 ]
-GROUPS = ("lapgan", "conditional")
+_GLYPHS = ("data.name=glyphs", "data.image_size=64")
+_GLYPH_TEXT = _GLYPHS + ("data.label_view=glyph_description", "generator.descriptions=glyphs",
+                         "discriminator.descriptions=glyphs")
+ROWS += [
+    {"group": "glyphs", "setting": "64 px", "name": "dcgan_64",
+     "recipe": "dcgan_g64_lr4_fashion_mnist.yaml", "overrides": _GLYPHS,
+     "runner": run_counted},
+    {"group": "glyphs", "setting": "64 px", "name": "lapgan_64",
+     "recipe": "lapgan_fashion_mnist.yaml", "overrides": _GLYPHS, "runner": run_counted},
+    {"group": "glyphs", "setting": "64 px", "name": "cgan_64",
+     "recipe": "cgan_fashion_mnist.yaml", "overrides": _GLYPHS, "runner": run_counted},
+    {"group": "glyphs", "setting": "64 px", "name": "stackgan_64",
+     "recipe": "stackgan2_fashion_mnist.yaml",
+     "overrides": tuple(o for o in _GLYPH_TEXT if o != "generator.descriptions=glyphs")
+     + ("generator.image_size=64", "discriminator.image_size=64"),
+     "runner": functools.partial(run_stackgan, stage1_overrides=_GLYPH_TEXT + (
+         "generator.image_size=16", "discriminator.image_size=16"))},
+]
+GROUPS = ("lapgan", "conditional", "glyphs")
+#: Each group's feature spaces: the suffix of its metric names for SPACES' two columns.
+PREFIX = {"lapgan": "fmnist", "conditional": "fmnist", "glyphs": "glyphs"}
 #: (model, reference, metrics): what each comparison judges.
 COMPARISONS = (("lapgan", "dcgan", ("fd",)),
                ("lapgan_cond", "cgan", ("fd", "gan_test_accuracy")),
                ("stackgan", "stackgan_stage1", ("fd", "gan_test_accuracy")),
-               ("stackgan", "cgan", ("fd", "gan_test_accuracy")))
+               ("stackgan", "cgan", ("fd", "gan_test_accuracy")),
+               ("lapgan_64", "dcgan_64", ("fd",)),
+               ("stackgan_64", "stackgan_64_stage1", ("fd", "gan_test_accuracy")),
+               ("stackgan_64", "cgan_64", ("fd", "gan_test_accuracy")))
 METRICS = ("fd", "gan_test_accuracy", "precision", "recall", "density", "coverage")
 
 
@@ -158,12 +192,15 @@ def expanded(rows: list[dict]) -> list[dict]:
         if "stage1" in row:
             result.append(row["stage1"] | {key: row[key] for key in (
                 "group", "setting", "seed", "git_revision", "machine", "cores", "date")}
-                | {"name": "stackgan_stage1"})
+                | {"name": f"{row['name']}_stage1"})
     return result
 
 
 def _value(row: dict, metric: str, space: str):
-    return row["metrics"].get(f"{metric}_{space}")
+    """``metric`` in the row's group's spaces (SPACES' ``fmnist`` column: the group's primary
+    space, ``fmnist_vgg``: its VGG-style one)."""
+    prefix = PREFIX.get(row["group"], "fmnist")
+    return row["metrics"].get(f"{metric}_{space.replace('fmnist', prefix, 1)}")
 
 
 def summarise(rows: list[dict]) -> dict:
@@ -197,13 +234,19 @@ def _parameters(rows: list[dict], name: str) -> str:
 def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
     summary = summarise(rows)
     every = expanded(rows)
-    lines = campaign.header("Multi-stage generation on Fashion-MNIST (issue #17)", meta,
+    lines = campaign.header("Multi-stage generation on Fashion-MNIST and the glyphs (issue #17)",
+                            meta,
                             "StackGAN's chain splits its budget: Stage-I half, Stage-II half")
     lines += [
         f"- scores: `tfgan eval --n {rows[0]['n_eval'] if rows else '?'}` against the test "
         "split; `fmnist`: the 2-conv CNN, "
         "`fmnist_vgg`: the VGG-style CNN (docs/results/feature_spaces.md); mean ± standard "
         "error over seeds. Stage-I's 14-px images are judged up-sampled bilinearly to 28 px",
+        "- group `glyphs` (rows `*_64`): the glyphs at 64 px, scored in the glyph "
+        "classifiers' spaces instead (`fmnist` column: the glyph 2-conv CNN, `fmnist_vgg`: "
+        "the glyph VGG-style CNN; docs/results/glyphs.md); GAN-test judges the character "
+        "(StackGAN's condition also names weight and slant, which no judge scores); Stage-I "
+        "draws 16 px",
         "- verdict: the model beats the reference when its mean is better by more than two "
         "combined standard errors (≥ 2 seeds); otherwise it is stated as not better", "",
         "## Comparisons", "",
@@ -239,10 +282,14 @@ def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
         if row["seed"] == 0:
             lines += [f"### {row['name']}", "", f"![{row['name']}]({row['grid']})", ""]
             if row.get("stages_grid"):
-                caption = ("every level of the same draws, rows coarse (7 px) → fine (28 px), "
-                           "each shown at 28 px" if row["name"].startswith("lapgan") else
-                           "per class (rows), pairs of Stage-I (14 px, shown at 28) and "
-                           "Stage-II's refinement of it")
+                glyph = row["group"] == "glyphs"
+                sides = (16, 64) if glyph else (7, 28)
+                caption = (f"every level of the same draws, rows coarse ({sides[0]} px) → fine "
+                           f"({sides[1]} px), each shown at {sides[1]} px"
+                           if row["name"].startswith("lapgan") else
+                           f"per condition (rows; at most ten, spread over the ids), pairs of "
+                           f"Stage-I ({16 if glyph else 14} px, shown at {sides[1]}) and "
+                           f"Stage-II's refinement of it")
                 lines += [f"{caption}:", "", f"![{row['name']} stages]({row['stages_grid']})",
                           ""]
     with open(os.path.join(results, f"{NAME}.md"), "w", encoding="utf-8") as handle:

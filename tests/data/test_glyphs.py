@@ -118,3 +118,60 @@ class GlyphRenderingTest(DejaVuTestCase):
         self.assertEqual((info["image_shape"], info["num_classes"]), ((64, 64, 1), 62))
         self.assertEqual(data.dataset_info("glyphs", image_size=32)["image_shape"],
                          (32, 32, 1))
+
+
+class GlyphDescriptionViewTest(DejaVuTestCase):
+    """``data.label_view: glyph_description`` (data/views.py): StackGAN's glyph conditions."""
+
+    def setUp(self):
+        super().setUp()
+        cache = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, cache, True)
+        built = glyphs.build(dejavu_core(), side=16, cache_dir=cache)
+        self.split = glyphs.split_of("DejaVu Sans")
+        self.chosen = built[self.split]
+        patcher = mock.patch.object(glyphs, "load", lambda split="train", side=16: self.chosen)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        # data/sources.py caches the glyph arrays: never keep the six-font set there.
+        from tfgan_suite.data import sources
+
+        sources._load_glyphs.cache_clear()
+        self.addCleanup(sources._load_glyphs.cache_clear)
+
+    def test_ids_name_the_character_weight_and_slant_and_map_back_to_the_character(self):
+        from tfgan_suite.data import descriptions, views
+
+        ids = views.apply("glyph_description", self.chosen.char, self.split)
+        self.assertEqual(views.observed_classes("glyph_description", 62), 620)
+        self.assertAllInRange(ids, 0, 619)
+        self.assertAllEqual(views.clean_classes("glyph_description", ids), self.chosen.char)
+        texts = descriptions.glyph_descriptions()
+        for index in range(0, len(ids), 37):
+            char, weight, slant = texts[ids[index]].split()
+            self.assertEqual(char, glyphs.CHARACTERS[self.chosen.char[index]])
+            self.assertEqual(weight, glyphs.WEIGHTS[self.chosen.weight[index]])
+            self.assertEqual(slant, "upright")  # DejaVu core has no italic face
+            bold = "Bold" in self.chosen.styles[self.chosen.style[index]]
+            self.assertEqual(weight == "bold", bold)
+        with self.assertRaisesRegex(ValueError, "in its own order"):
+            views.apply("glyph_description", self.chosen.char[::-1], self.split)
+        with self.assertRaisesRegex(ValueError, "does not determine the class"):
+            views.clean_classes("garment_group", [0, 1])
+
+    def test_training_sees_description_ids_and_other_data_is_refused(self):
+        from tfgan_suite import config as config_lib
+        from tfgan_suite import factory
+
+        overrides = ["data.name=glyphs", "data.image_size=16", f"data.split={self.split}",
+                     "data.label_view=glyph_description"]
+        config = config_lib.load(None, overrides)
+        self.assertEqual(factory.data_info(config)["num_classes"], 620)
+        images, labels = factory.training_arrays(config)
+        self.assertEqual(images.shape, (len(self.chosen), 16, 16, 1))
+        self.assertAllEqual(labels // 10, self.chosen.char)
+        wrong = config_lib.load(None, ["data.name=digits",
+                                       "data.label_view=glyph_description"])
+        with self.assertRaisesRegex(ValueError, "data.label_view: glyph_description needs "
+                                                "data.name glyphs"):
+            factory.data_info(wrong)
