@@ -107,7 +107,7 @@ class MLPTest(tf.test.TestCase):
             networks.build_generator({"name": "mlp", "depth": 3})
         with self.assertRaisesRegex(ValueError,
                                     r"generator\.name.*'nope'.*biggan, dcgan, dcgan_tutorial, "
-                                    r"kerasio_wgan_gp, lapgan, mlp, msggan, progan, resnet, sagan, "
-                                    r"stackgan1, stackgan2, "
-                                    r"stylegan, stylegan2"):
+                                    r"kerasio_wgan_gp, lapgan, mlp, msggan, progan, resnet, "
+                                    r"resnet_translator, sagan, stackgan1, stackgan2, "
+                                    r"stylegan, stylegan2, unet_translator"):
             networks.build_generator({"name": "nope"})

@@ -17,6 +17,11 @@ from tfgan_suite.networks.stackgan import (
 )
 from tfgan_suite.networks.stylegan import StyleGANDiscriminator, StyleGANGenerator
 from tfgan_suite.networks.stylegan2 import StyleGAN2Discriminator, StyleGAN2Generator
+from tfgan_suite.networks.translation import (
+    PatchGANDiscriminator,
+    ResNetTranslator,
+    UNetTranslator,
+)
 
 
 def build_generator(spec: dict, **defaults) -> Network:
@@ -36,4 +41,5 @@ __all__ = ["GENERATORS", "DISCRIMINATORS", "Network", "build_generator",
            "ProGANDiscriminator", "StyleGANGenerator", "StyleGANDiscriminator",
            "StyleGAN2Generator", "StyleGAN2Discriminator", "MSGGANGenerator",
            "MSGGANDiscriminator", "LAPGANGenerator", "LAPGANDiscriminator",
-           "StackGANStage1Generator", "StackGANStage2Generator", "StackGANDiscriminator"]
+           "StackGANStage1Generator", "StackGANStage2Generator", "StackGANDiscriminator",
+           "ResNetTranslator", "UNetTranslator", "PatchGANDiscriminator"]
