@@ -23,6 +23,8 @@ from tfgan_suite.data import glyphs
 FASHION_MNIST = ("a t-shirt or top", "a pair of trousers", "a pullover", "a dress", "a coat",
                  "a sandal", "a shirt", "a sneaker", "a bag", "an ankle boot")
 SLANTS = ("upright", "italic")
+#: Glyph condition ids per character: one per (weight, slant).
+CONDITIONS_PER_CHARACTER = len(glyphs.WEIGHTS) * len(SLANTS)
 
 
 def glyph_descriptions() -> tuple[str, ...]:
@@ -34,8 +36,13 @@ def glyph_descriptions() -> tuple[str, ...]:
 def glyph_condition_ids(chars, weights, italic) -> np.ndarray:
     """Condition ids of ``glyph_descriptions`` from each example's character, weight and
     italic flag."""
-    return ((np.asarray(chars) * len(glyphs.WEIGHTS) + np.asarray(weights)) * 2
+    return ((np.asarray(chars) * len(glyphs.WEIGHTS) + np.asarray(weights)) * len(SLANTS)
             + np.asarray(italic).astype(np.int64)).astype(np.int32)
+
+
+def glyph_character(condition_ids) -> np.ndarray:
+    """The character index each ``glyph_condition_ids`` id names."""
+    return (np.asarray(condition_ids, np.int64) // CONDITIONS_PER_CHARACTER).astype(np.int32)
 
 
 NAMED = {"fashion_mnist": FASHION_MNIST}

@@ -69,20 +69,19 @@ def observed_classes(view: str, clean_classes: int) -> int:
     if view == "garment_group":
         return len(GARMENT_GROUPS)
     if view == "glyph_description":
-        from tfgan_suite.data import glyphs
+        from tfgan_suite.data import descriptions
 
-        return clean_classes * len(glyphs.WEIGHTS) * 2
+        return clean_classes * descriptions.CONDITIONS_PER_CHARACTER
     return clean_classes
 
 
 def clean_classes(view: str, observed: np.ndarray) -> np.ndarray:
     """The clean class of each observed id, for views that determine it (the class itself,
     a glyph description's character); garment groups do not."""
-    observed = np.asarray(observed, np.int64)
     if view == "class":
-        return observed.astype(np.int32)
+        return np.asarray(observed, np.int32)
     if view == "glyph_description":
-        from tfgan_suite.data import glyphs
+        from tfgan_suite.data import descriptions
 
-        return (observed // (len(glyphs.WEIGHTS) * 2)).astype(np.int32)
+        return descriptions.glyph_character(observed)
     raise ValueError(f"data.label_view: {view} does not determine the class")
