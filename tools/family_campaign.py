@@ -49,7 +49,8 @@ def parser(doc: str, groups: tuple, minutes: float = 10.0, seeds: int = 3
     result.add_argument("--seeds", type=int, default=seeds)
     result.add_argument("--only", nargs="*", choices=groups, help="groups (default all)")
     result.add_argument("--rows", nargs="*", metavar="NAME",
-                        help="within those groups, only the rows of these names")
+                        help="within those groups, only the rows of these names (NAME, or "
+                             "GROUP/NAME for one group's row)")
     result.add_argument("--parallel", type=int, default=2, choices=(1, 2),
                         help="runs at a time (2: each pinned to one core)")
     result.add_argument("--n-eval", type=int, default=10000)
@@ -147,7 +148,8 @@ def run(name: str, all_rows: list[dict], args, render: Callable[[str], None],
                               + [meta["command"]]}
     jobs = [(row, seed) for seed in range(args.seeds) for row in all_rows
             if (not args.only or row["group"] in args.only)
-            and (not getattr(args, "rows", None) or row["name"] in args.rows)
+            and (not getattr(args, "rows", None) or row["name"] in args.rows
+                 or f"{row['group']}/{row['name']}" in args.rows)
             and row_key(row) + (seed,) not in done]
     print(f"{len(jobs)} runs to go", flush=True)
     keep = bool(getattr(args, "keep_runs", None))
