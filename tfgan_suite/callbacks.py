@@ -152,27 +152,35 @@ class SampleGrid(keras.callbacks.Callback):
         log_dir: TensorBoard directory for the image summaries (None disables them).
         labels: for conditional models, the labels of the grid's samples (then ``n`` is
             their number; a grid row per class when they are sorted by class).
+        sources: for translation models, the (a, b) images whose translations the grid
+            shows (``model.translation_rows``: one row each of sources and translations).
     """
 
     def __init__(self, directory: str, n: int = 64, seed: int = 0,
                  centers: Optional[np.ndarray] = None, log_dir: Optional[str] = None,
-                 labels: Optional[np.ndarray] = None):
+                 labels: Optional[np.ndarray] = None, sources: Optional[tuple] = None):
         super().__init__()
         self.directory = directory
         self.n = n if labels is None else len(labels)
         self.seed = seed
         self.centers = centers
         self.labels = labels
+        self.sources = sources
         self.writer = tf.summary.create_file_writer(log_dir) if log_dir else None
         self.last_path: Optional[str] = None
 
     def write(self, step: int) -> str:
-        samples = self.model.sample(self.n, seed=self.seed, labels=self.labels)
         path = os.path.join(self.directory, f"step_{step:07d}.png")
-        if samples.ndim == 2:
-            grids.save_scatter(samples, path, centers=self.centers, title=f"step {step}")
+        if self.sources is not None:
+            rows = self.model.translation_rows(*self.sources)
+            grids.save_image_grid(np.concatenate(rows), path, columns=len(rows[0]))
         else:
-            grids.save_image_grid(samples, path, columns=grids.class_row_columns(self.labels))
+            samples = self.model.sample(self.n, seed=self.seed, labels=self.labels)
+            if samples.ndim == 2:
+                grids.save_scatter(samples, path, centers=self.centers, title=f"step {step}")
+            else:
+                grids.save_image_grid(samples, path,
+                                      columns=grids.class_row_columns(self.labels))
         if self.writer is not None:
             with self.writer.as_default():
                 tf.summary.image("samples", grids.figure_to_array(path)[None], step=step)

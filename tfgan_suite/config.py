@@ -121,7 +121,11 @@ SCHEMA: dict[str, Any] = {
                    "pyramid of GANs, unconditional / class-conditional (generator and "
                    "discriminator name lapgan); stackgan = one StackGAN stage with conditioning "
                    "augmentation and a matching-aware discriminator (section stackgan; "
-                   "generator.name stackgan1, or stackgan2 with generator.stage1_run).", (str,)),
+                   "generator.name stackgan1, or stackgan2 with generator.stage1_run); "
+                   "cyclegan = unpaired image-to-image translation, two translators and two "
+                   "PatchGANs with cycle and identity losses (section cyclegan); pix2pix = "
+                   "paired translation, a conditional PatchGAN plus L1 (section pix2pix); "
+                   "both read two-domain data (data.domains).", (str,)),
     "conditional": {
         "aux_weight": Field(1.0, "acgan (and racgan, cpgan): weight of the auxiliary "
                             "classifier's loss terms in the discriminator's loss (and in the "
@@ -179,6 +183,20 @@ SCHEMA: dict[str, Any] = {
         "diversity_weight": Field(0.02, "nrgan: weight λ_ds of the diversity-sensitive term "
                                   "on the generated noise (0 disables it).", (float,),
                                   check=_non_negative),
+    },
+    "cyclegan": {
+        "cycle_weight": Field(10.0, "cyclegan: λ of the cycle loss, each direction (Zhu et al. "
+                              "2017: 10).", (float,), check=_non_negative),
+        "identity_fraction": Field(0.5, "cyclegan: weight of the identity loss relative to "
+                                   "cycle_weight (0.5: the reference's 0.5·λ; 0 disables it).",
+                                   (float,), check=_non_negative),
+        "pool_size": Field(50, "cyclegan: generated images kept in each discriminator's "
+                           "history pool (0: D sees only the current fakes).", (int,),
+                           check=_non_negative),
+    },
+    "pix2pix": {
+        "l1_weight": Field(100.0, "pix2pix: λ of the L1 distance between G(a) and its pair b "
+                           "(Isola et al. 2017: 100).", (float,), check=_non_negative),
     },
     "progan": {
         "start_resolution": Field(4, "progan: the first stage's resolution (Karras et al. "
@@ -266,8 +284,10 @@ SCHEMA: dict[str, Any] = {
                                    check=_non_negative),
     },
     "data": {
-        "name": Field("ring", "Dataset: ring | grid (toy 2-D), fashion_mnist, digits, "
-                      "tfds:<name>, folder:<path>.", (str,)),
+        "name": Field("ring", "Dataset: ring | grid (toy 2-D), fashion_mnist, digits, glyphs, "
+                      "tfds:<name>, folder:<path>; two-domain (translation models): "
+                      "fashion_edges, folder:<path> (a sub-folder per domain), "
+                      "tfds:cycle_gan/<pair>.", (str,)),
         "split": Field("train", "Split to train on.", (str,), choices=("train", "test")),
         "label_view": Field("class", "What a model sees of each image's class (data/views.py): "
                             "class, garment_group (Fashion-MNIST's tops / bottoms / "
@@ -275,6 +295,14 @@ SCHEMA: dict[str, Any] = {
                             "judges it) or glyph_description (glyphs: one id per character, "
                             "weight and slant, StackGAN's descriptions).", (str,),
                             choices=("class", "garment_group", "glyph_description")),
+        "domains": Field(None, "Translation models (cyclegan, pix2pix): the two domains, A "
+                         "first (a2b translates A into B), e.g. [edges, garments] of "
+                         "fashion_edges, two sub-folders of folder:<path>, [A, B] of "
+                         "tfds:cycle_gan/<pair>; null = the source's two in order "
+                         "(data/domains.py).", (list,), nullable=True),
+        "paired": Field(False, "Translation: train on pairs (row i of both domains shows the "
+                        "same thing; pix2pix needs it); false = two unrelated collections.",
+                        (bool,)),
         "batch_size": Field(256, "Global batch size (split across replicas).", (int,),
                             check=_positive),
         "image_size": Field(None, "Resize/pad images to this size; null keeps native size.",
@@ -354,8 +382,10 @@ SCHEMA: dict[str, Any] = {
         "g_learning_rate": Field(2e-4, "Adam learning rate of the generator.", (float,),
                                  check=_positive),
         "lr_schedule": Field("constant", "Learning-rate schedule over train.steps: constant, "
-                             "or cosine / linear decay to zero.", (str,),
-                             choices=("constant", "cosine", "linear")),
+                             "cosine / linear decay to zero, or constant_then_linear (constant "
+                             "for the first half, then linearly to zero: CycleGAN's 100 + 100 "
+                             "epochs).", (str,),
+                             choices=("constant", "cosine", "linear", "constant_then_linear")),
         "beta_1": Field(0.5, "Adam β₁ (both networks).", (float,), check=_unit_interval),
         "beta_2": Field(0.999, "Adam β₂ (both networks).", (float,), check=_unit_interval),
         "ema_decay": Field(None, "Generator EMA decay; null disables the averaged copy.",

@@ -15,8 +15,8 @@ import tensorflow as tf
 
 from tfgan_suite import data as data_lib
 from tfgan_suite import networks, objectives, penalties
-from tfgan_suite.data import corruptions, image_corruptions, restoration, views
-from tfgan_suite.gans import GANS
+from tfgan_suite.data import corruptions, domains, image_corruptions, restoration, views
+from tfgan_suite.gans import GANS, translation
 
 TOY_OPTIONS = {"ring": ("n_modes", "radius", "std"), "grid": ("side", "spacing", "std")}
 
@@ -43,7 +43,7 @@ def corruption(config: dict, info: Optional[dict] = None) -> Optional[corruption
     ``info``: the dataset's ``dataset_info`` when the caller has it already."""
     data_cfg = config["data"]
     section = data_cfg.get("corruption")
-    if not section:  # a config dict built without the schema's defaults
+    if not section or translates(config):  # translation: _check_domains refuses them
         return None
     info = info or data_lib.dataset_info(data_cfg["name"], image_size=data_cfg["image_size"])
     if info["num_classes"] is None:
@@ -60,6 +60,9 @@ def image_corruption(config: dict) -> Optional[image_corruptions.ImageCorruption
     None when they are clean."""
     data_cfg = config["data"]
     section = data_cfg.get("corruption")
+    if translates(config):
+        _check_domains(config)  # refuses corruptions
+        return None
     spec = image_corruptions.resolve(section) if section else None
     if section and section.get("restore", "none") != "none":
         restoration.method_for(section["restore"], spec)  # raises on a mismatch
@@ -72,10 +75,41 @@ def image_corruption(config: dict) -> Optional[image_corruptions.ImageCorruption
     return spec
 
 
+def translates(config: dict) -> bool:
+    """Whether the run's model translates between two domains (reads ``data.domains``)."""
+    return bool(getattr(GANS.get(config["model"]), "translates", False))
+
+
+def _check_domains(config: dict) -> None:
+    """Two-domain data goes with translation models only, and they need it (one line)."""
+    data_cfg = config["data"]
+    translators = ", ".join(n for n in GANS.names() if getattr(GANS.get(n), "translates", False))
+    if translates(config):
+        section = data_cfg.get("corruption")
+        image_spec = image_corruptions.resolve(section) if section else None
+        corrupted = section and (corruptions.resolve(section, 2).active
+                                 or (image_spec is not None and image_spec.active))
+        if corrupted or data_cfg.get("label_view", "class") != "class":
+            raise ValueError(f"data.corruption: model {config['model']!r} translates clean "
+                             "two-domain data; corruptions and label views are not supported")
+        return
+    for field, used in (("name", domains.is_two_domain(data_cfg["name"])),
+                        ("domains", data_cfg.get("domains") is not None),
+                        ("paired", bool(data_cfg.get("paired")))):
+        if used:
+            raise ValueError(f"data.{field}: two-domain data is read by the translation "
+                             f"models only; accepted models: {translators} (model "
+                             f"{config['model']!r} reads one image collection)")
+
+
 def data_info(config: dict) -> dict[str, Any]:
     """``dataset_info`` of the run's data; with a label corruption, ``num_classes`` is the
-    number of *observed* classes (5 under 10to5) and ``clean_num_classes`` the dataset's."""
+    number of *observed* classes (5 under 10to5) and ``clean_num_classes`` the dataset's.
+    Translation models: ``domains.info`` (the common shape, the domains, no classes)."""
     data_cfg = config["data"]
+    _check_domains(config)
+    if translates(config):
+        return domains.info(data_cfg)
     info = data_lib.dataset_info(data_cfg["name"], image_size=data_cfg["image_size"])
     spec = corruption(config, info)
     if spec is not None:
@@ -154,6 +188,9 @@ def dataset(config: dict, with_labels: bool = False) -> tf.data.Dataset:
     """The infinite, seeded, batched training pipeline of ``config`` (corrupted labels when
     ``data.corruption`` is set)."""
     data_cfg = config["data"]
+    _check_domains(config)
+    if translates(config):
+        return domains.dataset(data_cfg, seed=config["seed"])
     extra = toy_kwargs(data_cfg) if data_cfg["name"] in TOY_OPTIONS else {}
     if (corruption(config) is None and image_corruption(config) is None
             and _label_view(config) == "class"):
@@ -255,6 +292,9 @@ def _adam(learning_rate: float, train_cfg: dict, updates: int) -> keras.optimize
         learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, updates)
     elif schedule == "linear":
         learning_rate = keras.optimizers.schedules.PolynomialDecay(learning_rate, updates, 0.0)
+    elif schedule == "constant_then_linear":
+        learning_rate = translation.ConstantThenLinear(learning_rate, updates // 2,
+                                                       updates - updates // 2)
     return keras.optimizers.Adam(learning_rate, beta_1=train_cfg["beta_1"],
                                  beta_2=train_cfg["beta_2"])
 
@@ -288,6 +328,20 @@ def grid_labels(config: dict, n: int) -> Optional[np.ndarray]:
         return None
     classes = int(data_info(config)["num_classes"])
     return np.repeat(np.arange(classes, dtype=np.int32), max(1, n // classes))
+
+
+def grid_sources(config: dict, n: int) -> Optional[tuple[np.ndarray, np.ndarray]]:
+    """Translation models: the (a, b) images of their preview grids — the first ⌊√n⌋ of
+    each domain of the test split (fashion_edges: hidden pairs, so b is a's truth; a folder
+    has no splits: its images); None for other models."""
+    if not translates(config):
+        return None
+    data_cfg = config["data"]
+    columns = max(1, int(np.sqrt(n)))
+    pair = domains.load_pair(data_cfg, split="test", seed=config["seed"])
+    size = data_cfg.get("image_size")
+    return tuple(data_lib.fit_image_size(tf.constant(images[:columns]), size).numpy()
+                 for images in (pair.a, pair.b))
 
 
 def reset_learning_rates(model, config: dict) -> None:

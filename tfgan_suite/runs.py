@@ -199,7 +199,8 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
         n=config["sample"]["toy_points"] if mix is not None else config["sample"]["grid_size"],
         seed=config["sample"]["seed"], centers=None if mix is None else mix.centers,
         log_dir=os.path.join(directory, "logs", "samples"),
-        labels=factory.grid_labels(config, config["sample"]["grid_size"]))
+        labels=factory.grid_labels(config, config["sample"]["grid_size"]),
+        sources=factory.grid_sources(config, config["sample"]["grid_size"]))
     callbacks = [*model.training_callbacks(), guard, stop,
                  callbacks_lib.CheckpointEachEpoch(manager, guard)]
     if chief:

@@ -1,6 +1,8 @@
 """The edges ↔ garments task (data/translation.py): edge maps, padding, disjoint halves and
 the hidden test pairs."""
 
+import os
+import tempfile
 from unittest import mock
 
 import numpy as np
@@ -40,10 +42,12 @@ class FashionEdgesTest(tf.test.TestCase):
         self.labels = np.arange(40, dtype=np.int32) % 10
         translation.fashion_edges.cache_clear()
         self.addCleanup(translation.fashion_edges.cache_clear)
-        patcher = mock.patch.object(sources, "load_arrays",
-                                    lambda name, split: (self.images, self.labels))
-        patcher.start()
-        self.addCleanup(patcher.stop)
+        for patcher in (mock.patch.object(sources, "load_arrays",
+                                          lambda name, split: (self.images, self.labels)),
+                        # edge maps are cached on disk: not in the user's cache
+                        mock.patch.dict(os.environ, {"TFGAN_CACHE_DIR": tempfile.mkdtemp()})):
+            patcher.start()
+            self.addCleanup(patcher.stop)
 
     def test_unpaired_halves_share_no_garment_and_the_test_split_keeps_the_pairs(self):
         first, second = translation.unpaired_halves(40, seed=0)

@@ -11,8 +11,9 @@ SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "family_equiva
 
 
 def assert_two_replicas_equal_one_device(test, names: list[str], steps: int = 2,
-                                         timeout: int = 900) -> None:
-    """``names``: the script's model names; ``steps``: each mirrored run's final step."""
+                                         timeout: int = 900) -> list[dict]:
+    """``names``: the script's model names; ``steps``: each mirrored run's final step.
+    Returns the script's outcomes (for checks of a model's own extras)."""
     result = subprocess.run([sys.executable, SCRIPT, ",".join(names)], capture_output=True,
                             text=True, timeout=timeout)
     test.assertEqual(result.returncode, 0, result.stderr[-3000:])
@@ -22,3 +23,4 @@ def assert_two_replicas_equal_one_device(test, names: list[str], steps: int = 2,
         test.assertEqual((outcome["replicas"], outcome["steps"]), (2, steps), outcome)
         test.assertGreater(outcome["moved"], 1e-3, outcome)  # the step really trained
         test.assertLess(outcome["max_diff"], 1e-5, outcome)
+    return outcomes

@@ -5,10 +5,12 @@ from tfgan_suite.gans.base import AdversarialModel
 from tfgan_suite.gans.cfgan import CFGAN
 from tfgan_suite.gans.conditional import ACGAN, ConditionalGAN
 from tfgan_suite.gans.cpgan import CPGAN
+from tfgan_suite.gans.cyclegan import CycleGAN
 from tfgan_suite.gans.info import DTLCGAN, InfoGAN
 from tfgan_suite.gans.lapgan import LAPGAN, ConditionalLAPGAN
 from tfgan_suite.gans.msggan import MSGGAN
 from tfgan_suite.gans.nrgan import NRGAN
+from tfgan_suite.gans.pix2pix import Pix2Pix
 from tfgan_suite.gans.progan import ProGAN
 from tfgan_suite.gans.rgan import RACGAN, RCGAN
 from tfgan_suite.gans.s3gan import S3GAN
@@ -38,7 +40,10 @@ GANS.add("msggan", MSGGAN)
 GANS.add("lapgan", LAPGAN)
 GANS.add("lapgan_cond", ConditionalLAPGAN)
 GANS.add("stackgan", StackGAN)
+GANS.add("cyclegan", CycleGAN)
+GANS.add("pix2pix", Pix2Pix)
 
 __all__ = ["AdversarialModel", "AmbientGAN", "CFGAN", "ConditionalGAN", "ConditionalLAPGAN",
-           "ACGAN", "RACGAN", "RCGAN", "CPGAN", "DTLCGAN", "InfoGAN", "LAPGAN", "MSGGAN", "NRGAN",
-           "ProGAN", "S3GAN", "SSGAN", "StackGAN", "StyleGAN", "StyleGAN2", "GANS"]
+           "ACGAN", "RACGAN", "RCGAN", "CPGAN", "CycleGAN", "DTLCGAN", "InfoGAN", "LAPGAN",
+           "MSGGAN", "NRGAN", "Pix2Pix", "ProGAN", "S3GAN", "SSGAN", "StackGAN", "StyleGAN",
+           "StyleGAN2", "GANS"]

@@ -240,7 +240,7 @@ class AdversarialModel(keras.Model):
         self.fuse_discriminator_passes = bool(fuse_discriminator_passes)
         self.d_optimizer = _with_loss_scaling(keras.optimizers.get(d_optimizer))
         self.g_optimizer = _with_loss_scaling(keras.optimizers.get(g_optimizer))
-        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.d_optimizer.build(self._all_discriminator_variables())
         self.g_optimizer.build(self._all_generator_variables())
         names = ["d_loss", "g_loss"] + [p.name for p in self.penalties]
         names += self.extra_metric_names()
@@ -269,9 +269,14 @@ class AdversarialModel(keras.Model):
         """What the generator update trains (hook: ProGAN's current stage only)."""
         return self._all_generator_variables()
 
+    def _all_discriminator_variables(self) -> list:
+        """Every trainable variable of every discriminator network (what D's optimizer
+        holds; hook: CycleGAN's two discriminators)."""
+        return self.discriminator.trainable_variables
+
     def _discriminator_variables(self) -> list:
         """What the discriminator update trains (hook: ProGAN's current stage only)."""
-        return self.discriminator.trainable_variables
+        return self._all_discriminator_variables()
 
     def training_callbacks(self) -> list:
         """Callbacks ``tfgan train`` adds to ``fit`` (hook: ProGAN's growth schedule)."""
@@ -472,6 +477,10 @@ class AdversarialModel(keras.Model):
         logs.update(self._generator_update(real, labels, step, step_finite))
         self._update_ema(step)
         self.step_counter.assign_add(1)
+        return self._log(logs)
+
+    def _log(self, logs: dict) -> dict:
+        """Feeds the step's loss terms to their trackers; what ``train_step`` returns."""
         for name, value in logs.items():
             self._trackers[name].update_state(value)
         results = {name: tracker.result() for name, tracker in self._trackers.items()}

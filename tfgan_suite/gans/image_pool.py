@@ -86,6 +86,7 @@ class ImageHistoryPool(keras.layers.Layer):
         self.count = self.add_weight(shape=(), initializer="zeros", dtype="int32",
                                      trainable=False, name="count",
                                      aggregation="only_first_replica")
+        self.built = True  # its weights exist; fit must not try to build it by calling it
 
     def query(self, images: tf.Tensor, uniform: tf.Tensor, slots: tf.Tensor) -> tf.Tensor:
         """The images D sees for this batch of fakes; updates the stored state."""

@@ -1,4 +1,5 @@
-"""The losses and schedule of image-to-image translation (issue #18), as pure functions.
+"""The losses and schedule of image-to-image translation (issue #18), as pure functions, and
+what both translation models (``cyclegan``, ``pix2pix``) share (``TranslationMixin``).
 
 Sources (read for the constants, nothing copied): Zhu et al., ICCV 2017, arXiv:1703.10593;
 junyanz/pytorch-CycleGAN-and-pix2pix ``models/cycle_gan_model.py``, ``models/networks.py``
@@ -21,6 +22,10 @@ junyanz/pytorch-CycleGAN-and-pix2pix ``models/cycle_gan_model.py``, ``models/net
 
 from __future__ import annotations
 
+from typing import Optional
+
+import keras
+import numpy as np
 import tensorflow as tf
 
 #: λ of the cycle loss, each direction
@@ -65,3 +70,88 @@ def linear_decay_multiplier(epoch, constant: int, decay: int) -> tf.Tensor:
     epoch = tf.cast(epoch, tf.float32)
     late = tf.maximum(0.0, epoch + 1.0 - float(constant))
     return 1.0 - late / float(decay + 1)
+
+
+@keras.saving.register_keras_serializable(package="tfgan_suite")
+class ConstantThenLinear(keras.optimizers.schedules.LearningRateSchedule):
+    """``train.lr_schedule: constant_then_linear``: the rate times
+    ``linear_decay_multiplier(step, constant_steps, decay_steps)`` — CycleGAN's schedule
+    with optimizer steps in place of epochs."""
+
+    def __init__(self, initial_learning_rate: float, constant_steps: int, decay_steps: int):
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.constant_steps = int(constant_steps)
+        self.decay_steps = int(decay_steps)
+
+    def __call__(self, step):
+        return self.initial_learning_rate * linear_decay_multiplier(
+            step, self.constant_steps, self.decay_steps)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "constant_steps": self.constant_steps, "decay_steps": self.decay_steps}
+
+
+def check_translator(model: str, generator: keras.Model) -> None:
+    """A translation model's generator maps images to images of the same shape."""
+    shapes = [tuple(x.shape[1:]) for x in generator.inputs]
+    output = tuple(generator.outputs[0].shape[1:])
+    if len(shapes) != 1 or len(shapes[0]) != 3 or shapes[0] != output:
+        raise ValueError(f"generator.name: model {model} needs an image-to-image generator "
+                         f"(same input and output shape); accepted: resnet_translator, "
+                         f"unet_translator, got {generator.name} {shapes} → {output}")
+
+
+class TranslationMixin:
+    """What the translation models share: batches are ``(a, b)`` pairs of domain images,
+    ``translate`` replaces ``sample`` (there is no z to sample), and a preview shows sources
+    next to their translations. The class lists its ``directions``."""
+
+    translates = True
+    directions: tuple[str, ...] = ("a2b",)
+
+    def unpack_batch(self, data):
+        if not isinstance(data, (tuple, list)) or len(data) != 2:
+            raise ValueError(f"{self.name}: training batches must be (a, b) pairs of domain "
+                             "images (data.domains)")
+        return tf.cast(data[0], tf.float32), tf.cast(data[1], tf.float32)
+
+    def translator(self, direction: str = "a2b") -> keras.Model:
+        """The network (its EMA copy when there is one) that translates ``direction``."""
+        if direction not in self.directions:
+            raise ValueError(f"direction: {self.name} translates {', '.join(self.directions)}; "
+                             f"got {direction!r}")
+        return self._translators()[direction]
+
+    def _translators(self) -> dict:
+        return {"a2b": self.sampling_generator}
+
+    def translate(self, images, direction: str = "a2b", batch_size: int = 64) -> np.ndarray:
+        """``images`` [N, H, W, C] in [−1, 1] (the source domain's shape) → their translations,
+        float32 numpy, in inference mode."""
+        network = self.translator(direction)
+        images = np.asarray(images, np.float32)
+        expected = tuple(network.inputs[0].shape[1:])
+        if images.ndim != 4 or images.shape[1:] != expected:
+            raise ValueError(f"images: {self.name} translates [N, {', '.join(map(str, expected))}]"
+                             f" images in [-1, 1], got shape {images.shape}")
+        attribute = f"_translate_fn_{direction}"
+        fn = getattr(self, attribute, None)
+        if fn is None:
+            fn = tf.function(lambda x: network(x, training=False))
+            setattr(self, attribute, fn)
+        return np.concatenate([fn(tf.constant(images[start:start + batch_size])).numpy()
+                               for start in range(0, len(images), batch_size)])
+
+    def translation_rows(self, a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
+        """Rows of a preview grid: the sources of domain A, their translations, the images
+        of domain B (on paired data: A's truth) and, for two-way models, B's translations."""
+        rows = [a, self.translate(a, "a2b"), b]
+        if "b2a" in self.directions:
+            rows.append(self.translate(b, "b2a"))
+        return rows
+
+    def sample(self, n: int, seed: int = 0, labels=None, batch_size: int = 256,
+               truncation: Optional[float] = None) -> np.ndarray:
+        raise ValueError(f"{self.name} translates images and has no z to sample from; use "
+                         "translate(images, direction) (tfgan translate)")

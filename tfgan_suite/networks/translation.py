@@ -28,7 +28,11 @@ arXiv:1611.07004; junyanz/pytorch-CycleGAN-and-pix2pix ``models/networks.py``
 Normalisation: instance norm = ``GroupNormalization(groups=-1)`` without affine parameters
 (CycleGAN's), ε 1e-5; ``norm: batch`` is pix2pix's batch norm, ``none`` disables it (the
 receptive-field test: instance statistics see the whole image). Conv weights N(0, 0.02),
-biases 0 (kept in front of the norm as the reference). Channels: any; sides: multiples of 4
+biases 0. A conv followed by a norm has **no bias**, where the reference keeps one: the norm
+subtracts it again, so its true gradient is 0 and Adam turns the float round-off of that 0
+into steps of up to the learning rate — drift that changes no output but makes a run's
+weights depend on how the batch was split (measured: 6e-4 between 1 and 2 replicas after
+two steps at lr 1e-3). Channels: any; sides: multiples of 4
 (ResNet), powers of two ≥ 8 (U-Net), ≥ 8 (PatchGAN's map must keep one cell).
 """
 
@@ -89,20 +93,21 @@ def _normalise(x, norm: str, name: str):
 
 
 def _conv(x, filters: int, kernel: int, stride: int, name: str, pad: str = "zero",
-          pad_width: int = 1):
+          pad_width: int = 1, bias: bool = True):
     """A conv with the reference's explicit padding: ``zero`` / ``reflect`` by
-    ``pad_width`` then a valid conv (``none``: no padding)."""
+    ``pad_width`` then a valid conv (``none``: no padding); ``bias`` False in front of a
+    normalisation (module docstring)."""
     if pad == "reflect":
         x = ReflectionPad2D(pad_width, name=f"{name}_reflect")(x)
     elif pad == "zero":
         x = keras.layers.ZeroPadding2D(pad_width, name=f"{name}_zero")(x)
     return keras.layers.Conv2D(filters, kernel, strides=stride, padding="valid",
-                               kernel_initializer=_init(), name=name)(x)
+                               use_bias=bias, kernel_initializer=_init(), name=name)(x)
 
 
-def _up(x, filters: int, kernel: int, name: str):
+def _up(x, filters: int, kernel: int, name: str, bias: bool = True):
     return keras.layers.Conv2DTranspose(filters, kernel, strides=2, padding="same",
-                                        kernel_initializer=_init(), name=name)(x)
+                                        use_bias=bias, kernel_initializer=_init(), name=name)(x)
 
 
 def _positive(field: str, value) -> int:
@@ -126,23 +131,24 @@ class ResNetTranslator(Network):
             raise ValueError(f"generator.image_size: the ResNet translator halves the side "
                              f"twice; needs a multiple of 4, got {image_size!r}")
         images = keras.Input((image_size, image_size, channels), name="images")
-        x = _conv(images, filters, 7, 1, "c7s1", pad="reflect", pad_width=3)
+        biased = norm == "none"  # a bias in front of a norm is removed by it
+        x = _conv(images, filters, 7, 1, "c7s1", pad="reflect", pad_width=3, bias=biased)
         x = keras.layers.ReLU(name="c7s1_relu")(_normalise(x, norm, "c7s1"))
         width = filters
         for index in range(2):
             width *= 2
-            x = _conv(x, width, 3, 2, f"down{index}")
+            x = _conv(x, width, 3, 2, f"down{index}", bias=biased)
             x = keras.layers.ReLU(name=f"down{index}_relu")(_normalise(x, norm, f"down{index}"))
         for block in range(blocks):
             skip = x
-            y = _conv(x, width, 3, 1, f"res{block}_a", pad="reflect")
+            y = _conv(x, width, 3, 1, f"res{block}_a", pad="reflect", bias=biased)
             y = keras.layers.ReLU(name=f"res{block}_relu")(_normalise(y, norm, f"res{block}_a"))
-            y = _conv(y, width, 3, 1, f"res{block}_b", pad="reflect")
+            y = _conv(y, width, 3, 1, f"res{block}_b", pad="reflect", bias=biased)
             y = _normalise(y, norm, f"res{block}_b")
             x = keras.layers.Add(name=f"res{block}_add")([skip, y])
         for index in range(2):
             width //= 2
-            x = _up(x, width, 3, f"up{index}")
+            x = _up(x, width, 3, f"up{index}", bias=biased)
             x = keras.layers.ReLU(name=f"up{index}_relu")(_normalise(x, norm, f"up{index}"))
         x = _conv(x, channels, 7, 1, "to_image", pad="reflect", pad_width=3)
         out = keras.layers.Activation("tanh", dtype="float32", name="tanh")(x)
@@ -173,14 +179,16 @@ class UNetTranslator(Network):
         for level, width in enumerate(widths):
             if level:
                 x = keras.layers.LeakyReLU(_SLOPE, name=f"enc{level}_lrelu")(x)
+            normalised = 0 < level < depth - 1  # neither the outermost nor the innermost
             x = keras.layers.Conv2D(width, 4, strides=2, padding="same",
+                                    use_bias=not normalised or norm == "none",
                                     kernel_initializer=_init(), name=f"enc{level}")(x)
-            if 0 < level < depth - 1:  # neither the outermost nor the innermost conv
+            if normalised:
                 x = _normalise(x, norm, f"enc{level}")
             skips.append(x)
         for level in reversed(range(depth - 1)):
             x = keras.layers.ReLU(name=f"dec{level}_relu")(x)
-            x = _up(x, widths[level], 4, f"dec{level}")
+            x = _up(x, widths[level], 4, f"dec{level}", bias=norm == "none")
             x = _normalise(x, norm, f"dec{level}")
             # pix2pix: dropout on the 8f decoder convs between the innermost one and the 4f
             # level (its num_downs − 5 blocks: none at 32 px, one at 64, three at 256).
@@ -241,7 +249,7 @@ class PatchGANDiscriminator(Network):
         for index in range(strided_layers + 1):
             stride = 2 if index < strided_layers else 1
             width = filters * min(2 ** index, 8)
-            x = _conv(x, width, 4, stride, f"c{index}")
+            x = _conv(x, width, 4, stride, f"c{index}", bias=not index or norm == "none")
             if index:
                 x = _normalise(x, norm, f"c{index}")
             x = keras.layers.LeakyReLU(_SLOPE, name=f"c{index}_lrelu")(x)
