@@ -31,6 +31,10 @@ score the fraction the clean classifier assigns to c:
 with ``class_distinct_accuracy`` (even c) and ``class_mutual_accuracy`` (odd c) its halves.
 It needs a generator that takes probability vectors (``generator.label_input``).
 
+Translation models (``cyclegan``, ``pix2pix``) are scored by ``TranslationEvaluator``: L1 and
+SSIM against the hidden truth of the test pairs, class preservation and FD of translated
+garments, per direction.
+
 Example:
 
     result = evaluate_run("runs/demo", n=10000)     # also merged into runs/demo/metrics.json
@@ -74,8 +78,10 @@ REAL_SUBSET_SEED = 0
 
 
 def lower_is_better(metric: str) -> bool:
-    """Distances (``fd_*``, ``kid_*``, ``intra_fd_*``, ``reverse_kl``) are better when lower."""
-    return metric.startswith(("fd_", "kid_", "intra_fd_")) or metric == "reverse_kl"
+    """Distances (``fd_*``, ``kid_*``, ``intra_fd_*``, ``l1_*``, ``reverse_kl``) are better
+    when lower."""
+    return (metric.startswith(("fd_", "kid_", "intra_fd_", "l1_"))
+            or metric == "reverse_kl")
 
 
 def feature_space(dataset: str) -> str:
@@ -149,6 +155,11 @@ class Evaluator:
                                                                  config=available[suffix]))
             self.classifiers[suffix] = network
             self.real_features[suffix] = network.features(self.real_images)
+
+    @property
+    def default_monitor(self) -> str:
+        """What selects the best checkpoint unless ``eval.monitor`` says otherwise."""
+        return f"fd_{self.space}"
 
     @property
     def classifier(self) -> classifier_lib.DomainClassifier:
@@ -344,6 +355,107 @@ class Evaluator:
         return results
 
 
+class TranslationEvaluator:
+    """The scores of a translation model (``cyclegan``, ``pix2pix``; issue #18) on the test
+    split of its two-domain data, per direction d of the model (``a2b``, ``b2a``):
+
+    - on paired test data (``fashion_edges``: the hidden pairs): ``l1_<d>`` (mean |output −
+      truth| / 2) and ``ssim_<d>`` of each output against its truth (metrics/translation.py);
+    - into Fashion-MNIST garments (``fashion_edges``' ``garments`` domain), in both feature
+      spaces: ``class_preserved_<d>_<space>`` (the classifier's class of the output vs the
+      source garment's) and ``fd_<d>_<space>`` (outputs vs the real test garments, both
+      centre-cropped to the classifiers' 28 px). Edge maps have no classifier: their
+      direction is scored by L1 / SSIM only.
+
+    ``model``: anything with ``directions`` and ``translate(images, direction)`` (the
+    identity baseline too). ``n``: test pairs used (the first ``min(n, test size)``).
+    """
+
+    #: The domain with a classifier, and the dataset whose classifiers judge it.
+    JUDGED = {"garments": "fashion_mnist"}
+
+    def __init__(self, config: dict, n: int = 10000, seed: int = 0,
+                 classifier: Optional[classifier_lib.DomainClassifier] = None,
+                 spaces: Optional[Sequence[str]] = None):
+        from tfgan_suite.data import domains
+
+        if not isinstance(n, (int, np.integer)) or n < 2:
+            raise ValueError(f"n: must be an integer >= 2, got {n!r}")
+        self.config, self.seed = config, seed
+        self.pair = domains.load_pair(config["data"], split="test", seed=config["seed"])
+        self.n = min(int(n), len(self.pair.a), len(self.pair.b))
+        size = config["data"].get("image_size")
+        self.a, self.b = (data_lib.fit_image_size(tf.constant(images[:self.n]), size).numpy()
+                          for images in (self.pair.a, self.pair.b))
+        self.classifiers: dict[str, classifier_lib.DomainClassifier] = {}
+        self.real_features: dict[str, np.ndarray] = {}
+        judged = [self.JUDGED[d] for d in self.pair.names if d in self.JUDGED]
+        if judged:
+            available = feature_spaces(judged[0])
+            for suffix in (list(available) if spaces is None else list(spaces)):
+                self.classifiers[suffix] = (
+                    classifier if classifier is not None and suffix == feature_space(judged[0])
+                    else classifier_lib.get_domain_classifier(judged[0],
+                                                              config=available[suffix]))
+            real, _ = data_lib.load_arrays(judged[0], "test")
+            for suffix, network in self.classifiers.items():
+                self.real_features[suffix] = network.features(real[:self.n])
+
+    @property
+    def classifier(self) -> Optional[classifier_lib.DomainClassifier]:
+        return next(iter(self.classifiers.values()), None)
+
+    @property
+    def default_monitor(self) -> str:
+        """L1 of a2b on paired test data, else FD of the first direction into garments."""
+        if self.pair.paired:
+            return "l1_a2b"
+        if not self.classifiers:
+            raise ValueError("eval.monitor: this two-domain data has neither test pairs nor a "
+                             "classifier; no translation score to select checkpoints by")
+        direction = "a2b" if self.pair.names[1] in self.JUDGED else "b2a"
+        return f"fd_{direction}_{next(iter(self.classifiers))}"
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": "translation", "dataset": self.config["data"]["name"],
+                "domains": {"a": self.pair.names[0], "b": self.pair.names[1]},
+                "reference": "test split" + (" pairs (hidden truth)" if self.pair.paired
+                                             else ""),
+                "n_pairs": self.n, "feature_extractors": {
+                    suffix: network.describe() for suffix, network in self.classifiers.items()}}
+
+    def evaluate(self, model, groups: Optional[Sequence[str]] = None) -> dict[str, Any]:
+        from tfgan_suite.metrics import translation as scores
+
+        del groups  # every score that applies
+        results: dict[str, Any] = {}
+        for direction in model.directions:
+            source, truth = (self.a, self.b) if direction == "a2b" else (self.b, self.a)
+            source_labels = (self.pair.a_labels if direction == "a2b"
+                             else self.pair.b_labels)[:self.n]
+            target = self.pair.names[1] if direction == "a2b" else self.pair.names[0]
+            outputs = model.translate(source, direction)
+            if self.pair.paired:
+                results[f"l1_{direction}"] = scores.l1(outputs, truth)
+                results[f"ssim_{direction}"] = scores.ssim(outputs, truth)
+            if target in self.JUDGED:
+                for space, network in self.classifiers.items():
+                    cropped = scores.crop_centre(outputs, network.image_size)
+                    results[f"class_preserved_{direction}_{space}"] = scores.class_preserved(
+                        network, cropped, source_labels)
+                    results[f"fd_{direction}_{space}"] = metrics_lib.frechet_distance(
+                        self.real_features[space], network.features(cropped))
+        return results
+
+
+def make_evaluator(config: dict, n: int = 10000, seed: int = 0,
+                   classifier: Optional[classifier_lib.DomainClassifier] = None):
+    """The evaluator of a run config: ``TranslationEvaluator`` for translation models,
+    ``Evaluator`` otherwise."""
+    cls = TranslationEvaluator if factory.translates(config) else Evaluator
+    return cls(config, n=n, seed=seed, classifier=classifier)
+
+
 def _is_conditional(model) -> bool:
     return bool(getattr(model, "conditional", False)) and bool(
         getattr(model, "num_classes", None))
@@ -399,7 +511,7 @@ def evaluate_run(run_dir: str, n: int = 10000, out: Optional[str] = None, seed: 
 
     started = time.monotonic()
     model = runs.load_run(run_dir)
-    evaluator = Evaluator(model.run_config, n=n, seed=seed, classifier=classifier)
+    evaluator = make_evaluator(model.run_config, n=n, seed=seed, classifier=classifier)
     metrics = evaluator.evaluate(model, groups)
     result = evaluator.describe() | {
         "run": os.path.abspath(run_dir), "step": int(model.step_counter.numpy()),
@@ -466,10 +578,10 @@ class EvaluationCallback(keras.callbacks.Callback):
                              f"{every_minutes!r}")
         from tfgan_suite.callbacks import TrainingClock
 
-        self.evaluator = Evaluator(config, n=n, seed=seed, classifier=classifier)
-        toy = self.evaluator.mixture is not None
+        self.evaluator = make_evaluator(config, n=n, seed=seed, classifier=classifier)
+        toy = getattr(self.evaluator, "mixture", None) is not None
         self.groups = tuple(metrics or (("mode_coverage",) if toy else ("fd",)))
-        self.monitor = monitor or ("modes" if toy else f"fd_{self.evaluator.space}")
+        self.monitor = monitor or ("modes" if toy else self.evaluator.default_monitor)
         self.every_epochs = int(every_epochs)
         self.every_seconds = None if every_minutes is None else 60.0 * float(every_minutes)
         self._own_clock = clock is None
@@ -553,5 +665,6 @@ def _weights_finite(model) -> bool:
     return all(np.all(np.isfinite(w)) for w in model.get_weights())
 
 
-__all__ = ["EvaluationCallback", "Evaluator", "evaluate_run", "evaluation_path",
+__all__ = ["EvaluationCallback", "Evaluator", "TranslationEvaluator", "evaluate_run",
+           "evaluation_path", "make_evaluator",
            "feature_space", "feature_spaces", "lower_is_better", "summary_line"]

@@ -206,3 +206,67 @@ class TwoReplicaTest(tf.test.TestCase):
         # CycleGAN's pools (3 images, swapping in step 2) hold the same images and counts:
         # G's outputs, equal up to its weights' round-off.
         self.assertLess(outcomes[0]["pool_diff"], 1e-4, outcomes[0])
+
+
+class StubClassifier:
+    """A stand-in for the Fashion-MNIST classifiers: class = the brightest of 10 column
+    bands, features = the mean of each band."""
+
+    image_size = 28
+
+    def features(self, images):
+        images = np.asarray(images)[..., 0]
+        return np.stack([images[:, :, i:i + 3].mean(axis=(1, 2)) for i in range(0, 28, 3)], 1)
+
+    def accuracy(self, images, labels):
+        return float(np.mean(self.features(images).argmax(axis=1) == labels))
+
+    def describe(self):
+        return {"name": "stub"}
+
+
+class TranslationEvaluatorTest(tf.test.TestCase):
+    def test_identity_and_oracle_translators_bracket_the_scores(self):
+        from unittest import mock
+
+        from tfgan_suite import data as data_lib
+        from tfgan_suite import evaluation
+        from tfgan_suite.data import sources
+        from tfgan_suite.data import translation as edges_task
+
+        rng = np.random.default_rng(0)
+        images = rng.uniform(-1, 1, [20, 28, 28, 1]).astype(np.float32)
+        labels = StubClassifier().features(images).argmax(axis=1).astype(np.int32)
+        edges_task.fashion_edges.cache_clear()
+        self.addCleanup(edges_task.fashion_edges.cache_clear)
+        fake_load = lambda name, split: (images, labels)  # noqa: E731
+        for patcher in (mock.patch.object(sources, "load_arrays", fake_load),
+                        mock.patch.object(data_lib, "load_arrays", fake_load),
+                        mock.patch.dict(os.environ, {"TFGAN_CACHE_DIR": tempfile.mkdtemp()})):
+            patcher.start()
+            self.addCleanup(patcher.stop)
+        config = config_lib.load("configs/cyclegan_fashion_edges.yaml", [])
+        evaluator = evaluation.TranslationEvaluator(config, n=16, classifier=StubClassifier(),
+                                                    spaces=["fmnist"])
+        truth = {"a2b": evaluator.b, "b2a": evaluator.a}
+
+        class Identity:
+            directions = ("a2b", "b2a")
+
+            def translate(self, x, direction):
+                return x
+
+        class Oracle(Identity):
+            def translate(self, x, direction):
+                return truth[direction]
+
+        oracle, identity = evaluator.evaluate(Oracle()), evaluator.evaluate(Identity())
+        self.assertEqual(set(oracle), {"l1_a2b", "ssim_a2b", "l1_b2a", "ssim_b2a",
+                                       "class_preserved_a2b_fmnist", "fd_a2b_fmnist"})
+        self.assertEqual((oracle["l1_a2b"], oracle["l1_b2a"]), (0.0, 0.0))
+        self.assertAllClose([oracle["ssim_a2b"], oracle["class_preserved_a2b_fmnist"]], [1, 1])
+        self.assertLess(oracle["fd_a2b_fmnist"], 1e-6)
+        self.assertGreater(identity["l1_a2b"], 0.1)
+        self.assertGreater(identity["fd_a2b_fmnist"], oracle["fd_a2b_fmnist"])
+        self.assertEqual(evaluator.describe()["domains"], {"a": "edges", "b": "garments"})
+        self.assertEqual(evaluator.default_monitor, "l1_a2b")
