@@ -4,6 +4,7 @@
     tfgan sample --run RUN --n N --out FILE(.npy|.png) [--seed S] [--labels ...] [--truncation T]
                  [--code NAME=VALUE] [--interpolate z|CODE [--steps K]] [--mix C]
     tfgan eval   --run RUN [--out FILE] [--n N]
+    tfgan translate --run RUN --in DIR|IMAGE --out DIR [--direction a2b|b2a]
     tfgan export --run RUN --format saved_model|tflite [--quantize MODE] --out PATH
     tfgan demo   [--out RUN] [--minutes M]
 
@@ -97,6 +98,19 @@ def _eval(args) -> int:
     return 0
 
 
+def _translate(args) -> int:
+    from tfgan_suite import runs
+
+    model = runs.load_run(args.run)
+    if not getattr(model, "translates", False):
+        raise ValueError(f"--run: {args.run} holds a {type(model).__name__}, which samples "
+                         "rather than translates; accepted: a cyclegan or pix2pix run")
+    written = runs.translate_files(model, args.direction, args.input, args.out)
+    print(f"wrote {len(written)} translation(s) ({args.direction}) to "
+          f"{os.path.abspath(args.out)}")
+    return 0
+
+
 def _export(args) -> int:
     import tempfile
 
@@ -106,6 +120,10 @@ def _export(args) -> int:
         raise ValueError(f"--quantize: applies to --format tflite only, got {args.quantize!r} "
                          f"with --format saved_model")
     model = runs.load_run(args.run)
+    if getattr(model, "translates", False):
+        raise ValueError(f"--run: {args.run} is a translation run; exporting translators "
+                         "(translate_a2b / translate_b2a signatures) is not built yet "
+                         "(issue #18); use tfgan translate")
     if args.format == "saved_model":
         # A new version directory each time: a running TF Serving swaps to it.
         path = export.export_saved_model(model, args.out, version=None)
@@ -197,6 +215,17 @@ def build_parser() -> argparse.ArgumentParser:
                           "gan_train): fd, kid, precision_recall, density_coverage, "
                           "conditional, gan_train")
     evaluate.set_defaults(handler=_eval)
+    translate = commands.add_parser("translate", help="translation runs (cyclegan, "
+                                    "pix2pix): translate image files")
+    translate.add_argument("--run", required=True)
+    translate.add_argument("--in", dest="input", required=True,
+                           help="an image file or a directory of them (the run's size and "
+                                "channels)")
+    translate.add_argument("--out", required=True, help="directory for the translated PNGs")
+    translate.add_argument("--direction", default="a2b", choices=["a2b", "b2a"],
+                           help="a2b: domain A (data.domains[0]) into B; b2a: back "
+                                "(cyclegan only)")
+    translate.set_defaults(handler=_translate)
     export = commands.add_parser("export", help="export the sampling generator for serving")
     export.add_argument("--run", required=True)
     export.add_argument("--format", required=True, choices=["saved_model", "tflite"])

@@ -427,3 +427,47 @@ def _interpolation_to_file(model, n, out, seed, labels, truncation, codes, sweep
     else:
         grids.save_image_grid(strips.reshape(-1, *strips.shape[2:]), out, columns=steps)
     return out
+
+
+_IMAGE_FILES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+
+
+def translate_files(model, direction: str, source: str, out: str) -> list[str]:
+    """``tfgan translate``: every image file ``source`` names (a file, or a directory's
+    image files in sorted order) translated by ``model`` in ``direction``, written as PNGs
+    of the same names into the directory ``out``. Inputs must have the translator's exact
+    size and channel count (grayscale: one channel; RGB: three)."""
+    from PIL import Image
+
+    network = model.translator(direction)
+    side, _, channels = (int(d) for d in network.inputs[0].shape[1:])
+    if os.path.isdir(source):
+        paths = [os.path.join(source, name) for name in sorted(os.listdir(source))
+                 if name.lower().endswith(_IMAGE_FILES) and not name.startswith(".")]
+        if not paths:
+            raise ValueError(f"--in: {source} holds no image files ({', '.join(_IMAGE_FILES)})")
+    elif os.path.isfile(source):
+        paths = [source]
+    else:
+        raise FileNotFoundError(f"--in: {source} is neither an image file nor a directory")
+    images = []
+    for path in paths:
+        with Image.open(path) as image:
+            grey = image.mode in ("1", "L", "LA", "I", "I;16")
+            array = np.asarray(image.convert("L" if grey else "RGB"), np.float32)
+        array = array[..., None] if array.ndim == 2 else array
+        if array.shape != (side, side, channels):
+            raise ValueError(f"--in: {os.path.basename(path)} is {array.shape[0]}x"
+                             f"{array.shape[1]} with {array.shape[2]} channel(s); this run's "
+                             f"{direction} translator takes {side}x{side} images with "
+                             f"{channels} channel(s) ({'grayscale' if channels == 1 else 'RGB'})")
+        images.append(array / 127.5 - 1.0)
+    outputs = model.translate(np.stack(images), direction)
+    os.makedirs(out, exist_ok=True)
+    written = []
+    for path, output in zip(paths, outputs, strict=True):
+        pixels = np.clip(np.rint((output + 1.0) * 127.5), 0, 255).astype(np.uint8)
+        target = os.path.join(out, os.path.splitext(os.path.basename(path))[0] + ".png")
+        Image.fromarray(pixels[..., 0] if channels == 1 else pixels).save(target)
+        written.append(target)
+    return written

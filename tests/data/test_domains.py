@@ -14,12 +14,19 @@ from tfgan_suite import factory
 from tfgan_suite.data import domains, sources, translation
 
 
-def write_domain(folder: str, names, side: int = 8, mode: str = "L", value=None) -> None:
+def write_domain(folder: str, names, side: int = 8, mode: str = "L", value=None,
+                 ramp: bool = False) -> None:
+    """One image per name: a flat grey level (``value(index)``, default 20·index), plus a
+    diagonal ramp with ``ramp`` (flat images make instance norm divide round-off by ε)."""
     os.makedirs(folder, exist_ok=True)
     for index, name in enumerate(names):
         level = index * 20 if value is None else value(index)
         shape = (side, side) if mode == "L" else (side, side, 3)
-        Image.fromarray(np.full(shape, level, np.uint8), mode).save(os.path.join(folder, name))
+        pixels = np.full(shape, level, np.int64)
+        if ramp:
+            steps = np.add.outer(np.arange(side), np.arange(side)) * 5
+            pixels = pixels + (steps if mode == "L" else steps[..., None])
+        Image.fromarray((pixels % 256).astype(np.uint8), mode).save(os.path.join(folder, name))
 
 
 def section(**data):

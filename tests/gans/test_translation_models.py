@@ -2,17 +2,20 @@
 and both optimizers in checkpoints (a resumed run equals an uninterrupted one), the
 2-replica equivalence, translation, the schedule, and the one-line errors."""
 
+import contextlib
+import io
 import os
 import tempfile
 
 import keras
 import numpy as np
 import tensorflow as tf
+from PIL import Image
 
 from tests.data.test_domains import write_domain
 from tests.gans.equivalence import assert_two_replicas_equal_one_device
+from tfgan_suite import cli, factory, runs
 from tfgan_suite import config as config_lib
-from tfgan_suite import factory, runs
 from tfgan_suite.gans import CycleGAN, Pix2Pix, translation
 from tfgan_suite.networks import (
     DCGANGenerator,
@@ -124,8 +127,8 @@ class CycleGANTest(tf.test.TestCase):
         both pools (3 images each, so resumed steps swap with restored history)."""
         root = tempfile.mkdtemp()
         names = [f"{i}.png" for i in range(12)]
-        write_domain(os.path.join(root, "data", "a"), names, side=SIDE)
-        write_domain(os.path.join(root, "data", "b"), names, side=SIDE,
+        write_domain(os.path.join(root, "data", "a"), names, side=SIDE, ramp=True)
+        write_domain(os.path.join(root, "data", "b"), names, side=SIDE, ramp=True,
                      value=lambda i: 250 - 15 * i)
         config = {"model": "cyclegan", "deterministic": True, "cyclegan": {"pool_size": 3},
                   "data": {"name": f"folder:{os.path.join(root, 'data')}", "batch_size": 4},
@@ -152,6 +155,25 @@ class CycleGANTest(tf.test.TestCase):
                 self.assertAllClose(x, y, rtol=0, atol=1e-6, msg=optimizer)
         grid = os.path.join(resumed_dir, "samples", "step_0000008.png")
         self.assertTrue(os.path.isfile(grid))  # sources / translations rows
+
+        # tfgan translate on the run: a directory of domain-B files back into A.
+        out = os.path.join(root, "translated")
+        source = os.path.join(root, "data", "b")
+        self.assertEqual(cli.main(["translate", "--run", resumed_dir, "--in", source,
+                                   "--out", out, "--direction", "b2a"]), 0)
+        self.assertEqual(sorted(os.listdir(out)), sorted(names))
+        written = np.asarray(Image.open(os.path.join(out, "3.png")), np.float32)
+        pixels = np.asarray(Image.open(os.path.join(source, "3.png")), np.float32)
+        expected = resumed.translate(pixels[None, ..., None] / 127.5 - 1.0, "b2a")
+        self.assertAllClose(written / 127.5 - 1.0, expected[0, ..., 0], atol=1 / 127.5)
+        write_domain(os.path.join(root, "small"), ["s.png"], side=8)
+        errors = io.StringIO()
+        with contextlib.redirect_stderr(errors):
+            status = cli.main(["translate", "--run", resumed_dir, "--in",
+                               os.path.join(root, "small", "s.png"), "--out", out])
+        self.assertEqual(status, 2)
+        self.assertIn("s.png is 8x8 with 1 channel(s); this run's a2b translator takes 16x16 "
+                      "images with 1 channel(s) (grayscale)", errors.getvalue())
 
 
 class Pix2PixTest(tf.test.TestCase):
