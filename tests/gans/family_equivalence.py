@@ -249,17 +249,23 @@ def data(name):
     return tf.data.Dataset.from_tensor_slices((images, labels)).batch(BATCH)
 
 
+def trained_on_two_replicas(make_model, batches):
+    """``make_model()`` built under a 2-replica MirroredStrategy and fit on ``batches``."""
+    strategy = tf.distribute.MirroredStrategy(
+        ["/cpu:0", "/cpu:1"], cross_device_ops=tf.distribute.ReductionToOneDevice())
+    with strategy.scope():
+        mirrored = make_model()
+    mirrored.fit(batches, epochs=1, verbose=0)
+    return mirrored, strategy
+
+
 def run(name):
     single = build(name)
     start = (single.generator.get_weights(), single.discriminator.get_weights())
     if hasattr(single, "noise_generator"):
         start += (single.noise_generator.get_weights(),)
     single.fit(data(name), epochs=1, verbose=0)
-    strategy = tf.distribute.MirroredStrategy(
-        ["/cpu:0", "/cpu:1"], cross_device_ops=tf.distribute.ReductionToOneDevice())
-    with strategy.scope():
-        mirrored = build(name, start)
-    mirrored.fit(data(name), epochs=1, verbose=0)
+    mirrored, strategy = trained_on_two_replicas(lambda: build(name, start), data(name))
     diffs = [float(np.max(np.abs(a - b)))
              for network in _compared(single)
              for a, b in zip(getattr(single, network).get_weights(),
@@ -311,11 +317,8 @@ def run_translation(name):
     single = build_translation(name)
     start = {network: getattr(single, network).get_weights() for network in TRANSLATION[name]}
     single.fit(batches(), epochs=1, verbose=0)
-    strategy = tf.distribute.MirroredStrategy(
-        ["/cpu:0", "/cpu:1"], cross_device_ops=tf.distribute.ReductionToOneDevice())
-    with strategy.scope():
-        mirrored = build_translation(name, start)
-    mirrored.fit(batches(), epochs=1, verbose=0)
+    mirrored, strategy = trained_on_two_replicas(lambda: build_translation(name, start),
+                                                 batches())
     def largest_difference(networks):
         return max((float(np.max(np.abs(a - b))) for network in networks
                     for a, b in zip(getattr(single, network).get_weights(),
