@@ -120,10 +120,9 @@ def _export(args) -> int:
         raise ValueError(f"--quantize: applies to --format tflite only, got {args.quantize!r} "
                          f"with --format saved_model")
     model = runs.load_run(args.run)
-    if getattr(model, "translates", False):
-        raise ValueError(f"--run: {args.run} is a translation run; exporting translators "
-                         "(translate_a2b / translate_b2a signatures) is not built yet "
-                         "(issue #18); use tfgan translate")
+    if getattr(model, "translates", False) and args.format == "tflite":
+        raise ValueError(f"--format: {args.run} is a translation run; TFLite translators are "
+                         "not built yet (issue #18); accepted: saved_model")
     if args.format == "saved_model":
         # A new version directory each time: a running TF Serving swaps to it.
         path = export.export_saved_model(model, args.out, version=None)

@@ -24,6 +24,14 @@ generators (StyleGAN, StyleGAN2) have ``sample_truncated`` too, with ``seeds`` a
 ``truncation`` = ψ per row: truncation in W, w̄ + ψ·(w − w̄) on the model's
 ``truncation_cutoff`` slots (ψ = 1: untruncated, 0: the average image).
 
+Translation models (``cyclegan``, ``pix2pix``) export their translators instead, one pair of
+signatures per direction d (``a2b``; CycleGAN also ``b2a``): ``translate_<d>`` takes
+``images`` float32 [batch, H, W, C] in [−1, 1], ``translate_<d>_uint8`` takes ``pixels``
+uint8 of the same shape; both return ``images`` and ``images_uint8``. ``serving_default``
+is ``translate_a2b`` (Keras' export names its first endpoint so); clients name the
+signature. An image of another size or channel count fails at the input with the expected
+shape in the message (``tf.ensure_shape``).
+
 Generators of latent codes (InfoGAN: z followed by a code block, the model's
 ``code_width``) take ``z`` [batch, latent_dim] and ``codes`` float32 [batch, code_width]
 (one-hot categories, continuous values, tree blocks: ``model.code_block``) in
@@ -175,6 +183,49 @@ def _code_endpoints(generator: keras.Model, latent_dim: int, code_width: int) ->
                 [tf.TensorSpec([None], tf.int64, name="seeds"), codes_spec])}
 
 
+def _translation_endpoints(model) -> dict:
+    """``translate_<d>`` (float32 images in [−1, 1]) and ``translate_<d>_uint8`` (uint8
+    pixels, mapped by x / 127.5 − 1) for every direction d of a translation model."""
+
+    def pair(network):  # closures: a default argument would become a traced input
+        shape = [None, *network.inputs[0].shape[1:]]
+
+        def from_images(images):
+            # A loaded signature runs tensors of another shape rather than refusing them:
+            # name the shape it takes instead of failing deep in the network.
+            images = tf.ensure_shape(images, shape, name="expected_shape")
+            return _images(network(images, training=False))
+
+        def from_pixels(pixels):
+            return from_images(tf.cast(pixels, tf.float32) / 127.5 - 1.0)
+
+        return from_images, from_pixels
+
+    endpoints = {}
+    for direction in model.directions:
+        network = model.translator(direction)
+        shape = [None, *network.inputs[0].shape[1:]]
+        from_images, from_pixels = pair(network)
+        endpoints[f"translate_{direction}"] = (
+            from_images, [tf.TensorSpec(shape, tf.float32, name="images")])
+        endpoints[f"translate_{direction}_uint8"] = (
+            from_pixels, [tf.TensorSpec(shape, tf.uint8, name="pixels")])
+    return endpoints
+
+
+def _export_translators(model, target: str, model_name: str, warmup_batch: int) -> None:
+    archive = keras.export.ExportArchive()
+    for direction in model.directions:
+        archive.track(model.translator(direction))
+    for name, (function, signature) in _translation_endpoints(model).items():
+        archive.add_endpoint(name, function, input_signature=signature)
+    archive.write_out(target, verbose=False)
+    if warmup_batch:
+        shape = model.translator("a2b").inputs[0].shape[1:]
+        serving.write_warmup_requests(target, serving.translation_warmup_requests(
+            model_name, shape, model.directions, warmup_batch))
+
+
 def sampling_generator_of(model_or_generator) -> tuple[keras.Model, int]:
     """(generator, latent_dim) of an ``AdversarialModel`` (its EMA copy if any) or a generator.
 
@@ -203,6 +254,21 @@ def num_classes_of(model_or_generator, generator: keras.Model) -> int | None:
     return int(classes)
 
 
+def _version_target(out: str, model_name: str, version: Optional[int],
+                    overwrite: bool) -> str:
+    """The version directory to write (the next free one for ``version=None``), cleared
+    with ``overwrite``."""
+    if version is None:
+        version = serving.next_version(out, model_name)
+    target = serving.version_dir(out, model_name, version)
+    if os.path.exists(target):
+        if not overwrite:
+            raise ValueError(f"--out: {target} already exists; choose another version or "
+                             f"pass overwrite=True")
+        shutil.rmtree(target)
+    return target
+
+
 def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
                        model_name: str = "generator", version: Optional[int] = 1,
                        latent_dim: Optional[int] = None, warmup_batch: int = 2,
@@ -220,6 +286,10 @@ def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
         warmup_batch: batch size of the warmup requests (0 writes none).
         overwrite: replace an existing version directory instead of refusing.
     """
+    if getattr(model_or_generator, "translates", False):
+        target = _version_target(out, model_name, version, overwrite)
+        _export_translators(model_or_generator, target, model_name, warmup_batch)
+        return target
     generator, inferred = sampling_generator_of(model_or_generator)
     num_classes = num_classes_of(model_or_generator, generator)
     code_width = int(getattr(model_or_generator, "code_width", 0) or 0)
@@ -227,14 +297,7 @@ def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
     if latent_dim + code_width != generator.inputs[0].shape[-1]:
         raise ValueError(f"latent_dim: {latent_dim} (+ {code_width} code entries) does not "
                          f"match the generator's input size {generator.inputs[0].shape[-1]}")
-    if version is None:
-        version = serving.next_version(out, model_name)
-    target = serving.version_dir(out, model_name, version)
-    if os.path.exists(target):
-        if not overwrite:
-            raise ValueError(f"--out: {target} already exists; choose another version or "
-                             f"pass overwrite=True")
-        shutil.rmtree(target)
+    target = _version_target(out, model_name, version, overwrite)
     # keras.export.ExportArchive rather than tf.saved_model.save on a tf.Module holding the
     # model: with the latter (Keras 3.15) the TFLite converter keeps every weight as a
     # mutable resource variable (VAR_HANDLE / READ_VARIABLE ops, uninitialised on device)

@@ -36,6 +36,10 @@ SIGNATURE_INPUTS = {
     "sample_from_seeds_probabilities": ("seeds", np.int64),
     # generators of latent codes (InfoGAN family): z with codes float32 [batch, width]
     "sample_with_codes": ("z", np.float32),
+    # translators (cyclegan, pix2pix): [batch, H, W, C] images in [-1, 1], or uint8 pixels
+    **{f"translate_{direction}{suffix}": (name, dtype)
+       for direction in ("a2b", "b2a")
+       for suffix, name, dtype in (("", "images", np.float32), ("_uint8", "pixels", np.uint8))},
 }
 PROBABILITIES_INPUT = ("probabilities", np.float32)
 CODES_INPUT = ("codes", np.float32)
@@ -179,6 +183,19 @@ def warmup_requests(model_name: str, latent_dim: int, batch_size: int = 2,
                                      probabilities=rows),
                      predict_request(model_name, "sample_from_seeds_probabilities", seeds,
                                      probabilities=rows)]
+    return requests
+
+
+def translation_warmup_requests(model_name: str, image_shape: Sequence[int],
+                                directions: Sequence[str] = ("a2b",),
+                                batch_size: int = 2) -> list:
+    """One small ``PredictRequest`` per translation signature (mid-grey images)."""
+    images = np.zeros([batch_size, *image_shape], np.float32)
+    requests = []
+    for direction in directions:
+        requests += [predict_request(model_name, f"translate_{direction}", images),
+                     predict_request(model_name, f"translate_{direction}_uint8",
+                                     np.full(images.shape, 128, np.uint8))]
     return requests
 
 
