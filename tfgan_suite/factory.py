@@ -77,7 +77,7 @@ def image_corruption(config: dict) -> Optional[image_corruptions.ImageCorruption
 
 def translates(config: dict) -> bool:
     """Whether the run's model translates between two domains (reads ``data.domains``)."""
-    return bool(getattr(GANS.get(config["model"]), "translates", False))
+    return bool(getattr(GANS.get(config.get("model", "gan")), "translates", False))
 
 
 def _check_domains(config: dict) -> None:
