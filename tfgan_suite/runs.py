@@ -429,9 +429,6 @@ def _interpolation_to_file(model, n, out, seed, labels, truncation, codes, sweep
     return out
 
 
-_IMAGE_FILES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
-
-
 def translate_files(model, direction: str, source: str, out: str) -> list[str]:
     """``tfgan translate``: every image file ``source`` names (a file, or a directory's
     image files in sorted order) translated by ``model`` in ``direction``, written as PNGs
@@ -439,13 +436,15 @@ def translate_files(model, direction: str, source: str, out: str) -> list[str]:
     size and channel count (grayscale: one channel; RGB: three)."""
     from PIL import Image
 
+    from tfgan_suite.data.sources import _IMAGE_EXTENSIONS as image_files
+
     network = model.translator(direction)
     side, _, channels = (int(d) for d in network.inputs[0].shape[1:])
     if os.path.isdir(source):
         paths = [os.path.join(source, name) for name in sorted(os.listdir(source))
-                 if name.lower().endswith(_IMAGE_FILES) and not name.startswith(".")]
+                 if name.lower().endswith(image_files) and not name.startswith(".")]
         if not paths:
-            raise ValueError(f"--in: {source} holds no image files ({', '.join(_IMAGE_FILES)})")
+            raise ValueError(f"--in: {source} holds no image files ({', '.join(image_files)})")
     elif os.path.isfile(source):
         paths = [source]
     else:
