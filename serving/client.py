@@ -4,11 +4,17 @@
     python serving/client.py --protocol grpc --n 16 --out samples.png  # gRPC on port 8500
     python serving/client.py --signature serving_default --latent-dim 64 --format inputs \\
         --n 16 --out samples.png                                       # send z yourself
+    python serving/client.py --model translator --signature translate_a2b_uint8 \\
+        --images edges/ --out translated.png                           # a translator
 
 ``sample_from_seeds`` (the default) takes int64 seeds and draws z on the server, so a seed
 always names the same image; ``serving_default`` takes z ``[n, latent_dim]`` (drawn here
-from N(0, I) with numpy). Request bodies and response parsing are defined once, in
-``tfgan_suite.export.serving``.
+from N(0, I) with numpy). A translator's ``translate_<d>`` / ``translate_<d>_uint8``
+signatures take the image files ``--images`` names (a file or a directory, all of one shape:
+the translator's; the server names the shape it takes otherwise), sent as floats in
+[−1, 1] or as uint8 pixels; the grid shows the inputs above their translations.
+
+Request bodies and response parsing are defined once, in ``tfgan_suite.export.serving``.
 """
 
 from __future__ import annotations
@@ -97,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "comma-separated classes")
     parser.add_argument("--latent-dim", type=int,
                         help="size of z (required with --signature serving_default)")
+    parser.add_argument("--images", metavar="DIR|IMAGE",
+                        help="translate_* signatures: the image files to translate")
     parser.add_argument("--host", default="localhost")
     parser.add_argument("--rest-port", type=int, default=8501)
     parser.add_argument("--grpc-port", type=int, default=8500)
@@ -106,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.signature.startswith("translate_"):
+        return _translate(args)
+    if args.images is not None:
+        raise SystemExit("client: error: --images: applies to the translate_* signatures "
+                         f"only, got --signature {args.signature}")
     if args.n < 1:
         raise SystemExit(f"client: error: --n: must be a positive integer, got {args.n}")
     if args.signature == "sample_from_seeds":
@@ -133,6 +146,30 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     path = save_image_grid(images, args.out)
     print(f"wrote {len(images)} images {list(images.shape[1:])} from {args.model} "
+          f"({args.protocol}, {args.signature}) to {path}")
+    return 0
+
+
+def _translate(args) -> int:
+    """A translator's round trip: image files in, their translations out (module
+    docstring)."""
+    from tfgan_suite import runs
+    from tfgan_suite.viz import save_image_grid
+
+    if args.images is None:
+        raise SystemExit(f"client: error: --images: required with --signature "
+                         f"{args.signature} (a directory or an image file)")
+    try:
+        _, images = runs.read_images(args.images, field="--images")
+    except (ValueError, FileNotFoundError) as error:
+        raise SystemExit(f"client: error: {error}") from None
+    values = (np.rint((images + 1.0) * 127.5).astype(np.uint8)
+              if args.signature.endswith("_uint8") else images)
+    outputs = request_images(values, args.signature, args.protocol, args.format, args.host,
+                             args.rest_port, args.grpc_port, args.model)
+    path = save_image_grid(np.concatenate([images, outputs]), args.out,
+                           columns=len(images))
+    print(f"wrote {len(images)} translations {list(outputs.shape[1:])} from {args.model} "
           f"({args.protocol}, {args.signature}) to {path}")
     return 0
 

@@ -5,7 +5,7 @@
                  [--code NAME=VALUE] [--interpolate z|CODE [--steps K]] [--mix C]
     tfgan eval   --run RUN [--out FILE] [--n N]
     tfgan translate --run RUN --in DIR|IMAGE --out DIR [--direction a2b|b2a]
-    tfgan export --run RUN --format saved_model|tflite [--quantize MODE] --out PATH
+    tfgan export --run RUN --format saved_model|tflite [--quantize MODE] [--direction D] --out PATH
     tfgan demo   [--out RUN] [--minutes M]
 
 Bad input exits with status 2 and one line on stderr naming the field and the accepted
@@ -120,14 +120,28 @@ def _export(args) -> int:
         raise ValueError(f"--quantize: applies to --format tflite only, got {args.quantize!r} "
                          f"with --format saved_model")
     model = runs.load_run(args.run)
-    if getattr(model, "translates", False) and args.format == "tflite":
-        raise ValueError(f"--format: {args.run} is a translation run; TFLite translators are "
-                         "not built yet (issue #18); accepted: saved_model")
+    translates = getattr(model, "translates", False)
+    if args.direction is not None and not (translates and args.format == "tflite"):
+        raise ValueError("--direction: applies to translation runs (cyclegan, pix2pix) with "
+                         "--format tflite only (a SavedModel holds every direction)")
     if args.format == "saved_model":
         # A new version directory each time: a running TF Serving swaps to it.
         path = export.export_saved_model(model, args.out, version=None)
         print(f"wrote SavedModel {os.path.abspath(path)}")
         print(f"TF Serving base_path: {os.path.abspath(os.path.dirname(path))}")
+        return 0
+    if translates:
+        direction = args.direction or "a2b"
+        model.translator(direction)  # a direction the model has, or a one-line error
+        with tempfile.TemporaryDirectory() as scratch:
+            saved_model = export.export_saved_model(model, scratch, warmup_batch=0)
+            path = export.export_tflite(
+                saved_model, args.out, quantize=args.quantize,
+                signature_key=f"translate_{direction}",
+                representative_images=(runs.calibration_images(model, direction)
+                                       if args.quantize == "int8" else None))
+        print(f"wrote TFLite translator {os.path.abspath(path)} ({direction}, "
+              f"{args.quantize}, {os.path.getsize(path) / 1e6:.2f} MB)")
         return 0
     with tempfile.TemporaryDirectory() as scratch:
         saved_model = export.export_saved_model(model, scratch, warmup_batch=0)
@@ -235,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="saved_model: models directory (writes OUT/generator/<next "
                              "version>); "
                              "tflite: FILE.tflite")
+    export.add_argument("--direction", choices=["a2b", "b2a"],
+                        help="translation runs with --format tflite: the direction to "
+                             "convert, one file each (default a2b)")
     export.set_defaults(handler=_export)
     demo = commands.add_parser("demo", help="the README's demo: DCGAN on Fashion-MNIST "
                                f"(configs/{DEMO_RECIPE})")

@@ -23,6 +23,7 @@ import tensorflow as tf
 
 from tfgan_suite import callbacks as callbacks_lib
 from tfgan_suite import config as config_lib
+from tfgan_suite import data as data_lib
 from tfgan_suite import distribute, factory
 
 
@@ -429,6 +430,59 @@ def _interpolation_to_file(model, n, out, seed, labels, truncation, codes, sweep
     return out
 
 
+def read_images(source: str, shape=None, what: str = "", field: str = "--in"
+                ) -> tuple[list[str], np.ndarray]:
+    """Every image file ``source`` names (a file, or a directory's image files in sorted
+    order) as float32 [N, H, W, C] in [−1, 1], with their paths. With ``shape`` (H, W, C;
+    grayscale: one channel, RGB: three) each must have exactly that shape (``what`` names
+    the consumer in the error, e.g. "this run's a2b translator"); without, all one shape."""
+    from PIL import Image
+
+    from tfgan_suite.data.sources import _IMAGE_EXTENSIONS as image_files
+
+    if os.path.isdir(source):
+        paths = [os.path.join(source, name) for name in sorted(os.listdir(source))
+                 if name.lower().endswith(image_files) and not name.startswith(".")]
+        if not paths:
+            raise ValueError(f"{field}: {source} holds no image files "
+                             f"({', '.join(image_files)})")
+    elif os.path.isfile(source):
+        paths = [source]
+    else:
+        raise FileNotFoundError(f"{field}: {source} is neither an image file nor a directory")
+    images = []
+    for path in paths:
+        with Image.open(path) as image:
+            grey = image.mode in ("1", "L", "LA", "I", "I;16")
+            array = np.asarray(image.convert("L" if grey else "RGB"), np.float32)
+        array = array[..., None] if array.ndim == 2 else array
+        expected = tuple(int(d) for d in shape) if shape is not None else (
+            images[0].shape if images else array.shape)
+        if array.shape != expected:
+            wanted = (f"{expected[0]}x{expected[1]} images with {expected[2]} channel(s) "
+                      f"({'grayscale' if expected[2] == 1 else 'RGB'})")
+            rule = (f"{what} takes {wanted}" if shape is not None else
+                    f"one request takes images of one shape, and "
+                    f"{os.path.basename(paths[0])} makes it {wanted}")
+            raise ValueError(f"{field}: {os.path.basename(path)} is {array.shape[0]}x"
+                             f"{array.shape[1]} with {array.shape[2]} channel(s); {rule}")
+        images.append(array / 127.5 - 1.0)
+    return paths, np.stack(images)
+
+
+def calibration_images(model, direction: str, n: int = 100) -> np.ndarray:
+    """The first ``n`` training images of ``direction``'s source domain, at the run's
+    image size: int8 calibration of a TFLite translator."""
+    from tfgan_suite.data import domains
+
+    model.translator(direction)  # a direction the model has, or a one-line error
+    config = model.run_config
+    pair = domains.load_pair(config["data"], split="train", seed=config["seed"])
+    source = pair.a if direction == "a2b" else pair.b
+    return data_lib.fit_image_size(tf.constant(source[:n]),
+                                   config["data"].get("image_size")).numpy()
+
+
 def translate_files(model, direction: str, source: str, out: str) -> list[str]:
     """``tfgan translate``: every image file ``source`` names (a file, or a directory's
     image files in sorted order) translated by ``model`` in ``direction``, written as PNGs
@@ -436,32 +490,11 @@ def translate_files(model, direction: str, source: str, out: str) -> list[str]:
     size and channel count (grayscale: one channel; RGB: three)."""
     from PIL import Image
 
-    from tfgan_suite.data.sources import _IMAGE_EXTENSIONS as image_files
-
     network = model.translator(direction)
-    side, _, channels = (int(d) for d in network.inputs[0].shape[1:])
-    if os.path.isdir(source):
-        paths = [os.path.join(source, name) for name in sorted(os.listdir(source))
-                 if name.lower().endswith(image_files) and not name.startswith(".")]
-        if not paths:
-            raise ValueError(f"--in: {source} holds no image files ({', '.join(image_files)})")
-    elif os.path.isfile(source):
-        paths = [source]
-    else:
-        raise FileNotFoundError(f"--in: {source} is neither an image file nor a directory")
-    images = []
-    for path in paths:
-        with Image.open(path) as image:
-            grey = image.mode in ("1", "L", "LA", "I", "I;16")
-            array = np.asarray(image.convert("L" if grey else "RGB"), np.float32)
-        array = array[..., None] if array.ndim == 2 else array
-        if array.shape != (side, side, channels):
-            raise ValueError(f"--in: {os.path.basename(path)} is {array.shape[0]}x"
-                             f"{array.shape[1]} with {array.shape[2]} channel(s); this run's "
-                             f"{direction} translator takes {side}x{side} images with "
-                             f"{channels} channel(s) ({'grayscale' if channels == 1 else 'RGB'})")
-        images.append(array / 127.5 - 1.0)
-    outputs = model.translate(np.stack(images), direction)
+    shape = tuple(int(d) for d in network.inputs[0].shape[1:])
+    channels = shape[-1]
+    paths, images = read_images(source, shape, f"this run's {direction} translator")
+    outputs = model.translate(images, direction)
     os.makedirs(out, exist_ok=True)
     written = []
     for path, output in zip(paths, outputs, strict=True):

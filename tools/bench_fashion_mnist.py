@@ -84,11 +84,12 @@ def _children_cpu_seconds() -> float:
 def run_recipe(name: str, recipe: str, minutes: float, workdir: str, n_eval: int,
                overrides: tuple = (), seed: int = 0, curve_minutes: float = None,
                curve_n: int = 5000, grid_dir: str = None, cpus: Optional[str] = None,
-               eval_metrics: Optional[str] = None) -> dict:
+               eval_metrics: Optional[str] = None, sample_grid: bool = True) -> dict:
     """Trains ``recipe`` (plus ``overrides``) for ``minutes`` through ``tfgan train``, then
     ``tfgan eval`` (every feature space; ``eval_metrics``: its ``--metrics``) and a sample
-    grid. With ``curve_minutes``, the run also evaluates every ``curve_minutes`` of training
-    time on ``curve_n`` samples (the evaluations' time is not training time). ``cpus``
+    grid (``sample_grid``; translators have no z to sample: their caller draws them). With
+    ``curve_minutes``, the run also evaluates every ``curve_minutes`` of training time on
+    ``curve_n`` samples (the evaluations' time is not training time). ``cpus``
     pins every step to those CPUs (taskset), e.g. one core each for two runs at a time."""
     run = os.path.join(workdir, f"{name}_seed{seed}")
     sets = [f"train.max_minutes={minutes}", "train.steps=10000000", f"seed={seed}",
@@ -115,6 +116,26 @@ def run_recipe(name: str, recipe: str, minutes: float, workdir: str, n_eval: int
     grid_dir = grid_dir or os.path.join(RESULTS, "fashion_mnist")
     os.makedirs(grid_dir, exist_ok=True)
     grid = os.path.join(grid_dir, f"{name}.png" if seed == 0 else f"{name}_seed{seed}.png")
+    row = {"name": name, "recipe": f"configs/{recipe}", "overrides": list(overrides),
+           "seed": seed, "steps": metrics["steps"],
+           "elapsed_seconds": metrics["elapsed_seconds"],
+           "evaluation_seconds": metrics.get("evaluation_seconds", 0.0),
+           "steps_per_second": metrics["steps_per_second"],
+           "stopped_by_time": metrics["stopped_by_time"],
+           "process_wall_seconds": round(train_wall, 1),
+           "process_cpu_seconds": round(train_cpu, 1),
+           "cores_used": round(train_cpu / max(train_wall, 1e-9), 2),
+           "load_average_at_end": [round(value, 2) for value in load],
+           "metrics": evaluation["metrics"],
+           "curve": metrics.get("curve"),
+           # Translation evaluations count test pairs, not generated samples.
+           "n_eval": evaluation.get("n_fake", evaluation.get("n_pairs")),
+           "conditional": conditional,
+           "feature_extractor": evaluation.get("feature_extractor"),
+           "feature_extractors": evaluation.get("feature_extractors"),
+           "grid": os.path.relpath(grid, RESULTS)}
+    if not sample_grid:
+        return row
     sample_args = ["sample", "--run", run, "--out", grid, "--seed", "0"]
     if conditional:  # one row of 8 per class
         labels = ",".join(str(k) for k in range(10) for _ in range(8))
@@ -122,22 +143,7 @@ def run_recipe(name: str, recipe: str, minutes: float, workdir: str, n_eval: int
     else:
         sample_args += ["--n", "64"]
     _cli(*sample_args, timeout=600, cpus=cpus)
-    return {"name": name, "recipe": f"configs/{recipe}", "overrides": list(overrides),
-            "seed": seed, "steps": metrics["steps"],
-            "elapsed_seconds": metrics["elapsed_seconds"],
-            "evaluation_seconds": metrics.get("evaluation_seconds", 0.0),
-            "steps_per_second": metrics["steps_per_second"],
-            "stopped_by_time": metrics["stopped_by_time"],
-            "process_wall_seconds": round(train_wall, 1),
-            "process_cpu_seconds": round(train_cpu, 1),
-            "cores_used": round(train_cpu / max(train_wall, 1e-9), 2),
-            "load_average_at_end": [round(value, 2) for value in load],
-            "metrics": evaluation["metrics"],
-            "curve": metrics.get("curve"),
-            "n_eval": evaluation["n_fake"], "conditional": conditional,
-            "feature_extractor": evaluation["feature_extractor"],
-            "feature_extractors": evaluation.get("feature_extractors"),
-            "grid": os.path.relpath(grid, RESULTS)}
+    return row
 
 
 def _cpu(row: dict) -> str:

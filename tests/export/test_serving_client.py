@@ -180,15 +180,21 @@ class _StandInRestHandler(http.server.BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         signature = self.signatures[body.get("signature_name", "serving_default")]
         (name, spec), = signature.structured_input_signature[1].items()
-        if "instances" in body:
-            outputs = signature(**{name: tf.constant(body["instances"], spec.dtype)})
-            reply = {"predictions": [{key: outputs[key][i].numpy().tolist() for key in outputs}
-                                     for i in range(len(body["instances"]))]}
-        else:
-            outputs = signature(**{name: tf.constant(body["inputs"][name], spec.dtype)})
-            reply = {"outputs": {key: value.numpy().tolist() for key, value in outputs.items()}}
+        status = 200
+        try:
+            if "instances" in body:
+                outputs = signature(**{name: tf.constant(body["instances"], spec.dtype)})
+                reply = {"predictions": [{key: outputs[key][i].numpy().tolist()
+                                          for key in outputs}
+                                         for i in range(len(body["instances"]))]}
+            else:
+                outputs = signature(**{name: tf.constant(body["inputs"][name], spec.dtype)})
+                reply = {"outputs": {key: value.numpy().tolist()
+                                     for key, value in outputs.items()}}
+        except tf.errors.InvalidArgumentError as error:  # TF Serving: 400, {"error": ...}
+            status, reply = 400, {"error": error.message}
         data = json.dumps(reply).encode("utf-8")
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -198,43 +204,47 @@ class _StandInRestHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def start_rest_stand_in(signatures):
+    """An http server answering like TF Serving's REST API; (server, port)."""
+    handler = type("Handler", (_StandInRestHandler,), {"signatures": signatures})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
+def start_grpc_stand_in(signatures):
+    """A gRPC PredictionService answering from ``signatures``; (server, port)."""
+    import grpc
+    from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
+
+    class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
+        def Predict(self, request, context):  # noqa: N802 (gRPC method name)
+            signature = signatures[request.model_spec.signature_name]
+            inputs = {k: tf.make_ndarray(v) for k, v in request.inputs.items()}
+            response = predict_pb2.PredictResponse()
+            response.model_spec.CopyFrom(request.model_spec)
+            for key, value in signature(**inputs).items():
+                response.outputs[key].CopyFrom(tf.make_tensor_proto(value.numpy()))
+            return response
+
+    server = grpc.server(concurrent.futures.ThreadPoolExecutor(max_workers=1))
+    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
+        PredictionService(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    return server, port
+
+
 class ClientTransportTest(tf.test.TestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.workdir = tempfile.mkdtemp()
         cls.signatures = tf.saved_model.load(export_small_generator(cls.workdir)).signatures
-        handler = type("Handler", (_StandInRestHandler,), {"signatures": cls.signatures})
-        cls.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=cls.http.serve_forever, daemon=True).start()
-        cls.rest_port = cls.http.server_address[1]
-        cls.grpc_server, cls.grpc_port = cls._start_grpc_stand_in()
+        cls.http, cls.rest_port = start_rest_stand_in(cls.signatures)
+        cls.grpc_server, cls.grpc_port = start_grpc_stand_in(cls.signatures)
         cls.seeds = np.array([0, 5, 11], np.int64)
         cls.expected = cls.signatures["sample_from_seeds"](seeds=tf.constant(cls.seeds))
-
-    @classmethod
-    def _start_grpc_stand_in(cls):
-        import grpc
-        from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
-
-        signatures = cls.signatures
-
-        class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
-            def Predict(self, request, context):  # noqa: N802 (gRPC method name)
-                signature = signatures[request.model_spec.signature_name]
-                inputs = {k: tf.make_ndarray(v) for k, v in request.inputs.items()}
-                response = predict_pb2.PredictResponse()
-                response.model_spec.CopyFrom(request.model_spec)
-                for key, value in signature(**inputs).items():
-                    response.outputs[key].CopyFrom(tf.make_tensor_proto(value.numpy()))
-                return response
-
-        server = grpc.server(concurrent.futures.ThreadPoolExecutor(max_workers=1))
-        prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
-            PredictionService(), server)
-        port = server.add_insecure_port("127.0.0.1:0")
-        server.start()
-        return server, port
 
     @classmethod
     def tearDownClass(cls):
@@ -267,6 +277,62 @@ class ClientTransportTest(tf.test.TestCase):
                             "127.0.0.1", "--grpc-port", str(self.grpc_port), "--signature",
                             "serving_default", "--latent-dim", str(LATENT_DIM)])
         self.assertEqual(code, 0)
+
+
+class TranslatorClientTest(tf.test.TestCase):
+    """The client's image mode against a served translator (stand-ins as above)."""
+
+    def test_image_files_round_trip_through_both_transports_and_signatures(self):
+        from PIL import Image
+
+        from tfgan_suite.gans import CycleGAN
+        from tfgan_suite.networks import PatchGANDiscriminator, ResNetTranslator
+
+        keras.utils.set_random_seed(1)
+        model = CycleGAN(ResNetTranslator(image_size=8, filters=4, blocks=1),
+                         PatchGANDiscriminator(image_size=8, filters=4, strided_layers=1))
+        workdir = tempfile.mkdtemp()
+        signatures = tf.saved_model.load(export_saved_model(
+            model, workdir, model_name="translator", warmup_batch=0)).signatures
+        server, rest_port = start_rest_stand_in(signatures)
+        grpc_server, grpc_port = start_grpc_stand_in(signatures)
+        self.addCleanup(server.shutdown)
+        self.addCleanup(grpc_server.stop, None)
+        folder = os.path.join(workdir, "edges")
+        os.makedirs(folder)
+        pixels = np.random.default_rng(0).integers(0, 256, [3, 8, 8], dtype=np.uint8)
+        for index, image in enumerate(pixels):
+            Image.fromarray(image).save(os.path.join(folder, f"{index}.png"))
+        images = pixels[..., None].astype(np.float32) / 127.5 - 1.0
+        for signature in ("translate_b2a", "translate_b2a_uint8"):
+            for transport in client.PROTOCOLS:
+                out = os.path.join(workdir, f"{signature}_{transport}.png")
+                self.assertEqual(client.main([
+                    "--signature", signature, "--images", folder, "--out", out,
+                    "--protocol", transport, "--host", "127.0.0.1", "--rest-port",
+                    str(rest_port), "--grpc-port", str(grpc_port), "--model", "translator"]),
+                    0)
+                self.assertTrue(os.path.isfile(out))
+            served = client.request_images(
+                pixels[..., None] if signature.endswith("uint8") else images, signature,
+                "rest", "inputs", "127.0.0.1", rest_port, grpc_port)
+            self.assertAllClose(served, model.translate(images, "b2a"), atol=1e-5)
+        # Wrong input: the server names the shape its translator takes; the client refuses
+        # images of two shapes in one request and --images on a generator's signature.
+        with self.assertRaisesRegex(RuntimeError, r"expected shape \[\?,8,8,1\]"):
+            client.request_images(np.zeros([1, 4, 4, 1], np.float32), "translate_a2b",
+                                  "rest", "inputs", "127.0.0.1", rest_port, grpc_port)
+        Image.fromarray(np.zeros([4, 4], np.uint8)).save(os.path.join(folder, "small.png"))
+        with self.assertRaisesRegex(SystemExit, r"--images: small.png is 4x4 with 1 "
+                                    r"channel\(s\); one request takes images of one shape, "
+                                    r"and 0.png makes it 8x8 images with 1 channel\(s\)"):
+            client.main(["--signature", "translate_a2b", "--images", folder])
+        with self.assertRaisesRegex(SystemExit, r"--images: required with --signature "
+                                    r"translate_a2b"):
+            client.main(["--signature", "translate_a2b"])
+        with self.assertRaisesRegex(SystemExit, r"--images: applies to the translate_\* "
+                                    r"signatures only"):
+            client.main(["--images", folder])
 
 
 class ModelServerIntegrationTest(tf.test.TestCase):

@@ -16,6 +16,7 @@ from tests.data.test_domains import write_domain
 from tests.gans.equivalence import assert_two_replicas_equal_one_device
 from tfgan_suite import cli, factory, runs
 from tfgan_suite import config as config_lib
+from tfgan_suite.export.tflite import TFLiteTranslator
 from tfgan_suite.gans import CycleGAN, Pix2Pix, translation
 from tfgan_suite.networks import (
     DCGANGenerator,
@@ -174,6 +175,25 @@ class CycleGANTest(tf.test.TestCase):
         self.assertEqual(status, 2)
         self.assertIn("s.png is 8x8 with 1 channel(s); this run's a2b translator takes 16x16 "
                       "images with 1 channel(s) (grayscale)", errors.getvalue())
+
+        # tfgan export: one int8 TFLite translator per direction, calibrated on the run's
+        # source-domain images; --direction belongs to TFLite translators only.
+        tflite = os.path.join(root, "b2a.tflite")
+        self.assertEqual(cli.main(["export", "--run", resumed_dir, "--format", "tflite",
+                                   "--quantize", "int8", "--direction", "b2a",
+                                   "--out", tflite]), 0)
+        images = np.stack([np.asarray(Image.open(os.path.join(source, name)), np.float32)
+                           for name in names[:4]])[..., None] / 127.5 - 1.0
+        error = np.abs(TFLiteTranslator(tflite).translate(images)
+                       - resumed.translate(images, "b2a"))
+        self.assertLess(error.mean(), 0.05)
+        errors = io.StringIO()
+        with contextlib.redirect_stderr(errors):
+            status = cli.main(["export", "--run", resumed_dir, "--format", "saved_model",
+                               "--direction", "b2a", "--out", os.path.join(root, "m")])
+        self.assertEqual(status, 2)
+        self.assertIn("--direction: applies to translation runs (cyclegan, pix2pix) with "
+                      "--format tflite only", errors.getvalue())
 
 
 class Pix2PixTest(tf.test.TestCase):

@@ -2,7 +2,10 @@
 
 ``TFLiteConverter.from_keras_model`` fails on Keras 3, so conversion always starts from
 the SavedModel ``export_saved_model`` writes (its ``serving_default`` signature:
-``z`` → ``images``, ``images_uint8``).
+``z`` → ``images``, ``images_uint8``). Translators (cyclegan, pix2pix) are converted one
+direction at a time from their ``translate_<d>`` signature (``images`` [batch, H, W, C] in
+[−1, 1] → ``images``, ``images_uint8``) and run by ``TFLiteTranslator``; their int8
+calibration uses images of the source domain (``representative_images``) instead of z.
 
 Quantisation modes (``quantize``):
 
@@ -11,7 +14,8 @@ none       float32 weights and activations.
 float16    weights stored as float16 (≈ ½ size), dequantised to float32 when loaded.
 dynamic    weights int8 (≈ ¼ size); activations quantised on the fly per op, float I/O.
 int8       weights and activations int8, activation ranges calibrated on
-           ``representative_z`` (≈ 100 draws of z). Inputs and outputs stay float32:
+           ``representative_z`` (≈ 100 draws of z; translators: ``representative_images``,
+           ≈ 100 source-domain images). Inputs and outputs stay float32:
            the model quantises ``z`` on entry and dequantises on exit, so callers do not
            change; ops with no int8 kernel (e.g. the final round/cast to uint8) stay float.
 =========  ==================================================================================
@@ -96,10 +100,18 @@ def _converter(saved_model_dir: str, signature_key: str, batch_size: Optional[in
                                                            loaded)
 
 
+def _input_names(saved_model_dir: str, signature_key: str) -> list[str]:
+    """The names of a signature's inputs, sorted."""
+    signatures = tf.saved_model.load(saved_model_dir).signatures
+    if signature_key not in signatures:
+        raise ValueError(f"signature_key: {saved_model_dir} has no signature "
+                         f"{signature_key!r}; accepted: {', '.join(sorted(signatures))}")
+    return sorted(signatures[signature_key].structured_input_signature[1])
+
+
 def _label_input(saved_model_dir: str, signature_key: str) -> Optional[str]:
     """The signature's class input (``labels`` / ``probabilities``), None if it has none."""
-    names = tf.saved_model.load(saved_model_dir).signatures[
-        signature_key].structured_input_signature[1]
+    names = _input_names(saved_model_dir, signature_key)
     return next((name for name in LABEL_INPUTS if name in names), None)
 
 
@@ -117,7 +129,8 @@ def export_tflite(saved_model_dir: str, out_path: str, quantize: str = "none",
                   signature_key: str = "serving_default",
                   batch_size: Optional[int] = None,
                   num_classes: Optional[int] = None,
-                  representative_codes: Optional[np.ndarray] = None) -> str:
+                  representative_codes: Optional[np.ndarray] = None,
+                  representative_images: Optional[np.ndarray] = None) -> str:
     """Convert ``saved_model_dir``'s ``signature_key`` to a ``.tflite`` file; returns its path.
 
     Args:
@@ -137,6 +150,9 @@ def export_tflite(saved_model_dir: str, out_path: str, quantize: str = "none",
         representative_codes: code generators (a ``codes`` input): float32 [n, code_width]
             calibration codes drawn from the codes' distributions (``model.code_block``),
             one row per ``representative_z`` row; required for their int8.
+        representative_images: translators (``translate_<d>`` signatures, an ``images``
+            input): float32 [n, H, W, C] calibration images of the source domain in
+            [−1, 1]; required for their int8 (``representative_z`` does not apply).
     """
     if batch_size is not None and (not isinstance(batch_size, (int, np.integer))
                                    or batch_size < 1):
@@ -146,12 +162,20 @@ def export_tflite(saved_model_dir: str, out_path: str, quantize: str = "none",
                          f"{', '.join(QUANTIZE_MODES)}")
     if not os.path.isfile(os.path.join(saved_model_dir, "saved_model.pb")):
         raise FileNotFoundError(f"saved_model_dir: no saved_model.pb in {saved_model_dir}")
+    inputs = _input_names(saved_model_dir, signature_key)
     converter = _converter(saved_model_dir, signature_key, batch_size)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     if quantize != "none":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if quantize == "float16":
         converter.target_spec.supported_types = [tf.float16]
+    elif quantize == "int8" and inputs == ["images"]:
+        if representative_images is None or len(representative_images) == 0:
+            raise ValueError(f"representative_images: int8 quantisation of translator "
+                             f"signature {signature_key!r} needs calibration images "
+                             "[n, H, W, C] of its source domain (about 100)")
+        converter.representative_dataset = _representative_dataset(
+            np.asarray(representative_images, np.float32), batch_size)
     elif quantize == "int8":
         if representative_z is None or len(representative_z) == 0:
             raise ValueError("representative_z: int8 quantisation needs calibration latents "
@@ -239,3 +263,46 @@ class TFLiteGenerator:
     def generate(self, z: np.ndarray, labels=None) -> np.ndarray:
         """Float images in [−1, 1] for a batch of z (and labels for conditional models)."""
         return self(z, labels)["images"]
+
+
+class TFLiteTranslator:
+    """A converted translator (one direction) run by the LiteRT interpreter:
+    ``translate(images) -> images``.
+
+    Args:
+        path: the ``.tflite`` file (``export_tflite`` of a ``translate_<d>`` signature).
+        num_threads: interpreter threads.
+    """
+
+    def __init__(self, path: str, num_threads: int = 1):
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.interpreter = Interpreter(model_path=path, num_threads=num_threads)
+        # One signature per file: its key is the SavedModel's (translate_<d>), or
+        # serving_default for a fixed-batch conversion.
+        self.signature_key = next(iter(self.interpreter.get_signature_list()))
+        self.runner = self.interpreter.get_signature_runner(self.signature_key)
+        details = self.runner.get_input_details()
+        if list(details) != ["images"]:
+            raise ValueError(f"path: {path} is not a translator (inputs {sorted(details)}; a "
+                             "translator takes images); run generators with TFLiteGenerator")
+        shape = details["images"]["shape_signature"]
+        #: [H, W, C] of the images it translates
+        self.image_shape = tuple(int(side) for side in shape[1:])
+        #: the fixed batch size, or None when the model accepts any batch
+        self.batch_size = None if shape[0] == -1 else int(shape[0])
+
+    def __call__(self, images: np.ndarray) -> dict[str, np.ndarray]:
+        """All outputs (``images``, ``images_uint8``) for a batch of images in [−1, 1]."""
+        images = np.asarray(images, np.float32)
+        if images.ndim != 4 or images.shape[1:] != self.image_shape or (
+                self.batch_size is not None and images.shape[0] != self.batch_size):
+            batch = "batch" if self.batch_size is None else self.batch_size
+            raise ValueError(f"images: expected shape [{batch}, "
+                             f"{', '.join(map(str, self.image_shape))}] in [-1, 1], got "
+                             f"{list(images.shape)}")
+        return self.runner(images=np.ascontiguousarray(images))
+
+    def translate(self, images: np.ndarray) -> np.ndarray:
+        """Float translations in [−1, 1]."""
+        return self(images)["images"]
