@@ -145,8 +145,7 @@ def run_translation(tag, recipe, minutes, workdir, n_eval, overrides=(), seed=0,
                      grid_dir=grid_dir, cpus=cpus, sample_grid=False)
     run_dir = os.path.join(workdir, f"{tag}_seed{seed}")
     grid = os.path.join(RESULTS, row["grid"])
-    _tool("--grid", run_dir, grid, cpus=cpus)
-    info = json.loads(_tool("--describe", run_dir, cpus=cpus))
+    info = json.loads(_tool("--grid", run_dir, grid, cpus=cpus).strip().splitlines()[-1])
     return row | {"probe_steps_per_second": rate, "planned_steps": planned,
                   "overrides": list(overrides), "domains": info["domains"],
                   "tasks": _tasks(row["metrics"], tuple(info["domains"]),
@@ -159,7 +158,8 @@ def run_identity(tag, recipe, minutes, workdir, n_eval, overrides=(), seed=0, gr
     del minutes, workdir  # nothing trains
     grid = os.path.join(grid_dir or os.path.join(RESULTS, NAME),
                         f"{tag}.png" if seed == 0 else f"{tag}_seed{seed}.png")
-    result = json.loads(_tool("--identity", recipe, str(n_eval), grid, *overrides, cpus=cpus))
+    result = json.loads(_tool("--identity", recipe, str(n_eval), grid, *overrides,
+                              cpus=cpus).strip().splitlines()[-1])
     return {"name": tag, "recipe": f"configs/{recipe}", "overrides": list(overrides),
             "seed": seed, "steps": 0, "steps_per_second": 0.0, "planned_steps": 0,
             "stopped_by_time": False, "metrics": result["metrics"],
@@ -218,21 +218,14 @@ def _save_grid(model, config: dict, path: str) -> None:
 
 
 def _grid_main(run_dir: str, path: str) -> None:
+    """Draw a run's grid; print its domains and directions (JSON)."""
     from tfgan_suite import runs
+    from tfgan_suite.data import domains
 
     model = runs.load_run(run_dir)
     _save_grid(model, model.run_config, path)
-
-
-def _describe_main(run_dir: str) -> None:
-    from tfgan_suite import config as config_lib
-    from tfgan_suite import factory
-    from tfgan_suite.data import domains
-
-    config = config_lib.load(config_lib.read_yaml(os.path.join(run_dir, "config.yaml")))
-    names, _ = domains.resolve(config["data"])
-    directions = factory.GANS[config["model"]].directions
-    print(json.dumps({"domains": list(names), "directions": list(directions)}))
+    names, _ = domains.resolve(model.run_config["data"])
+    print(json.dumps({"domains": list(names), "directions": list(model.directions)}))
 
 
 def _identity_main(recipe: str, n: str, grid: str, *overrides: str) -> None:
@@ -324,12 +317,14 @@ def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
     lines = campaign.header(
         "Image-to-image translation: Fashion-MNIST edges ↔ garments (issue #18)", meta,
         "each row is its recipe (configs/) unchanged but for the overrides listed and "
-        f"`train.steps` planned from a {PROBE_MINUTES:g}-minute probe of the row's rate "
-        f"(× {PLAN_FACTOR}) so that the linear decay happens inside the budget")
+        f"`train.steps` planned from a {min(PROBE_MINUTES, meta['minutes'] / 4):g}-minute "
+        f"probe of the row's rate (× {PLAN_FACTOR}) so that the linear decay happens inside "
+        "the budget")
+    pairs = max((row.get("n_eval") or 0 for row in rows), default=0)
     lines += [
         "- task: `data.name: fashion_edges`, 32 px; unpaired models see the edge maps of one "
-        "half of the train split and the garments of the other; scores on the 10,000 hidden "
-        "test pairs (`tfgan eval --n 10000`): L1 (mean |output − truth| on [0, 1]) and SSIM "
+        f"half of the train split and the garments of the other; scores on {pairs:,} hidden "
+        f"test pairs (`tfgan eval --n {pairs}`): L1 (mean |output − truth| on [0, 1]) and SSIM "
         "to the truth; for edges→image the class preserved (the classifier's class of the "
         "output = the class of the source's garment) and FD of the outputs against the real "
         "test garments, in both feature spaces (`primary`: the 2-conv CNN, `vgg`: the "
@@ -404,8 +399,8 @@ def _warm_main() -> None:
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in ("--grid", "--describe", "--identity", "--warm"):
-        {"--grid": _grid_main, "--describe": _describe_main, "--identity": _identity_main,
+    if argv and argv[0] in ("--grid", "--identity", "--warm"):
+        {"--grid": _grid_main, "--identity": _identity_main,
          "--warm": _warm_main}[argv[0]](*argv[1:])
         return 0
     parser = campaign.parser(__doc__, (GROUP,), minutes=15.0, seeds=2)

@@ -148,10 +148,14 @@ class KerasFileResumeTest(tf.test.TestCase):
 class DistributionEquivalenceTest(tf.test.TestCase):
     """A 2-replica MirroredStrategy run equals the single-device run (1e-5).
 
-    Every objective is paired with every penalty: three cases per objective cover
-    {gp, drift}, {r1 with lazy interval 2, r2} and {dragan, clip} on a spectrally
-    normalised discriminator, each trained 2 steps (so the lazy step is both applied and
-    skipped) with n_critic = 2.
+    Every objective runs once, with one of three penalty sets in rotation — {gp, drift},
+    {r1 with lazy interval 2, r2} and {dragan, clip} on a spectrally normalised
+    discriminator — so each set meets three objectives (saturating, least-squares /
+    Wasserstein and relativistic ones among them) and WGAN gets its gradient penalty; each
+    case trains 2 steps (so the lazy step is both applied and skipped) with n_critic = 2.
+    (Every objective × every set, 27 cases, took five minutes of ``make test`` for no
+    property the rotation misses: the objectives' and the penalties' replica handling are
+    independent code paths.)
     """
 
     def test_two_replica_steps_equal_single_device_steps(self):
@@ -163,8 +167,11 @@ class DistributionEquivalenceTest(tf.test.TestCase):
             ({"dragan": {"weight": 1.0}, "clip": {"clip_value": 0.5}},
              {"spectral_norm": True}),
         ]
-        cases = [dict(objective=name, penalties=penalties, n_critic=2, **extra)
-                 for name in objectives.names() for penalties, extra in penalty_sets]
+        cases = [dict(objective=name, penalties=penalty_sets[(index + 1) % 3][0], n_critic=2,
+                      **penalty_sets[(index + 1) % 3][1])
+                 for index, name in enumerate(objectives.names())]
+        self.assertEqual(cases[-1]["objective"], "wasserstein")
+        self.assertIn("gp", cases[-1]["penalties"])
         script = os.path.join(os.path.dirname(__file__), "distributed_equivalence.py")
         result = subprocess.run([sys.executable, script, json.dumps(cases), "2"],
                                 capture_output=True, text=True, timeout=900)
