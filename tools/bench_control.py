@@ -257,18 +257,12 @@ def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
             lines += [f"### {name} (seed {entry['seed']})", ""]
             for relative, caption in entry["files"]:
                 lines += [f"{caption}:", "", f"![{name}]({relative})", ""]
-    lines += ["", "## Sample grids (seed 0)", ""]
-    for row in rows:
-        if row["seed"] == 0:
-            lines += [f"### {row['name']}", "", f"![{row['name']}]({row['grid']})", ""]
-    with open(os.path.join(results, f"{NAME}.md"), "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
+    lines += campaign.grid_lines(rows)
+    campaign.write_lines(results, NAME, lines)
 
 
 def render(results: str) -> None:
-    with open(os.path.join(results, f"{NAME}.json"), encoding="utf-8") as handle:
-        saved = json.load(handle)
-    write_markdown(saved["meta"], saved["rows"], results)
+    campaign.rerender(results, NAME, write_markdown)
 
 
 def main(argv=None) -> int:

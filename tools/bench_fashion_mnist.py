@@ -66,7 +66,12 @@ RESULTS = os.path.join(ROOT, "docs", "results")
 
 def _cli(*args: str, timeout: float, cpus: Optional[str] = None) -> str:
     """``tfgan ARGS`` in a subprocess; ``cpus`` (e.g. "0") pins it with taskset."""
-    command = [sys.executable, "-m", "tfgan_suite", *args]
+    return run_pinned([sys.executable, "-m", "tfgan_suite", *args], timeout, cpus)
+
+
+def run_pinned(command: list[str], timeout: float, cpus: Optional[str] = None) -> str:
+    """``command`` in a subprocess with the repository on PYTHONPATH, pinned to ``cpus``
+    (taskset) when given; its stdout, or a RuntimeError with the end of its stderr."""
     if cpus is not None:
         command = ["taskset", "-c", cpus, *command]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=ROOT)

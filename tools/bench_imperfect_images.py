@@ -178,11 +178,7 @@ def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
 
 
 def render(results: str) -> None:
-    import json
-
-    with open(os.path.join(results, f"{NAME}.json"), encoding="utf-8") as handle:
-        saved = json.load(handle)
-    write_markdown(saved["meta"], saved["rows"], results)
+    campaign.rerender(results, NAME, write_markdown)
 
 
 def write_examples(groups, results: str) -> None:

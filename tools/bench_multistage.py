@@ -32,7 +32,6 @@ Results: ``docs/results/multistage.md`` / ``.json``, sample grids (every level /
 from __future__ import annotations
 
 import functools
-import json
 import os
 import shutil
 import sys
@@ -297,9 +296,7 @@ def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
 
 
 def render(results: str) -> None:
-    with open(os.path.join(results, f"{NAME}.json"), encoding="utf-8") as handle:
-        saved = json.load(handle)
-    write_markdown(saved["meta"], saved["rows"], results)
+    campaign.rerender(results, NAME, write_markdown)
 
 
 def main(argv=None) -> int:

@@ -43,7 +43,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -53,7 +52,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 import family_campaign as campaign  # noqa: E402
-from bench_fashion_mnist import _cli, run_recipe  # noqa: E402
+from bench_fashion_mnist import _cli, run_pinned, run_recipe  # noqa: E402
 from fashion_mnist_campaign import mean_se  # noqa: E402
 
 RESULTS = os.path.join(ROOT, "docs", "results")
@@ -88,14 +87,7 @@ _rates_lock = threading.Lock()
 
 def _tool(*args: str, cpus=None, timeout: float = 3600) -> str:
     """This script with ``args`` in a subprocess (pinned like the run it belongs to)."""
-    command = [sys.executable, os.path.abspath(__file__), *args]
-    if cpus is not None:
-        command = ["taskset", "-c", cpus, *command]
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=ROOT)
-    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
-    return result.stdout
+    return run_pinned([sys.executable, os.path.abspath(__file__), *args], timeout, cpus)
 
 
 def _probe_rate(tag: str, recipe: str, overrides: tuple, cpus, minutes: float) -> float:
@@ -365,20 +357,15 @@ def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
                      f"({row['probe_steps_per_second']:.2f}) | "
                      f"{'yes' if row['stopped_by_time'] else 'no'} | {row['git_revision']} | "
                      f"{row['date']} |")
-    lines += ["", "## Grids (seed 0, the first test pairs)", "",
-              "Per direction three rows: the sources, the translations, the hidden truth "
-              "(CycleGAN and identity: edges→image first, then image→edges).", ""]
-    for row in rows:
-        if row["seed"] == 0:
-            lines += [f"### {row['name']}", "", f"![{row['name']}]({row['grid']})", ""]
-    with open(os.path.join(results, f"{NAME}.md"), "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
+    lines += campaign.grid_lines(
+        rows, "Grids (seed 0, the first test pairs)",
+        "Per direction three rows: the sources, the translations, the hidden truth "
+        "(CycleGAN and identity: edges→image first, then image→edges).")
+    campaign.write_lines(results, NAME, lines)
 
 
 def render(results: str) -> None:
-    with open(os.path.join(results, f"{NAME}.json"), encoding="utf-8") as handle:
-        saved = json.load(handle)
-    write_markdown(saved["meta"], saved["rows"], results)
+    campaign.rerender(results, NAME, write_markdown)
 
 
 def prepare() -> None:

@@ -114,6 +114,28 @@ def header(title: str, meta: dict, same: str) -> list[str]:
     return lines + [f"- note: {note}" for note in meta.get("notes", [])]
 
 
+def rerender(results: str, name: str, write_markdown: Callable) -> None:
+    """Rewrite ``<name>.md`` from ``<name>.json``: ``write_markdown(meta, rows, results)``."""
+    with open(os.path.join(results, f"{name}.json"), encoding="utf-8") as handle:
+        saved = json.load(handle)
+    write_markdown(saved["meta"], saved["rows"], results)
+
+
+def grid_lines(rows: list[dict], heading: str = "Sample grids (seed 0)",
+               note: str = "") -> list[str]:
+    """A section (``note`` under its heading) with the seed-0 grid of every row."""
+    lines = ["", f"## {heading}", ""] + ([note, ""] if note else [])
+    for row in rows:
+        if row["seed"] == 0:
+            lines += [f"### {row['name']}", "", f"![{row['name']}]({row['grid']})", ""]
+    return lines
+
+
+def write_lines(results: str, name: str, lines: list[str]) -> None:
+    with open(os.path.join(results, f"{name}.md"), "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
 def pm(stat, digits: int = 2, scale: float = 1.0) -> str:
     if stat is None:
         return "—"
