@@ -58,3 +58,30 @@ class CampaignMathTest(tf.test.TestCase):
 
 if __name__ == "__main__":
     tf.test.main()
+
+
+class FamilyCampaignMachinesTest(tf.test.TestCase):
+    """Family campaigns span sittings: each group's rows come from one machine."""
+
+    def test_a_group_is_never_measured_on_two_machines(self):
+        import family_campaign
+
+        rows = [{"group": "symmetric", "machine": "CPU A, 2 cores, Linux 1"},
+                {"group": "overlap", "machine": "CPU B, 2 cores, Linux 2"}]
+        self.assertEqual(family_campaign.machines_by_group(rows),
+                         {"symmetric": "CPU A, 2 cores", "overlap": "CPU B, 2 cores"})
+        jobs = [({"group": "overlap"}, 1), ({"group": "fraction"}, 0)]
+        family_campaign.check_machines(rows, jobs, "CPU B, 2 cores, Linux 3")
+        with self.assertRaisesRegex(SystemExit, r"--merge: group 'symmetric' was measured on "
+                                    r"CPU A, 2 cores, this is CPU B, 2 cores; .* add --drop "
+                                    r"symmetric"):
+            family_campaign.check_machines(rows, [({"group": "symmetric"}, 2)],
+                                           "CPU B, 2 cores, Linux 3")
+        meta = {"command": "c", "git_revision": "r", "machine": "CPU B", "tensorflow": "2",
+                "date": "d", "minutes": 10.0, "parallel": 2}
+        lines = family_campaign.header("T", meta, "same", rows)
+        self.assertIn("- machines by group (each group measured on one machine; compare rows "
+                      "within a group only): symmetric: CPU A, 2 cores; overlap: CPU B, "
+                      "2 cores", lines)
+        self.assertFalse(any("machines by group" in line
+                             for line in family_campaign.header("T", meta, "same", rows[:1])))

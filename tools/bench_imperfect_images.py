@@ -137,7 +137,7 @@ def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
         "Imperfect images on Fashion-MNIST (issue #14)", meta,
         "every row has the networks, loss and schedule of dcgan_g64_lr4 (NR-GAN adds a "
         "noise generator of the same architecture, so it makes fewer steps in the same "
-        "time)") + [
+        "time)", rows) + [
         "- score: FD of the clean generator (`tfgan eval --n 10000`) against the **clean** "
         "test split, in the primary space (`fmnist`) and the independent one "
         "(`fmnist_vgg`); mean ± standard error over seeds",

@@ -125,7 +125,8 @@ def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
     summary = summarise(rows)
     lines = campaign.header(
         "Imperfect labels on Fashion-MNIST (issue #13)", meta,
-        "a model and its naive baseline share the networks and the corrupted labels") + [
+        "a model and its naive baseline share the networks and the corrupted labels",
+        rows) + [
         "- evaluation: `tfgan eval --n 10000` against the **clean** test split; GAN-test = "
         "accuracy of the clean-trained classifier on generated images for their clean "
         "conditioning class; DMA = class-distinct / class-mutual accuracy (evaluation.py)",

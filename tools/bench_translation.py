@@ -311,7 +311,7 @@ def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
         "each row is its recipe (configs/) unchanged but for the overrides listed and "
         f"`train.steps` planned from a {min(PROBE_MINUTES, meta['minutes'] / 4):g}-minute "
         f"probe of the row's rate (× {PLAN_FACTOR}) so that the linear decay happens inside "
-        "the budget")
+        "the budget", rows)
     pairs = max((row.get("n_eval") or 0 for row in rows), default=0)
     lines += [
         "- task: `data.name: fashion_edges`, 32 px; unpaired models see the edge maps of one "

@@ -56,6 +56,9 @@ def parser(doc: str, groups: tuple, minutes: float = 10.0, seeds: int = 3
     result.add_argument("--n-eval", type=int, default=10000)
     result.add_argument("--merge", action="store_true",
                         help="keep the rows of the json and skip them")
+    result.add_argument("--drop", nargs="*", default=[], metavar="GROUP",
+                        help="with --merge: first remove these groups' rows from the json "
+                             "(to measure a group again, e.g. on another machine)")
     result.add_argument("--rerender", action="store_true",
                         help="only rewrite the md (and plots) from the json")
     result.add_argument("--keep-runs", metavar="DIR",
@@ -96,9 +99,38 @@ def compare(entry: dict, base: dict, key: str, higher: bool) -> Optional[dict]:
             "beats": bool(gain > margin and len(entry["seeds"]) >= 2)}
 
 
-def header(title: str, meta: dict, same: str) -> list[str]:
+def cpu(row: dict) -> str:
+    """A row's machine without its kernel: the CPU model and core count."""
+    return ", ".join(row.get("machine", "unknown").split(", ")[:2])
+
+
+def machines_by_group(rows: list[dict]) -> dict[str, str]:
+    """Group → the machine its rows were measured on (one per group: ``run`` refuses to
+    mix machines within a group, whose rows are compared with each other)."""
+    result: dict[str, str] = {}
+    for row in rows:
+        result.setdefault(row["group"], cpu(row))
+    return result
+
+
+def check_machines(rows: list[dict], jobs: list, machine: str) -> None:
+    """Wall-clock rows compare only on one machine: a job of a group whose rows come from
+    another machine is refused (``--drop GROUP`` measures the group again here)."""
+    here = cpu({"machine": machine})
+    measured = machines_by_group(rows)
+    for spec, _ in jobs:
+        there = measured.get(spec["group"])
+        if there is not None and there != here:
+            raise SystemExit(f"--merge: group {spec['group']!r} was measured on {there}, this "
+                             f"is {here}; a group's rows must share a machine: add --drop "
+                             f"{spec['group']} to measure it again here, or run it there")
+
+
+def header(title: str, meta: dict, same: str, rows: Optional[list[dict]] = None
+           ) -> list[str]:
     """The provenance lines that open a family table: command, revision, machine, date and
-    the budget (``same``: what every row shares)."""
+    the budget (``same``: what every row shares). With ``rows`` from several machines, the
+    machine of each group (comparisons stay within a group)."""
     commands = meta.get("commands") or [meta["command"]]
     lines = [f"# {title}", ""]
     lines += ([f"- command: `{commands[0]}`"] if len(commands) == 1 else
@@ -111,6 +143,11 @@ def header(title: str, meta: dict, same: str) -> list[str]:
         f"- budget: **{meta['minutes']:g} minutes of training per run**, "
         f"{meta['parallel']} run(s) at a time, each pinned to "
         f"{'one core' if meta['parallel'] > 1 else 'the whole machine'} (taskset); {same}"]
+    by_group = machines_by_group(rows or [])
+    if len(set(by_group.values())) > 1:
+        lines.append("- machines by group (each group measured on one machine; compare rows "
+                     "within a group only): " + "; ".join(
+                         f"{group}: {machine}" for group, machine in by_group.items()))
     return lines + [f"- note: {note}" for note in meta.get("notes", [])]
 
 
@@ -157,6 +194,10 @@ def run(name: str, all_rows: list[dict], args, render: Callable[[str], None],
         with open(path, encoding="utf-8") as handle:
             saved = json.load(handle)
         rows, previous = saved["rows"], saved["meta"]
+        rows = [row for row in rows if row["group"] not in getattr(args, "drop", [])]
+    elif getattr(args, "drop", None):
+        raise SystemExit("--drop: applies with --merge only (without it the json starts "
+                         "empty)")
     done = {row_key(row) + (row["seed"],) for row in rows}
     revision = provenance.git_revision(ROOT)
     meta = {"command": f"python tools/{script} " + " ".join(sys.argv[1:]),
@@ -173,6 +214,7 @@ def run(name: str, all_rows: list[dict], args, render: Callable[[str], None],
             and (not getattr(args, "rows", None) or row["name"] in args.rows
                  or f"{row['group']}/{row['name']}" in args.rows)
             and row_key(row) + (seed,) not in done]
+    check_machines(rows, jobs, provenance.machine_description())
     print(f"{len(jobs)} runs to go", flush=True)
     keep = bool(getattr(args, "keep_runs", None))
     if keep:
