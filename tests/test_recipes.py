@@ -29,6 +29,12 @@ class RecipeTest(tf.test.TestCase):
                     # the test needs no Fashion-MNIST files.
                     overrides += ["data.name=digits",
                                   f"data.image_size={config['data']['image_size'] or 28}"]
+                if config["data"]["name"].startswith("tfds:cycle_gan/"):
+                    # TFDS's photos are never downloaded here: the recipe's networks on
+                    # two folder domains at 32 px (loading cycle_gan itself is tested on a
+                    # dataset built offline, tests/data/test_domains.py).
+                    overrides += [f"data.name=folder:{self.two_domains()}",
+                                  "data.image_size=32"]
                 if config["data"]["name"] == "fashion_edges":
                     # Edge maps of the whole train split take minutes: the same domains as
                     # sub-folders of a few 32-px files (paired by name).
