@@ -9,6 +9,7 @@
 | Precision / recall | `precision_recall` | Kynkäänniemi et al., 2019 |
 | Density / coverage | `density_coverage` | Naeem et al., 2020 |
 | Mode coverage on mixtures | `mode_coverage` | Srivastava et al., 2017; Lin et al., 2018 |
+| Memorisation (nearest training image vs held-out images) | `memorisation_check` | Meehan et al., 2020 (reduced) |
 
 Feature extraction (InceptionV3, the Fashion-MNIST classifier) lives elsewhere; these
 functions take the (num_samples, d) feature matrices it produces.
@@ -17,6 +18,7 @@ functions take the (num_samples, d) feature matrices it produces.
 from tfgan_suite.metrics.frechet import frechet_distance, frechet_distance_from_moments
 from tfgan_suite.metrics.inception_score import inception_score
 from tfgan_suite.metrics.kernel import kernel_distance
+from tfgan_suite.metrics.memorisation import memorisation_check, nearest_neighbours
 from tfgan_suite.metrics.modes import mode_coverage
 from tfgan_suite.metrics.prdc import density_coverage, precision_recall
 from tfgan_suite.metrics.stats import FeatureStats
@@ -28,6 +30,8 @@ __all__ = [
     "frechet_distance_from_moments",
     "inception_score",
     "kernel_distance",
+    "memorisation_check",
     "mode_coverage",
+    "nearest_neighbours",
     "precision_recall",
 ]
