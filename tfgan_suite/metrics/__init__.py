@@ -9,7 +9,7 @@
 | Precision / recall | `precision_recall` | Kynkäänniemi et al., 2019 |
 | Density / coverage | `density_coverage` | Naeem et al., 2020 |
 | Mode coverage on mixtures | `mode_coverage` | Srivastava et al., 2017; Lin et al., 2018 |
-| Memorisation (nearest training image vs held-out images) | `memorisation_check` | Meehan et al., 2020 (reduced) |
+| Memorisation (copying check) | `memorisation_check` | Meehan et al., 2020 (reduced) |
 
 Feature extraction (InceptionV3, the Fashion-MNIST classifier) lives elsewhere; these
 functions take the (num_samples, d) feature matrices it produces.
