@@ -106,11 +106,21 @@ def _options(name):
 PROGAN_START_STEP = 5
 
 
-def compiled(model, weights, objective, penalties=None):
+def compiled(model, weights, objective, penalties=None, sgd=False):
     """``model`` compiled with the comparison's optimizers and, for the mirrored copy, the
-    single-device run's starting ``weights`` (generator, discriminator[, noise generator])."""
-    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
-                  g_optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-4),
+    single-device run's starting ``weights`` (generator, discriminator[, noise generator]).
+
+    ``sgd``: plain SGD (0.1) instead of Adam. Adam's first steps, lr·g/(|g| + ε), magnify a
+    gradient's round-off where |g| is near ε, and synchronized BatchNorm computes variances
+    as E[x²] − E[x]² over the replicas — a different round-off from one device's: StackGAN
+    Stage-II's weights differed by 7e-5 after two Adam steps on an AMD EPYC (1e-5 on the
+    Intel Xeon). SGD keeps updates proportional to gradients (1.5e-7 there), which is also
+    the stricter comparison: Adam's sign-like first steps hide real gradient differences."""
+    def optimizer():
+        return (keras.optimizers.SGD(0.1) if sgd
+                else keras.optimizers.Adam(1e-2, epsilon=1e-4))
+
+    model.compile(d_optimizer=optimizer(), g_optimizer=optimizer(),
                   objective=objective, penalties=penalties, jit_compile=False)
     if weights is not None:
         model.generator.set_weights(weights[0])
@@ -204,7 +214,7 @@ def build_stackgan(name, weights=None):
         generator, networks.StackGANDiscriminator(image_size=side, base_filters=4,
                                                   descriptions=texts, **small),
         num_classes=CLASSES, ema_decay=0.9, seed=7)
-    return compiled(model, weights, "non_saturating")
+    return compiled(model, weights, "non_saturating", sgd=True)
 
 
 def build(name, weights=None):
