@@ -109,12 +109,6 @@ def _input_names(saved_model_dir: str, signature_key: str) -> list[str]:
     return sorted(signatures[signature_key].structured_input_signature[1])
 
 
-def _label_input(saved_model_dir: str, signature_key: str) -> Optional[str]:
-    """The signature's class input (``labels`` / ``probabilities``), None if it has none."""
-    names = _input_names(saved_model_dir, signature_key)
-    return next((name for name in LABEL_INPUTS if name in names), None)
-
-
 def _unsupported_ops(message: str) -> list[str]:
     """TF op names the converter reports as having no TFLite builtin kernel."""
     listed = re.search(r"TF Select ops: ([\w, ]+)", message)
@@ -180,7 +174,7 @@ def export_tflite(saved_model_dir: str, out_path: str, quantize: str = "none",
         if representative_z is None or len(representative_z) == 0:
             raise ValueError("representative_z: int8 quantisation needs calibration latents "
                              "[n, latent_dim] (about 100 draws of z)")
-        label_name = _label_input(saved_model_dir, signature_key)
+        label_name = next((name for name in LABEL_INPUTS if name in inputs), None)
         codes = None
         if label_name == "codes":
             if representative_codes is None or len(representative_codes) != len(
