@@ -82,11 +82,17 @@ def discriminator_saliency(discriminator: keras.Model, images, labels=None,
     if method == "gradcam++":
         return _gradcam_plus_plus(discriminator, images, labels)
     saliency = Saliency(adversarial_score_model(discriminator, labels), clone=False)
+    # tf-keras-vis draws SmoothGrad's noise from numpy's global generator: seed it for this
+    # call only, and give the caller's state back.
+    state = np.random.get_state()
     if seed is not None:
         np.random.seed(seed)
-    maps = saliency(lambda score: score, images,
-                    smooth_samples=smooth_samples if method == "smoothgrad" else 0,
-                    smooth_noise=smooth_noise, normalize_map=False)
+    try:
+        maps = saliency(lambda score: score, images,
+                        smooth_samples=smooth_samples if method == "smoothgrad" else 0,
+                        smooth_noise=smooth_noise, normalize_map=False)
+    finally:
+        np.random.set_state(state)
     return np.asarray(maps, np.float32)
 
 
