@@ -336,11 +336,16 @@ def grid_sources(config: dict, n: int) -> Optional[tuple[np.ndarray, np.ndarray]
     has no splits: its images); None for other models."""
     if not translates(config):
         return None
+    return domain_images(config, "test", max(1, int(np.sqrt(n))))
+
+
+def domain_images(config: dict, split: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``n`` images of each domain of a translation run's ``split`` (the run's
+    seed picks fashion_edges' unpaired halves), at the run's image size."""
     data_cfg = config["data"]
-    columns = max(1, int(np.sqrt(n)))
-    pair = domains.load_pair(data_cfg, split="test", seed=config["seed"])
+    pair = domains.load_pair(data_cfg, split=split, seed=config["seed"])
     size = data_cfg.get("image_size")
-    return tuple(data_lib.fit_image_size(tf.constant(images[:columns]), size).numpy()
+    return tuple(data_lib.fit_image_size(tf.constant(images[:n]), size).numpy()
                  for images in (pair.a, pair.b))
 
 

@@ -23,7 +23,6 @@ import tensorflow as tf
 
 from tfgan_suite import callbacks as callbacks_lib
 from tfgan_suite import config as config_lib
-from tfgan_suite import data as data_lib
 from tfgan_suite import distribute, factory
 
 
@@ -451,13 +450,13 @@ def read_images(source: str, shape=None, what: str = "", field: str = "--in"
     else:
         raise FileNotFoundError(f"{field}: {source} is neither an image file nor a directory")
     images = []
+    expected = None if shape is None else tuple(int(d) for d in shape)
     for path in paths:
         with Image.open(path) as image:
             grey = image.mode in ("1", "L", "LA", "I", "I;16")
             array = np.asarray(image.convert("L" if grey else "RGB"), np.float32)
         array = array[..., None] if array.ndim == 2 else array
-        expected = tuple(int(d) for d in shape) if shape is not None else (
-            images[0].shape if images else array.shape)
+        expected = expected or array.shape  # without a shape: the first file's
         if array.shape != expected:
             wanted = (f"{expected[0]}x{expected[1]} images with {expected[2]} channel(s) "
                       f"({'grayscale' if expected[2] == 1 else 'RGB'})")
@@ -473,14 +472,9 @@ def read_images(source: str, shape=None, what: str = "", field: str = "--in"
 def calibration_images(model, direction: str, n: int = 100) -> np.ndarray:
     """The first ``n`` training images of ``direction``'s source domain, at the run's
     image size: int8 calibration of a TFLite translator."""
-    from tfgan_suite.data import domains
-
     model.translator(direction)  # a direction the model has, or a one-line error
-    config = model.run_config
-    pair = domains.load_pair(config["data"], split="train", seed=config["seed"])
-    source = pair.a if direction == "a2b" else pair.b
-    return data_lib.fit_image_size(tf.constant(source[:n]),
-                                   config["data"].get("image_size")).numpy()
+    a, b = factory.domain_images(model.run_config, "train", n)
+    return a if direction == "a2b" else b
 
 
 def translate_files(model, direction: str, source: str, out: str) -> list[str]:

@@ -187,9 +187,7 @@ def _translation_endpoints(model) -> dict:
     """``translate_<d>`` (float32 images in [−1, 1]) and ``translate_<d>_uint8`` (uint8
     pixels, mapped by x / 127.5 − 1) for every direction d of a translation model."""
 
-    def pair(network):  # closures: a default argument would become a traced input
-        shape = [None, *network.inputs[0].shape[1:]]
-
+    def pair(shape, network):  # closures: a default argument would become a traced input
         def from_images(images):
             # A loaded signature runs tensors of another shape rather than refusing them:
             # name the shape it takes instead of failing deep in the network.
@@ -205,7 +203,7 @@ def _translation_endpoints(model) -> dict:
     for direction in model.directions:
         network = model.translator(direction)
         shape = [None, *network.inputs[0].shape[1:]]
-        from_images, from_pixels = pair(network)
+        from_images, from_pixels = pair(shape, network)
         endpoints[f"translate_{direction}"] = (
             from_images, [tf.TensorSpec(shape, tf.float32, name="images")])
         endpoints[f"translate_{direction}_uint8"] = (
