@@ -67,7 +67,7 @@ def _sample(args) -> int:
 
     if args.n < 1:
         raise ValueError(f"--n: must be a positive integer, got {args.n}")
-    model = runs.load_run(args.run)
+    model = runs.load_run(args.run, checkpoint=args.checkpoint)
     codes, sweep = runs.parse_codes(model, args.code)
     labels = _parse_labels(args.labels, args.n)
     if args.text is not None:
@@ -91,7 +91,8 @@ def _eval(args) -> int:
     if args.n < 2:
         raise ValueError(f"--n: must be an integer >= 2, got {args.n}")
     groups = None if not args.metrics else [g.strip() for g in args.metrics.split(",")]
-    result = evaluation.evaluate_run(args.run, n=args.n, out=args.out, groups=groups)
+    result = evaluation.evaluate_run(args.run, n=args.n, out=args.out, groups=groups,
+                                     checkpoint=args.checkpoint)
     print(f"wrote evaluation to {evaluation.evaluation_path(args.run, args.out)} "
           f"(key \"evaluation\")")
     print(evaluation.summary_line(result))
@@ -101,7 +102,7 @@ def _eval(args) -> int:
 def _translate(args) -> int:
     from tfgan_suite import runs
 
-    model = runs.load_run(args.run)
+    model = runs.load_run(args.run, checkpoint=args.checkpoint)
     if not getattr(model, "translates", False):
         raise ValueError(f"--run: {args.run} holds a {type(model).__name__}, which samples "
                          "rather than translates; accepted: a cyclegan or pix2pix run")
@@ -119,7 +120,7 @@ def _export(args) -> int:
     if args.format == "saved_model" and args.quantize != "none":
         raise ValueError(f"--quantize: applies to --format tflite only, got {args.quantize!r} "
                          f"with --format saved_model")
-    model = runs.load_run(args.run)
+    model = runs.load_run(args.run, checkpoint=args.checkpoint)
     translates = getattr(model, "translates", False)
     if args.direction is not None and not (translates and args.format == "tflite"):
         raise ValueError("--direction: applies to translation runs (cyclegan, pix2pix) with "
@@ -180,6 +181,12 @@ def _demo(args) -> int:
     return 0
 
 
+def _checkpoint_option(command) -> None:
+    command.add_argument("--checkpoint", default="auto", choices=["auto", "best", "latest"],
+                         help="which checkpoint to load: auto (default) = the kept best when "
+                              "the run sets eval.keep_best, else the latest")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tfgan", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -218,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "continuous code (lerp, z fixed)")
     sample.add_argument("--steps", type=int, default=8,
                         help="--interpolate: images per strip (default 8)")
+    _checkpoint_option(sample)
     sample.set_defaults(handler=_sample)
     evaluate = commands.add_parser("eval", help="measure a trained run (FD_fmnist, KID, "
                                    "PRDC; mode coverage for toy data)")
@@ -227,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--metrics", help="comma-separated metric groups (default: all but "
                           "gan_train): fd, kid, precision_recall, density_coverage, "
                           "conditional, gan_train")
+    _checkpoint_option(evaluate)
     evaluate.set_defaults(handler=_eval)
     translate = commands.add_parser("translate", help="translation runs (cyclegan, "
                                     "pix2pix): translate image files")
@@ -238,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     translate.add_argument("--direction", default="a2b", choices=["a2b", "b2a"],
                            help="a2b: domain A (data.domains[0]) into B; b2a: back "
                                 "(cyclegan only)")
+    _checkpoint_option(translate)
     translate.set_defaults(handler=_translate)
     export = commands.add_parser("export", help="export the sampling generator for serving")
     export.add_argument("--run", required=True)
@@ -252,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--direction", choices=["a2b", "b2a"],
                         help="translation runs with --format tflite: the direction to "
                              "convert, one file each (default a2b)")
+    _checkpoint_option(export)
     export.set_defaults(handler=_export)
     demo = commands.add_parser("demo", help="the README's demo: DCGAN on Fashion-MNIST "
                                f"(configs/{DEMO_RECIPE})")

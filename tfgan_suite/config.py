@@ -439,6 +439,12 @@ SCHEMA: dict[str, Any] = {
                          "mode_coverage for toy data.", (list,), nullable=True),
         "monitor": Field(None, "Metric that selects the best checkpoint; null = fd_<space> "
                          "for images, modes for toy data.", (str,), nullable=True),
+        "keep_best": Field(None, "Keep the checkpoint with the best value of this metric (e.g. "
+                           "fd_fmnist) in <run>/best and make it the one that sample, eval, "
+                           "export and report load by default (--checkpoint latest for the "
+                           "last one); needs every_epochs or every_minutes. null = the best "
+                           "is still kept (by monitor) but the latest checkpoint is loaded.",
+                           (str,), nullable=True),
     },
     "distribute": {
         "strategy": Field("default", "tf.distribute strategy (distribute.py).", (str,),
@@ -580,7 +586,21 @@ def load(config: Union[str, os.PathLike, dict, None] = None,
                  else (parse_override(item) for item in overrides))
         for key, value in items:
             resolved = _merge(resolved, _nest(key, value), SCHEMA, "")
+    _check_eval(resolved["eval"])
     return resolved
+
+
+def _check_eval(evaluation: dict) -> None:
+    keep = evaluation["keep_best"]
+    if keep is None:
+        return
+    if not (evaluation["every_epochs"] or evaluation["every_minutes"]):
+        raise ConfigError(f"eval.keep_best: {keep!r} needs evaluations during training; set "
+                          "eval.every_epochs or eval.every_minutes")
+    if evaluation["monitor"] not in (None, keep):
+        raise ConfigError(f"eval.keep_best: {keep!r} differs from eval.monitor "
+                          f"{evaluation['monitor']!r}; set one of them (keep_best is the "
+                          "monitor)")
 
 
 def dump(config: dict, path: Union[str, os.PathLike]) -> None:

@@ -490,8 +490,9 @@ def _json_default(value):
 
 def evaluate_run(run_dir: str, n: int = 10000, out: Optional[str] = None, seed: int = 0,
                  classifier: Optional[classifier_lib.DomainClassifier] = None,
-                 groups: Optional[Sequence[str]] = None) -> dict:
-    """Evaluates the latest checkpoint of ``run_dir`` (``tfgan eval``).
+                 groups: Optional[Sequence[str]] = None, checkpoint: str = "auto") -> dict:
+    """Evaluates a checkpoint of ``run_dir`` (``tfgan eval``): the latest, or the kept best
+    when the run sets ``eval.keep_best`` (``checkpoint``: ``runs.load_run``'s choices).
 
     Args:
         run_dir: a run directory written by ``train``.
@@ -501,6 +502,7 @@ def evaluate_run(run_dir: str, n: int = 10000, out: Optional[str] = None, seed: 
         seed: sampling seed.
         classifier: image runs: a ``DomainClassifier`` to use instead of the cached one.
         groups: metric groups (``Evaluator.groups``; default all but ``gan_train``).
+        checkpoint: ``"auto"``, ``"best"`` or ``"latest"`` (``runs.load_run``).
 
     Returns:
         dict with ``metrics`` (flat names, see the module docstring), the reference
@@ -510,11 +512,12 @@ def evaluate_run(run_dir: str, n: int = 10000, out: Optional[str] = None, seed: 
     from tfgan_suite import runs
 
     started = time.monotonic()
-    model = runs.load_run(run_dir)
+    model = runs.load_run(run_dir, checkpoint=checkpoint)
     evaluator = make_evaluator(model.run_config, n=n, seed=seed, classifier=classifier)
     metrics = evaluator.evaluate(model, groups)
     result = evaluator.describe() | {
         "run": os.path.abspath(run_dir), "step": int(model.step_counter.numpy()),
+        "checkpoint": model.loaded_checkpoint["kind"],
         "metrics": metrics, "seconds": round(time.monotonic() - started, 2)}
     _merge_into_json(evaluation_path(run_dir, out), "evaluation", result)
     return result
@@ -533,6 +536,16 @@ def summary_line(result: dict) -> str:
     return f"{result['dataset']} step {result['step']}: {text}"
 
 
+def _kept_best(best_dir: Optional[str], monitor: str) -> Optional[float]:
+    """The value of ``monitor`` in ``<best_dir>/best.json`` (a resumed run keeps its best)."""
+    path = None if best_dir is None else os.path.join(best_dir, "best.json")
+    if path is None or not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        kept = json.load(handle)
+    return float(kept["value"]) if kept.get("monitor") == monitor else None
+
+
 class EvaluationCallback(keras.callbacks.Callback):
     """Evaluates during training, logs to TensorBoard, keeps the best weights.
 
@@ -545,7 +558,9 @@ class EvaluationCallback(keras.callbacks.Callback):
     row per evaluation (``step``, ``epoch`` or ``train_seconds``, the scalar metrics). When
     ``monitor`` improves (lower for ``fd_*``/``kid_*``/``reverse_kl``, higher otherwise), the
     model is written with ``tf.train.Checkpoint(model=model).write(<best_dir>/ckpt)`` and
-    ``<best_dir>/best.json`` records the metric, value, epoch and step.
+    ``<best_dir>/best.json`` records the metric, value, epoch and step. A resumed run starts
+    from the value already in ``best.json`` (same monitor), so a worse evaluation after a
+    restart never replaces the kept best.
 
     Args:
         config: the run's resolved config.
@@ -589,7 +604,7 @@ class EvaluationCallback(keras.callbacks.Callback):
         self._next_due = self.every_seconds
         self.best_dir = best_dir
         self.writer = tf.summary.create_file_writer(log_dir) if log_dir else None
-        self.best: Optional[float] = None
+        self.best: Optional[float] = _kept_best(best_dir, self.monitor)
         self.history: list[dict] = []
 
     def _improved(self, value: float) -> bool:

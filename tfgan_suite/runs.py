@@ -215,7 +215,8 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
                 best_dir=os.path.join(directory, "best"),
                 every_epochs=eval_cfg["every_epochs"] or 1,
                 every_minutes=eval_cfg["every_minutes"], clock=stop.clock,
-                n=eval_cfg["n"], metrics=eval_cfg["metrics"], monitor=eval_cfg["monitor"])
+                n=eval_cfg["n"], metrics=eval_cfg["metrics"],
+                monitor=eval_cfg["keep_best"] or eval_cfg["monitor"])
             callbacks.append(evaluation)
     if start_step < train_cfg["steps"]:
         info = factory.data_info(config)
@@ -230,22 +231,57 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
     return {"guard": guard, "stop": stop, "grid": grid, "evaluation": evaluation}
 
 
-def load_run(run: str):
-    """The trained model of run directory ``run`` (latest checkpoint), ready to ``sample``."""
+#: ``load_run``'s checkpoint choices.
+CHECKPOINTS = ("auto", "best", "latest")
+
+
+def best_checkpoint(run: str) -> Optional[dict]:
+    """``<run>/best/best.json`` (monitor, value, step, …) plus its ``path``; None if none kept."""
+    record = os.path.join(run, "best", "best.json")
+    if not (os.path.isfile(record) and os.path.isfile(os.path.join(run, "best", "ckpt.index"))):
+        return None
+    with open(record, encoding="utf-8") as handle:
+        return json.load(handle) | {"path": os.path.join(run, "best", "ckpt")}
+
+
+def load_run(run: str, checkpoint: str = "auto"):
+    """The trained model of run directory ``run``, ready to ``sample``.
+
+    ``checkpoint``: ``"latest"`` (the last of ``checkpoints/``), ``"best"`` (``<run>/best``,
+    kept by evaluations during training) or ``"auto"``: the best when the run's config sets
+    ``eval.keep_best`` and one was kept, else the latest. ``model.loaded_checkpoint`` says
+    which was loaded (``kind``, ``path``, ``step``, and the best's ``monitor`` / ``value``).
+    """
+    if checkpoint not in CHECKPOINTS:
+        raise ValueError(f"--checkpoint: expected one of {', '.join(CHECKPOINTS)}, got "
+                         f"{checkpoint!r}")
     saved = os.path.join(run, "config.yaml")
     if not os.path.isfile(saved):
         raise RunError(f"--run: {run} is not a run directory (no config.yaml)")
     config = config_lib.load(config_lib.read_yaml(saved))
     config["distribute"] = dict(config["distribute"], strategy="default", logical_cpus=None)
+    best = best_checkpoint(run)
+    if checkpoint == "best" and best is None:
+        raise RunError(f"--checkpoint: {run} kept no best checkpoint (<run>/best; set "
+                       "eval.keep_best with eval.every_epochs or eval.every_minutes)")
+    use_best = checkpoint == "best" or (checkpoint == "auto" and best is not None
+                                        and config["eval"]["keep_best"] is not None)
     with precision_policy(config["precision"]):
         model = factory.build_gan(config)
         factory.compile_gan(model, config)
-    latest = tf.train.latest_checkpoint(os.path.join(run, "checkpoints"))
-    if latest is None:
-        raise RunError(f"--run: {run} has no checkpoint yet")
-    _checkpoint(model).restore(latest).expect_partial()
+    if use_best:
+        path = best["path"]
+        tf.train.Checkpoint(model=model).restore(path).expect_partial()
+    else:
+        path = tf.train.latest_checkpoint(os.path.join(run, "checkpoints"))
+        if path is None:
+            raise RunError(f"--run: {run} has no checkpoint yet")
+        _checkpoint(model).restore(path).expect_partial()
     model.refresh_standing_statistics()  # no-op unless train.ema_statistics is standing
     model.run_config = config
+    model.loaded_checkpoint = {"kind": "best" if use_best else "latest", "path": path,
+                               "step": int(model.step_counter.numpy())} | (
+        {"monitor": best["monitor"], "value": best["value"]} if use_best else {})
     return model
 
 
