@@ -196,3 +196,97 @@ class SampleGrid(keras.callbacks.Callback):
         step = _step(self.model)
         if self.last_path is None or not self.last_path.endswith(f"step_{step:07d}.png"):
             self.write(step)
+
+
+def hparams_of(config: dict) -> dict:
+    """The config flattened to ``{"section.field": value}`` with TensorBoard's hparam types
+    (bool, int, float, str): lists and mappings become their compact YAML-ish text, None
+    becomes ``"null"``."""
+    flat = {}
+
+    def walk(node, prefix):
+        for key, value in node.items():
+            name = f"{prefix}{key}"
+            if isinstance(value, dict) and value:
+                walk(value, name + ".")
+            elif value is None:
+                flat[name] = "null"
+            elif isinstance(value, (bool, int, float, str)):
+                flat[name] = value
+            else:
+                flat[name] = str(value)
+
+    walk(config, "")
+    return flat
+
+
+class RunSummaries(keras.callbacks.Callback):
+    """TensorBoard summaries that describe the run, in ``log_dir`` (the run's ``logs/``).
+
+    - at the start: the resolved config as a text summary (``config``, YAML) and the
+      hparams plugin's session (``hparams_of(config)``; the trial id is the run's name);
+    - at each epoch end: ``lr/d`` and ``lr/g``, the optimizers' current learning rates;
+    - at the end: ``final/<metric>`` for each of the model's loss trackers, and the hparams
+      plugin's experiment (every hparam and those final metrics, plus ``eval/<metric>``
+      of the ``eval`` group when ``evaluation``, the run's ``EvaluationCallback``, has
+      evaluated; place this callback after it).
+
+    Image grids per epoch are ``SampleGrid``'s (``logs/samples``).
+    """
+
+    def __init__(self, log_dir: str, config: dict, trial_id: str = "run", evaluation=None):
+        super().__init__()
+        self.log_dir = log_dir
+        self.config = config
+        self.trial_id = trial_id
+        self.evaluation = evaluation
+        self.writer = tf.summary.create_file_writer(log_dir)
+
+    def on_train_begin(self, logs=None):
+        import yaml
+        from tensorboard.plugins.hparams import api as hp
+
+        step = _step(self.model)
+        text = yaml.safe_dump(self.config, sort_keys=False)
+        with self.writer.as_default():
+            tf.summary.text("config", "```\n" + text + "```", step=step)
+            hp.hparams(hparams_of(self.config), trial_id=self.trial_id)
+        self.writer.flush()
+
+    def _learning_rates(self) -> dict:
+        rates = {}
+        for name in ("d", "g"):
+            optimizer = getattr(self.model, f"{name}_optimizer", None)
+            if optimizer is not None:
+                rates[name] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+        return rates
+
+    def on_epoch_end(self, epoch, logs=None):
+        step = _step(self.model)
+        with self.writer.as_default():
+            for name, rate in self._learning_rates().items():
+                tf.summary.scalar(f"lr/{name}", rate, step=step)
+        self.writer.flush()
+
+    def _eval_names(self) -> list:
+        history = getattr(self.evaluation, "history", None)
+        if not history:
+            return []
+        return [name for name in history[-1]
+                if name not in ("step", "epoch", "train_seconds")]
+
+    def on_train_end(self, logs=None):
+        from tensorboard.plugins.hparams import api as hp
+
+        step = _step(self.model)
+        finals = {f"final/{m.name}": float(m.result()) for m in self.model.metrics}
+        flat = hparams_of(self.config)
+        with self.writer.as_default():
+            for tag, value in finals.items():
+                if np.isfinite(value):
+                    tf.summary.scalar(tag, value, step=step)
+            hp.hparams_config(
+                hparams=[hp.HParam(name) for name in flat],
+                metrics=[hp.Metric(tag) for tag in finals]
+                + [hp.Metric(f"eval/{name}", group="eval") for name in self._eval_names()])
+        self.writer.flush()

@@ -39,3 +39,24 @@ def git_revision(root: str) -> str:
                               capture_output=True, check=True).stdout.strip() or "unknown"
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def package_root() -> str:
+    """The directory holding the ``tfgan_suite`` package (the checkout, when editable)."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def session_record(start_step: int) -> dict:
+    """One training session of a run: when, on what, with which code and libraries."""
+    import datetime
+
+    import keras
+    import tensorflow as tf
+
+    from tfgan_suite import __version__
+
+    return {"started": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                timespec="seconds"),
+            "start_step": int(start_step), "revision": git_revision(package_root()),
+            "machine": machine(), "tfgan_suite": __version__,
+            "tensorflow": tf.__version__, "keras": keras.__version__}

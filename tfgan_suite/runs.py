@@ -1,8 +1,11 @@
 """``train`` and ``load_run``: a config in, a run directory out, and back.
 
-A run directory holds ``config.yaml`` (resolved), ``checkpoints/`` (models, optimizers,
-step counter), ``logs/`` (TensorBoard scalars and sample images), ``samples/`` (PNG
-grids), ``metrics.json`` and ``generator/`` (the sampling generator as ``.keras``).
+A run directory holds ``config.yaml`` (resolved), ``provenance.json`` (revision, machine,
+date and library versions of each training session), ``checkpoints/`` (models, optimizers,
+step counter), ``logs/`` (TensorBoard: scalars, learning rates, the config as text and as
+hparams, sample images), ``samples/`` (PNG grids), ``metrics.json``, ``generator/`` (the
+sampling generator as ``.keras``) and, with ``eval.every_epochs`` / ``every_minutes``,
+``best/`` (the best evaluated checkpoint and ``best.json``).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import tensorflow as tf
 
 from tfgan_suite import callbacks as callbacks_lib
 from tfgan_suite import config as config_lib
-from tfgan_suite import distribute, factory
+from tfgan_suite import distribute, factory, provenance
 
 
 class RunError(ValueError):
@@ -82,6 +85,20 @@ def precision_policy(name: str):
         keras.mixed_precision.set_global_policy(previous)
 
 
+def _record_session(out: str, start_step: int) -> None:
+    """Appends this session's provenance to ``<run>/provenance.json`` (a list, one per start
+    or resume), which ``tfgan report`` shows."""
+    path = os.path.join(out, "provenance.json")
+    sessions = []
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as handle:
+            sessions = json.load(handle)
+    sessions.append(provenance.session_record(start_step))
+    with open(path + ".tmp", "w", encoding="utf-8") as handle:
+        json.dump(sessions, handle, indent=2)
+    os.replace(path + ".tmp", path)  # atomic: a kill never leaves half a file
+
+
 def _build(config: dict, strategy):
     with strategy.scope():
         model = factory.build_gan(config)
@@ -134,6 +151,8 @@ def train(config: Union[str, dict, None], out: str,
             if latest:
                 _checkpoint(model).restore(latest).assert_existing_objects_matched()
         start_step = int(model.step_counter.numpy())
+        if chief:
+            _record_session(out, start_step)
         started = time.monotonic()
         rollbacks = 0
         training_seconds = evaluating = 0.0
@@ -218,6 +237,9 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
                 n=eval_cfg["n"], metrics=eval_cfg["metrics"],
                 monitor=eval_cfg["keep_best"] or eval_cfg["monitor"])
             callbacks.append(evaluation)
+        callbacks.append(callbacks_lib.RunSummaries(
+            os.path.join(directory, "logs"), config,
+            trial_id=os.path.basename(os.path.abspath(directory)), evaluation=evaluation))
     if start_step < train_cfg["steps"]:
         info = factory.data_info(config)
         # Skip the batches already trained on, so a resumed run sees the same data
