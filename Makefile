@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 FASHION_DIR := /usr/share/datasets/fashion-mnist
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: demo test lint data venv clean
+.PHONY: demo test lint data browser venv clean
 
 $(STAMP): setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,10 +41,24 @@ data:
 		fi; \
 	fi
 
+# Debian's Chromium renders a `tfgan report` page in tests/test_report.py (headless); install
+# it when we can, else that one test skips and says why.
+browser:
+	@if ! command -v chromium >/dev/null; then \
+		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+			echo "installing chromium (the report's browser test)"; \
+			(apt-get install -y --no-install-recommends chromium || \
+			 (apt-get update && apt-get install -y --no-install-recommends chromium)) >/dev/null \
+			 || echo "warning: could not install chromium; the browser test will skip"; \
+		else \
+			echo "note: the report's browser test needs (as root): apt-get install chromium"; \
+		fi; \
+	fi
+
 lint: $(STAMP)
 	$(BIN)/ruff check tfgan_suite tests tools
 
-test: $(STAMP) data lint
+test: $(STAMP) data browser lint
 	$(BIN)/python -m pytest -q tests
 
 demo: $(STAMP) data

@@ -6,6 +6,7 @@
     tfgan eval   --run RUN [--out FILE] [--n N]
     tfgan translate --run RUN --in DIR|IMAGE --out DIR [--direction a2b|b2a]
     tfgan export --run RUN --format saved_model|tflite [--quantize MODE] [--direction D] --out PATH
+    tfgan report --run RUN [--run RUN2 ...] --out REPORT.html [--n N] [--spaces S]
     tfgan demo   [--out RUN] [--minutes M]
 
 Bad input exits with status 2 and one line on stderr naming the field and the accepted
@@ -158,6 +159,16 @@ def _export(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    from tfgan_suite import report
+
+    spaces = None if not args.spaces else [s.strip() for s in args.spaces.split(",")]
+    path = report.write_report(args.run, args.out, n=args.n, checkpoint=args.checkpoint,
+                               spaces=spaces)
+    print(f"wrote report {os.path.abspath(path)}")
+    return 0
+
+
 def _demo(args) -> int:
     from tfgan_suite import data, runs
 
@@ -178,6 +189,14 @@ def _demo(args) -> int:
     print(f"demo: sample grid written to {os.path.abspath(run.sample_grid)}")
     print(f"demo: checkpoints in {os.path.abspath(os.path.join(run.directory, 'checkpoints'))}")
     print(f"demo: TensorBoard logs in {os.path.abspath(os.path.join(run.directory, 'logs'))}")
+    from tfgan_suite import evaluation, report
+
+    space = evaluation.feature_space(run.config["data"]["name"])
+    print(f"demo: writing the run's report (metrics in the {space} feature space; its "
+          "classifier trains once on first use, about 2 minutes)")
+    path = report.write_report([run.directory], os.path.join(run.directory, "report.html"),
+                               spaces=[space])
+    print(f"demo: report written to {os.path.abspath(path)}")
     return 0
 
 
@@ -264,6 +283,18 @@ def build_parser() -> argparse.ArgumentParser:
                              "convert, one file each (default a2b)")
     _checkpoint_option(export)
     export.set_defaults(handler=_export)
+    report = commands.add_parser("report", help="one self-contained HTML page of a run, or a "
+                                 "comparison of several (tfgan_suite/report.py)")
+    report.add_argument("--run", required=True, action="append",
+                        help="run directory; repeat to compare runs")
+    report.add_argument("--out", required=True, help="the .html file to write")
+    report.add_argument("--n", type=int, default=2000,
+                        help="samples (and test images) for the metrics, the real-data "
+                             "floors and the memorisation check (default 2000)")
+    report.add_argument("--spaces", help="image runs: comma-separated feature spaces "
+                        "(default: every space of the dataset, e.g. fmnist,vgg)")
+    _checkpoint_option(report)
+    report.set_defaults(handler=_report)
     demo = commands.add_parser("demo", help="the README's demo: DCGAN on Fashion-MNIST "
                                f"(configs/{DEMO_RECIPE})")
     demo.add_argument("--out", default="runs/demo")
