@@ -140,6 +140,14 @@ class ReportTest(tf.test.TestCase):
         self.assertIn("median ratio", memorisation)
         self.assertGreater(built.metrics["memorisation_median_ratio"], 0.0)
 
+    def test_acgan_saliency_scores_its_unconditional_discriminator(self):
+        run_dir = os.path.join(self.workdir, "acgan_digits")
+        runs.train(os.path.join(ROOT, "configs", "acgan_fashion_mnist.yaml"), run_dir,
+                   overrides=DIGITS + ["train.steps=10"], verbose=0)
+        built = report.RunReport(run_dir, n=N, spaces=["digits"])
+        self.assertIn('alt="discriminator saliency"', built.sections["Discriminator saliency"])
+        self.assertIn('alt="per-class grid"', built.sections["Grids"])
+
     def test_comparison_lists_both_runs_and_overlays_their_curves(self):
         page = self.assert_self_contained(self.read(self.pair))
         h2 = [text for tag, text in page.headings if tag == "h2"]
@@ -249,3 +257,14 @@ class DemoReportTest(tf.test.TestCase):
             page = Page(handle.read())
         self.assertEqual([text for tag, text in page.headings if tag == "h2"],
                          list(report.SECTIONS))
+
+
+class EpochAxisTest(tf.test.TestCase):
+
+    def test_epoch_scalars_move_to_the_step_where_their_epoch_ended(self):
+        scalars = {"epoch_d_loss": [(0, 1.0), (1, 2.0), (2, 3.0)], "lr/d": [(10, 0.1)]}
+        moved = report._epochs_as_steps(scalars, steps_per_epoch=10, last_step=25)
+        self.assertEqual(moved["epoch_d_loss"], [(10, 1.0), (20, 2.0), (25, 3.0)])
+        self.assertEqual(moved["lr/d"], [(10, 0.1)])
+        self.assertEqual(report._epochs_as_steps(scalars, 10, None)["epoch_d_loss"][-1],
+                         (30, 3.0))

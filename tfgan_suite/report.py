@@ -155,6 +155,20 @@ def _read_json(path: str, default=None):
         return json.load(handle)
 
 
+def _epochs_as_steps(scalars: dict, steps_per_epoch: int, last_step: Optional[int]) -> dict:
+    """Keras logs ``epoch_<metric>`` at the epoch's index; put them at the step where that
+    epoch ended, ((index + 1) · steps_per_epoch, at most the run's last step, since a run
+    stopped by time ends mid-epoch), so every curve shares the step axis."""
+    moved = {}
+    for tag, points in scalars.items():
+        if tag.startswith("epoch_"):
+            points = [((epoch + 1) * steps_per_epoch if last_step is None
+                       else min((epoch + 1) * steps_per_epoch, last_step), value)
+                      for epoch, value in points]
+        moved[tag] = points
+    return moved
+
+
 class TrainImages:
     """A "generator" that returns real training images (of the requested classes): the
     real-data floor is the evaluator's score of this sampler."""
@@ -211,7 +225,9 @@ class RunReport:
         self.spaces = spaces
         self.toy = factory.mixture(self.config) is not None
         self.translates = factory.translates(self.config)
-        self.scalars = read_scalars(os.path.join(run, "logs"))
+        self.scalars = _epochs_as_steps(
+            read_scalars(os.path.join(run, "logs")), self.config["train"]["steps_per_epoch"],
+            (_read_json(os.path.join(run, "metrics.json"), {}) or {}).get("steps"))
         self.metrics: dict[str, Any] = {}
         self.floor: dict[str, Any] = {}
         self._real = None
@@ -443,8 +459,10 @@ class RunReport:
                          "images, so its saliency is not a picture of an image")
         figure, axes = plt.subplots(2 * (1 + len(methods)), k,
                                     figsize=(1.3 * k, 1.3 * 2 * (1 + len(methods))))
+        # A class-conditional D (cGAN, projection) takes the labels; AC-GAN's D does not.
+        d_labels = labels if len(discriminator.inputs) > 1 else None
         for block, (name, images) in enumerate((("real", real), ("generated", fake))):
-            maps = {m: saliency.discriminator_saliency(discriminator, images, labels=labels,
+            maps = {m: saliency.discriminator_saliency(discriminator, images, labels=d_labels,
                                                        method=m) for m in methods}
             top = block * (1 + len(methods))
             for i in range(k):
