@@ -268,3 +268,36 @@ class EpochAxisTest(tf.test.TestCase):
         self.assertEqual(moved["lr/d"], [(10, 0.1)])
         self.assertEqual(report._epochs_as_steps(scalars, 10, None)["epoch_d_loss"][-1],
                          (30, 3.0))
+
+
+class TranslationReportTest(tf.test.TestCase):
+    """A CycleGAN run on a paired folder of tiny images: translation metrics, the
+    translation grid, and the sections a translator does not have say so."""
+
+    def test_translation_page(self):
+        from tests.data.test_domains import write_domain
+
+        root = tempfile.mkdtemp(prefix="tfgan_report_cycle_")
+        self.addCleanup(shutil.rmtree, root, ignore_errors=True)
+        names = [f"{i}.png" for i in range(12)]
+        write_domain(os.path.join(root, "data", "a"), names, side=16, ramp=True)
+        write_domain(os.path.join(root, "data", "b"), names, side=16, ramp=True,
+                     value=lambda i: 250 - 15 * i)
+        config = {"model": "cyclegan",
+                  "data": {"name": f"folder:{os.path.join(root, 'data')}", "batch_size": 4,
+                           "paired": True},
+                  "generator": {"name": "resnet_translator", "filters": 4, "blocks": 1},
+                  "discriminator": {"name": "patchgan", "filters": 4, "strided_layers": 2},
+                  "objective": {"name": "least_squares"},
+                  "train": {"steps": 4, "steps_per_epoch": 2, "steps_per_execution": 1},
+                  "sample": {"grid_size": 4}}
+        run_dir = os.path.join(root, "cycle")
+        runs.train(config, run_dir, verbose=0)
+        built = report.RunReport(run_dir, n=8)
+        self.assertIn("l1_a2b", built.metrics)
+        self.assertIn("<td>l1_a2b</td>", built.sections["Metrics"])
+        self.assertIn("not defined for translation", built.sections["Metrics"])
+        self.assertIn('alt="translations"', built.sections["Grids"])
+        for section in ("Latent interpolation", "Discriminator saliency", "Memorisation"):
+            self.assertIn('class="note"', built.sections[section])
+        html5lib.HTMLParser(strict=True).parse(report.render([built]))

@@ -342,15 +342,18 @@ class RunReport:
         names = [k for k, v in self.metrics.items() if isinstance(v, (int, float))]
         rows = [(name, self.metrics[name], self.floor.get(name),
                  stored_metrics.get(name)) for name in names]
-        stored_head = (f"tfgan eval (n={stored.get('n_fake')}, step {stored.get('step')})"
+        stored_n = stored.get("n_fake", stored.get("n_pairs"))
+        stored_head = (f"tfgan eval (n={stored_n}, step {stored.get('step')})"
                        if stored else "tfgan eval (not run)")
         parts = [_table(("metric", f"this checkpoint (n={evaluator.n})",
                          f"real-data floor (n={evaluator.n})", stored_head), rows)]
         if floor_note:
             parts.append(_note(floor_note))
-        parts.append(_note("floor: real training images scored exactly as the samples are "
+        if self.floor:
+            parts.append(_note("floor: real training images scored exactly as the samples are "
                            "(same test images, same feature spaces); FD and KID are biased "
-                           "upwards at small n, so compare a run to the floor at the same n."))
+                               "upwards at small n, so compare a run to the floor at the "
+                               "same n."))
         return "".join(parts)
 
     def _samples_over_training(self) -> str:
