@@ -238,9 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="models with latent codes (infogan): fix a code, e.g. c1=3, "
                              "c2=0.5,-1; one number may sweep LO:HI:K, e.g. c2=-1:1:8,0 "
                              "(one grid row per value, the same z in every row)")
-    sample.add_argument("--interpolate", metavar="z|CODE",
+    sample.add_argument("--interpolate", metavar="z|w|CODE",
                         help="interpolation strips, one row per sample: z (slerp from the "
-                             "draw of --seed to that of --seed+1, codes fixed) or a "
+                             "draw of --seed to that of --seed+1, codes fixed), w (style "
+                             "models: lerp of the styles between the same ends) or a "
                              "continuous code (lerp, z fixed)")
     sample.add_argument("--steps", type=int, default=8,
                         help="--interpolate: images per strip (default 8)")

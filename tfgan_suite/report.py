@@ -424,6 +424,10 @@ class RunReport:
         strips = model.interpolate(4, steps=ROW, seed=self.seed)
         parts = ["<h4>slerp in z, one strip per row (codes and classes fixed)</h4>" + _img(
             grid_uri(strips.reshape(-1, *strips.shape[2:]), ROW), "z interpolation")]
+        if hasattr(model, "style_mix"):
+            strips = model.interpolate(4, steps=ROW, seed=self.seed, along="w")
+            parts.append("<h4>lerp in W between the same ends</h4>" + _img(
+                grid_uri(strips.reshape(-1, *strips.shape[2:]), ROW), "w interpolation"))
         for code in getattr(getattr(model, "codes", None), "codes", ()):
             if code.kind == "continuous":
                 strips = model.interpolate(4, steps=ROW, seed=self.seed, along=code.name)

@@ -469,9 +469,12 @@ def _interpolation_to_file(model, n, out, seed, labels, truncation, codes, sweep
                          "--with-noise")
     if along == "z":
         options = {} if not codes else {"codes": codes}
+    elif along == "w" and hasattr(model, "style_mix"):
+        options = {"along": "w"}
     elif not getattr(model, "code_width", 0):
-        raise ValueError(f"--interpolate: this run's model has no latent codes; accepted: z, "
-                         f"got {along!r}")
+        accepted = "z, w" if hasattr(model, "style_mix") else "z"
+        raise ValueError(f"--interpolate: this run's model has no latent codes; accepted: "
+                         f"{accepted}, got {along!r}")
     else:
         options = {"codes": codes, "along": along}
     strips = model.interpolate(n, steps, seed=seed, labels=labels, truncation=truncation,

@@ -229,6 +229,22 @@ class StyleGANModelTest(tf.test.TestCase):
         with self.assertRaisesRegex(ValueError, r"truncation: ψ must be in \[0, 1\]"):
             gan.sample(2, truncation=-0.1)
 
+    def test_w_strips_lerp_the_styles_between_the_z_strips_ends(self):
+        gan = model()
+        strips = gan.interpolate(2, steps=5, seed=3, along="w")
+        self.assertEqual(strips.shape[:2], (2, 5))
+        self.assertAllClose(strips[:, 0], gan.sample(2, seed=3), atol=1e-5)
+        self.assertAllClose(strips[:, -1], gan.sample(2, seed=4), atol=1e-5)
+        generator = gan.sampling_generator
+        w_from = generator.styles(tf.constant(gan.latent(2, 3)))
+        w_to = generator.styles(tf.constant(gan.latent(2, 4)))
+        middle = generator.synthesis(0.5 * (w_from + w_to), training=False).numpy()
+        self.assertAllClose(strips[:, 2], middle, atol=1e-5)
+        # The mapping is not linear: the W midpoint is not the image of the z slerp's.
+        self.assertNotAllClose(strips[:, 2], gan.interpolate(2, steps=5, seed=3)[:, 2])
+        with self.assertRaisesRegex(ValueError, "style models interpolate along z or w"):
+            gan.interpolate(2, along="c1")
+
     def test_style_mix_grid_takes_coarse_styles_from_rows_and_fine_from_columns(self):
         gan = model()
         grid = gan.style_mix(2, 3, crossover=6)  # every slot from the row's z
@@ -363,6 +379,9 @@ class StyleRecipeTest(tf.test.TestCase):
                                                         "labels, truncation"):
                     runs.sample_to_file(loaded, 3, out, mix=2, labels=np.zeros(3, np.int32),
                                         truncation=0.5)
+                strips = os.path.join(directory, "w.npy")
+                runs.sample_to_file(loaded, 2, strips, interpolate="w", steps=3)
+                self.assertAllClose(np.load(strips), loaded.interpolate(2, 3, along="w"))
 
 
 class StyleDistributionTest(tf.test.TestCase):

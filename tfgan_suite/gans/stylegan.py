@@ -184,12 +184,32 @@ class StyleGAN(AdversarialModel):
             for start in range(0, len(z), batch_size)]).astype(np.float32)
 
     def interpolate(self, n: int, steps: int = 8, seed: int = 0, labels=None,
-                    batch_size: int = 256, truncation: Optional[float] = None) -> np.ndarray:
-        """As ``AdversarialModel.interpolate`` (z slerped), without truncation."""
+                    batch_size: int = 256, truncation: Optional[float] = None,
+                    along: str = "z") -> np.ndarray:
+        """As ``AdversarialModel.interpolate`` (z slerped), without truncation; ``along="w"``
+        lerps the styles instead, from w(``latent(n, seed)[i]``) to w(``latent(n, seed +
+        1)[i]``) in ``steps`` equal steps (the ends are the same two samples)."""
         if truncation is not None:
             raise ValueError("truncation: style models truncate in W, which interpolation "
                              "strips do not support; leave it unset")
-        return super().interpolate(n, steps, seed=seed, labels=labels, batch_size=batch_size)
+        if along not in ("z", "w"):
+            raise ValueError(f"--interpolate: style models interpolate along z or w, got "
+                             f"{along!r}")
+        if along == "z":
+            return super().interpolate(n, steps, seed=seed, labels=labels,
+                                       batch_size=batch_size)
+        n, steps = base.strip_size(n, steps)
+        self._sampling_labels(n, labels)
+        first = np.repeat(self.latent(n, seed), steps, axis=0)
+        second = np.repeat(self.latent(n, seed + 1), steps, axis=0)
+        t = np.tile(np.linspace(0.0, 1.0, steps, dtype=np.float32), n)
+        generator = self.sampling_generator
+        images = np.concatenate([
+            generator.lerped(tf.constant(first[i:i + batch_size]),
+                             tf.constant(second[i:i + batch_size]),
+                             tf.constant(t[i:i + batch_size])).numpy()
+            for i in range(0, len(t), batch_size)]).astype(np.float32)
+        return images.reshape(n, steps, *images.shape[1:])
 
     def style_mix(self, rows: int, columns: int, crossover: int, seed: int = 0
                   ) -> np.ndarray:

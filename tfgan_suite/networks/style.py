@@ -222,6 +222,13 @@ class StyleGenerator(Network):
         ws = truncate(self.styles(z), self.slots.w_avg, psi, cutoff)
         return self.synthesis(ws, training=False)
 
+    def lerped(self, z_from: tf.Tensor, z_to: tf.Tensor, t: tf.Tensor) -> tf.Tensor:
+        """Images of the styles (1 − t)·w(z_from) + t·w(z_to), t ``[B]`` (stored noise, no
+        truncation): interpolation in W, where StyleGAN's paths are smoother than in z."""
+        t = tf.reshape(tf.cast(t, tf.float32), [-1, 1, 1])
+        first, second = self.styles(z_from), self.styles(z_to)
+        return self.synthesis(first + t * (second - first), training=False)
+
     def mixed(self, z_first: tf.Tensor, z_second: tf.Tensor, crossover: int) -> tf.Tensor:
         """Images whose slots before ``crossover`` come from ``z_first`` (the coarse
         styles), the rest from ``z_second`` (stored noise)."""
