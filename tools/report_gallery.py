@@ -11,7 +11,8 @@ Reports (``docs/report/<name>.png``; the pages themselves under ``--runs``):
   (``configs/dcgan_tutorial_fashion_mnist.yaml``), both trained the same minutes.
 
 Runs already in ``--runs`` are reused (delete them to retrain). Every image run trains
-``--minutes`` of wall clock on the whole machine, one after another.
+``--minutes`` of wall clock on the whole machine, one after another (the toy run one
+minute).
 
     python tools/report_gallery.py [--minutes 4] [--runs /tmp/tfgan_gallery]
 """
@@ -30,7 +31,7 @@ from tfgan_suite import cli, report, runs  # noqa: E402
 DOCS = os.path.join(ROOT, "docs", "report")
 #: name → (recipe, extra overrides)
 RUNS = {
-    "toy": ("toy2d.yaml", []),
+    "toy": ("toy2d.yaml", ["train.max_minutes=1"]),  # converges in a minute
     "demo": (cli.DEMO_RECIPE, ["eval.every_minutes=1", "eval.n=2000",
                                "eval.keep_best=fd_fmnist"]),
     "conditional": ("cgan_fashion_mnist.yaml", []),
@@ -58,7 +59,7 @@ def main(argv=None) -> int:
         recipe, overrides = RUNS[name]
         print(f"{name}: training {recipe} for {args.minutes} minutes")
         runs.train(os.path.join(ROOT, "configs", recipe), directory, verbose=0,
-                   overrides=[f"train.max_minutes={args.minutes}", *overrides])
+                   overrides=[f"train.max_minutes={args.minutes}", *overrides])  # later wins
     os.makedirs(DOCS, exist_ok=True)
     for name in wanted:
         page = report.write_report([os.path.join(args.runs, run) for run in REPORTS[name]],
