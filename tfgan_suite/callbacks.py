@@ -226,7 +226,7 @@ class RunSummaries(keras.callbacks.Callback):
     - at the start: the resolved config as a text summary (``config``, YAML) and the
       hparams plugin's session (``hparams_of(config)``; the trial id is the run's name);
     - at each epoch end: ``lr/d`` and ``lr/g``, the optimizers' current learning rates;
-    - at the end: ``final/<metric>`` for each of the model's loss trackers, and the hparams
+    - at the end: ``final/<metric>`` for each metric of the last epoch's logs, and the hparams
       plugin's experiment (every hparam and those final metrics, plus ``eval/<metric>``
       of the ``eval`` group when ``evaluation``, the run's ``EvaluationCallback``, has
       evaluated; place this callback after it).
@@ -279,7 +279,10 @@ class RunSummaries(keras.callbacks.Callback):
         from tensorboard.plugins.hparams import api as hp
 
         step = _step(self.model)
-        finals = {f"final/{m.name}": float(m.result()) for m in self.model.metrics}
+        # From Keras's logs, not ``metric.result()``: under a multi-worker strategy reading a
+        # metric is a collective that every worker must join, and only the chief runs this.
+        finals = {f"final/{name}": float(value) for name, value in (logs or {}).items()
+                  if np.ndim(value) == 0}
         flat = hparams_of(self.config)
         with self.writer.as_default():
             for tag, value in finals.items():
