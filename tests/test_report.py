@@ -156,8 +156,8 @@ class ReportTest(tf.test.TestCase):
         self.assertEqual(h3, list(report.SECTIONS) * 2)
         comparison = self.read(self.pair).split('<section id="comparison">')[1].split(
             "</section>")[0]
-        self.assertIn("<td>dcgan_digits</td>", comparison)
-        self.assertIn("<td>cgan_digits</td>", comparison)
+        self.assertIn("<th>run</th><th>dcgan_digits</th><th>cgan_digits</th>", comparison)
+        self.assertRegex(comparison, r"<tr><td>fd_digits</td><td>[0-9.]+</td><td>[0-9.]+</td>")
         self.assertIn('alt="overlaid curves"', comparison)
 
     def test_toy_run_sections_say_what_does_not_apply(self):

@@ -533,10 +533,12 @@ def _comparison(reports: Sequence[RunReport]) -> str:
                    key=lambda k: (not k.startswith("fd_"), k))
     names = [k for k in names if all(isinstance(r.metrics.get(k, 0.0), (int, float))
                                      for r in reports)]
-    rows = [(r.name, r.config["model"], int(r.model.step_counter.numpy()),
-             r.model.loaded_checkpoint["kind"]) + tuple(r.metrics.get(k) for k in names)
-            for r in reports]
-    parts = [_table(("run", "model", "steps", "checkpoint") + tuple(names), rows)]
+    # One column per run (a row per metric), so many metrics never widen the page.
+    rows = [("model", *(r.config["model"] for r in reports)),
+            ("steps", *(int(r.model.step_counter.numpy()) for r in reports)),
+            ("checkpoint", *(r.model.loaded_checkpoint["kind"] for r in reports))]
+    rows += [(k, *(r.metrics.get(k) for r in reports)) for k in names]
+    parts = [_table(("run", *(r.name for r in reports)), rows)]
     tags = [t for t in sorted(set().union(*(r.scalars for r in reports)))
             if t.startswith(("epoch_", "eval/")) and "learning_rate" not in t]
     if tags:
