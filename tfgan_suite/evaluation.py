@@ -449,11 +449,15 @@ class TranslationEvaluator:
 
 
 def make_evaluator(config: dict, n: int = 10000, seed: int = 0,
-                   classifier: Optional[classifier_lib.DomainClassifier] = None):
+                   classifier: Optional[classifier_lib.DomainClassifier] = None,
+                   spaces: Optional[Sequence[str]] = None):
     """The evaluator of a run config: ``TranslationEvaluator`` for translation models,
-    ``Evaluator`` otherwise."""
-    cls = TranslationEvaluator if factory.translates(config) else Evaluator
-    return cls(config, n=n, seed=seed, classifier=classifier)
+    ``Evaluator`` otherwise; ``spaces`` (image runs: the feature spaces to measure, default
+    all) is ignored for toy and translation runs."""
+    if factory.translates(config):
+        return TranslationEvaluator(config, n=n, seed=seed, classifier=classifier)
+    return Evaluator(config, n=n, seed=seed, classifier=classifier,
+                     spaces=None if factory.mixture(config) is not None else spaces)
 
 
 def _is_conditional(model) -> bool:
@@ -536,14 +540,22 @@ def summary_line(result: dict) -> str:
     return f"{result['dataset']} step {result['step']}: {text}"
 
 
-def _kept_best(best_dir: Optional[str], monitor: str) -> Optional[float]:
-    """The value of ``monitor`` in ``<best_dir>/best.json`` (a resumed run keeps its best)."""
-    path = None if best_dir is None else os.path.join(best_dir, "best.json")
-    if path is None or not os.path.isfile(path):
+def read_kept_best(best_dir: Optional[str]) -> Optional[dict]:
+    """What ``EvaluationCallback`` kept in ``best_dir``: ``best.json`` (monitor, value,
+    step, …) plus the checkpoint's ``path``; None when nothing complete is there."""
+    if best_dir is None:
         return None
-    with open(path, encoding="utf-8") as handle:
-        kept = json.load(handle)
-    return float(kept["value"]) if kept.get("monitor") == monitor else None
+    record = os.path.join(best_dir, "best.json")
+    if not (os.path.isfile(record) and os.path.isfile(os.path.join(best_dir, "ckpt.index"))):
+        return None
+    with open(record, encoding="utf-8") as handle:
+        return json.load(handle) | {"path": os.path.join(best_dir, "ckpt")}
+
+
+def _kept_best(best_dir: Optional[str], monitor: str) -> Optional[float]:
+    """The kept value of ``monitor`` (a resumed run keeps its best)."""
+    kept = read_kept_best(best_dir)
+    return float(kept["value"]) if kept and kept.get("monitor") == monitor else None
 
 
 class EvaluationCallback(keras.callbacks.Callback):

@@ -42,6 +42,8 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from tfgan_suite.viz import grids
+
 #: Section titles, in page order (the browser test looks for each).
 SECTIONS = ("Run", "Training curves", "Metrics", "Samples over training", "Grids",
             "Latent interpolation", "Discriminator saliency", "Memorisation")
@@ -86,7 +88,7 @@ def file_uri(path: str) -> str:
 
 def figure_uri(figure, dpi: int = 90) -> str:
     """A ``data:`` URI of a matplotlib figure (closed afterwards)."""
-    import matplotlib.pyplot as plt
+    plt = grids.pyplot()
 
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
@@ -96,8 +98,6 @@ def figure_uri(figure, dpi: int = 90) -> str:
 
 def grid_uri(images: np.ndarray, columns: Optional[int] = None, scale: int = 2) -> str:
     """A tiled grid of NHWC images in [−1, 1], each pixel ``scale`` × ``scale``."""
-    from tfgan_suite.viz import grids
-
     tiled = grids.image_grid(images, columns=columns)
     return png_uri(np.repeat(np.repeat(tiled, scale, axis=0), scale, axis=1))
 
@@ -230,15 +230,13 @@ class RunReport:
             (_read_json(os.path.join(run, "metrics.json"), {}) or {}).get("steps"))
         self.metrics: dict[str, Any] = {}
         self.floor: dict[str, Any] = {}
-        self._real = None
+        self._real: dict = {}
         self._evaluator = None
         self.sections = {title: getattr(self, "_" + title.lower().replace(" ", "_"))()
                          for title in SECTIONS}
 
     # -- helpers
     def _real_split(self, split: str):
-        if self._real is None:
-            self._real = {}
         if split not in self._real:
             self._real[split] = real_images(self.config, split)
         return self._real[split]
@@ -249,12 +247,8 @@ class RunReport:
         if self._evaluator is None:
             from tfgan_suite import evaluation
 
-            if self.spaces is None or self.toy or self.translates:
-                self._evaluator = evaluation.make_evaluator(self.config, n=self.n,
-                                                            seed=self.seed)
-            else:
-                self._evaluator = evaluation.Evaluator(self.config, n=self.n, seed=self.seed,
-                                                       spaces=self.spaces)
+            self._evaluator = evaluation.make_evaluator(self.config, n=self.n, seed=self.seed,
+                                                        spaces=self.spaces)
         return self._evaluator
 
     def _conditional(self) -> bool:
@@ -292,10 +286,7 @@ class RunReport:
         return "".join(parts)
 
     def _training_curves(self) -> str:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = grids.pyplot()
 
         panels = [("losses and penalties (per epoch)",
                    {t[len("epoch_"):]: v for t, v in self.scalars.items()
@@ -437,10 +428,7 @@ class RunReport:
         return "".join(parts)
 
     def _discriminator_saliency(self) -> str:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = grids.pyplot()
 
         from tfgan_suite.viz import saliency
 
@@ -524,10 +512,7 @@ class RunReport:
 
 # ----------------------------------------------------------------------------- pages
 def _comparison(reports: Sequence[RunReport]) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = grids.pyplot()
 
     names = sorted(set().union(*(r.metrics for r in reports)),
                    key=lambda k: (not k.startswith("fd_"), k))

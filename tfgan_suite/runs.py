@@ -259,11 +259,9 @@ CHECKPOINTS = ("auto", "best", "latest")
 
 def best_checkpoint(run: str) -> Optional[dict]:
     """``<run>/best/best.json`` (monitor, value, step, …) plus its ``path``; None if none kept."""
-    record = os.path.join(run, "best", "best.json")
-    if not (os.path.isfile(record) and os.path.isfile(os.path.join(run, "best", "ckpt.index"))):
-        return None
-    with open(record, encoding="utf-8") as handle:
-        return json.load(handle) | {"path": os.path.join(run, "best", "ckpt")}
+    from tfgan_suite.evaluation import read_kept_best  # imports runs: lazily
+
+    return read_kept_best(os.path.join(run, "best"))
 
 
 def load_run(run: str, checkpoint: str = "auto"):

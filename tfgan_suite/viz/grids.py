@@ -55,14 +55,20 @@ def save_image_grid(images: np.ndarray, path: str, columns: Optional[int] = None
     return path
 
 
-def save_scatter(points: np.ndarray, path: str, centers: Optional[np.ndarray] = None,
-                 title: str = "") -> str:
-    """Scatter plot of 2-D samples (with the mixture's centres) as a PNG; returns path."""
+def pyplot():
+    """``matplotlib.pyplot`` on the Agg backend (no display; files and buffers only)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def save_scatter(points: np.ndarray, path: str, centers: Optional[np.ndarray] = None,
+                 title: str = "") -> str:
+    """Scatter plot of 2-D samples (with the mixture's centres) as a PNG; returns path."""
+    plt = pyplot()
     figure, axes = plt.subplots(figsize=(4, 4), dpi=100)
     axes.scatter(points[:, 0], points[:, 1], s=2, alpha=0.5, label="samples")
     if centers is not None:
