@@ -65,3 +65,20 @@ class VerdictTest(tf.test.TestCase):
         self.assertEqual(text.count("| block_pixels_0.8 | block_pixels_0.8 |"), 3)
         for seed in range(2):  # the runs
             self.assertIn(f"| block_pixels_0.8 | restore | {seed} | 10 | abc | d |", text)
+
+    def test_ambientgan_against_restore_is_met_by_one_measurement_in_both_spaces(self):
+        def page(fd_ambient):
+            rows = [row("block_patch_14", name, s, fd + s)
+                    for name, fd in (("gan", 40.0), ("ambientgan", fd_ambient),
+                                     ("restore", 20.0)) for s in range(2)]
+            directory = tempfile.mkdtemp()
+            bench.write_markdown({"command": "c", "git_revision": "r", "machine": "m",
+                                  "tensorflow": "t", "date": "d", "minutes": 10,
+                                  "parallel": 2}, rows, directory)
+            with open(os.path.join(directory, "imperfect_images.md"),
+                      encoding="utf-8") as handle:
+                return handle.read()
+
+        # 20 − 10 = 10 > 2·√(0.5² + 0.5²) = 1.41: met; 20 − 19.5 = 0.5 is not.
+        self.assertIn("at least one measurement: **met** (block_patch_14)", page(10.0))
+        self.assertIn("at least one measurement: missed (of block_patch_14)", page(19.5))

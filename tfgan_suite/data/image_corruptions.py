@@ -18,7 +18,7 @@ CVPR 2020, arXiv:1911.11776; the definitions follow the reference code takuhirok
 | D | as C with patch sides each ~ U{8, …, 24} |
 | E | uniform, n ~ U[−50, 50]/255 |
 | F | per pixel: 70 % N(0, 15²), 20 % N(0, 25²), 10 % U[−50, 50] (/255) |
-| G | brown: A blurred by a 5×5 Gaussian (σ_k = 1.1, zero border) and divided by ‖k‖₂ |
+| G | brown: A blurred by the 5×5 kernel [1 4 6 4 1]ᵀ[1 4 6 4 1]/256 (OpenCV's `getGaussianKernel(5, 0)`, zero border) and divided by ‖k‖₂ |
 | H | A + G (one white sample plus its blurred copy) |
 | I | multiplicative: n = ε (25/255) x₀₁ |
 | J | as I with σ ~ U[5, 50] |
@@ -74,16 +74,24 @@ BLUR_SIZE = 5
 CHUNK = 1000
 _MAX_STREAMS = 16
 _FIELD = "data.corruption"
+#: OpenCV's fixed rows for sigma <= 0 and odd sizes up to 7 (``small_gaussian_tab``).
+_SMALL_GAUSSIAN = {1: (1.0,), 3: (0.25, 0.5, 0.25), 5: (0.0625, 0.25, 0.375, 0.25, 0.0625),
+                   7: (0.03125, 0.109375, 0.21875, 0.28125, 0.21875, 0.109375, 0.03125)}
 
 
 def gaussian_kernel(size: int = BLUR_SIZE, sigma: float = 0.0) -> np.ndarray:
-    """[size, size] Gaussian kernel summing to 1; sigma 0 takes OpenCV's default for the
-    size, 0.3·((size − 1)/2 − 1) + 0.8 (1.1 for 5×5), as the NR-GAN reference code."""
-    if sigma <= 0:
-        sigma = 0.3 * ((size - 1) * 0.5 - 1) + 0.8
-    axis = np.arange(size) - (size - 1) / 2
-    line = np.exp(-axis ** 2 / (2 * sigma ** 2))
-    line /= line.sum()
+    """[size, size] Gaussian kernel summing to 1. ``sigma <= 0`` is OpenCV's
+    ``getGaussianKernel(size, 0)``, which the NR-GAN reference blurs brown noise with: its
+    fixed rows for odd sizes up to 7 ([1 4 6 4 1]/16 for 5), else σ = 0.3·((size − 1)/2 − 1)
+    + 0.8."""
+    if sigma <= 0 and size in _SMALL_GAUSSIAN:
+        line = np.asarray(_SMALL_GAUSSIAN[size], np.float64)
+    else:
+        if sigma <= 0:
+            sigma = 0.3 * ((size - 1) * 0.5 - 1) + 0.8
+        axis = np.arange(size) - (size - 1) / 2
+        line = np.exp(-axis ** 2 / (2 * sigma ** 2))
+    line = line / line.sum()
     return np.outer(line, line)
 
 

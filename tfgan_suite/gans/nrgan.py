@@ -25,7 +25,9 @@ that noise satisfies and image content does not (``model: nrgan``, ``nrgan.varia
   the alignment with the image).
 
 Losses (reference): any objective and penalty of the suite (the reference: NS loss and
-R1 = 10); the generator's loss adds the diversity-sensitive term
+R1 with λ = 10 on λ·E‖∇D‖², no ½ — ``penalties: {r1: {weight: 20}}`` here, whose R1 is
+γ/2·E‖∇D‖²; the benchmark's rows all share the plain GAN's recipe, without R1); the
+generator's loss adds the diversity-sensitive term
 λ_ds·(−mean L1(n_a − n_b) / L1(z_a − z_b)) on the noise after its reparameterisation and
 before T, z the full latent of G_n, λ_ds = 0.02. The reference pairs the two halves of the
 batch; here example 2k is paired with 2k + 1 — the same distribution of pairs, and the same
