@@ -18,7 +18,7 @@ CVPR 2020, arXiv:1911.11776; the definitions follow the reference code takuhirok
 | D | as C with patch sides each ~ U{8, …, 24} |
 | E | uniform, n ~ U[−50, 50]/255 |
 | F | per pixel: 70 % N(0, 15²), 20 % N(0, 25²), 10 % U[−50, 50] (/255) |
-| G | brown: A blurred by the 5×5 kernel [1 4 6 4 1]ᵀ[1 4 6 4 1]/256 (OpenCV's `getGaussianKernel(5, 0)`, zero border) and divided by ‖k‖₂ |
+| G | brown: A blurred by OpenCV's getGaussianKernel(5, 0), [1 4 6 4 1]/16 per axis, over ‖k‖₂ |
 | H | A + G (one white sample plus its blurred copy) |
 | I | multiplicative: n = ε (25/255) x₀₁ |
 | J | as I with σ ~ U[5, 50] |
