@@ -11,6 +11,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 
 import bench_imperfect_labels as bench  # noqa: E402
 
+from tfgan_suite import config as config_lib  # noqa: E402
+
 
 def row(group, setting, name, seed, **metrics):
     values = {}
@@ -19,6 +21,19 @@ def row(group, setting, name, seed, **metrics):
         values[f"{key}_fmnist_vgg"] = value
     return {"group": group, "setting": setting, "name": name, "seed": seed, "steps": 10,
             "metrics": values, "git_revision": "abc", "date": "d", "grid": "g.png"}
+
+
+class RowsTest(tf.test.TestCase):
+    def test_every_row_resolves_and_the_label_free_row_uses_no_label(self):
+        for spec in bench.ROWS:
+            config = config_lib.load(config_lib.read_yaml(
+                os.path.join(bench.ROOT, "configs", spec["recipe"])), list(spec["overrides"]))
+            self.assertEqual(config["generator"]["base_filters"], 32, spec)  # same networks
+            if spec["name"] == "ssgan_no_labels":
+                self.assertEqual(config["model"], "ssgan")
+                self.assertFalse(config["generator"]["conditional"])
+                self.assertEqual(config["discriminator"]["conditioning"], "none")
+                self.assertEqual(config["data"]["corruption"]["label_fraction"], 1.0)
 
 
 class VerdictTest(tf.test.TestCase):
@@ -58,3 +73,18 @@ class VerdictTest(tf.test.TestCase):
             text = handle.read()
         self.assertIn("| 10to5 | cpgan | acgan | dma_fmnist |", text)
         self.assertEqual(text.count("| overlap | 10to5 |"), 3 + 6)  # 3 summary + 6 runs
+
+    def test_s3gan_is_judged_against_both_fraction_baselines_across_their_settings(self):
+        rows = ([row("fraction", "10 % labels", "s3gan", s, fd=10.0 + s, gan_test_accuracy=0.9)
+                 for s in range(2)]
+                + [row("fraction", "10 % labels", "projection_10pct", s, fd=30.0 + s,
+                       gan_test_accuracy=0.5) for s in range(2)]
+                # The label-free row has FD only: no GAN-test verdict against it.
+                + [row("fraction", "no labels", "ssgan_no_labels", s, fd=10.5 + s)
+                   for s in range(2)])
+        verdicts = {(v["baseline"], v["metric"]): v for v in bench.summarise(rows)["verdicts"]}
+        self.assertTrue(verdicts[("projection_10pct", "fd_fmnist")]["beats"])
+        self.assertTrue(verdicts[("projection_10pct", "gan_test_accuracy_fmnist")]["beats"])
+        self.assertFalse(verdicts[("ssgan_no_labels", "fd_fmnist")]["beats"])  # 0.5 < 1.41
+        self.assertAllClose(verdicts[("ssgan_no_labels", "fd_fmnist")]["gain"], 0.5)
+        self.assertNotIn(("ssgan_no_labels", "gan_test_accuracy_fmnist"), verdicts)
