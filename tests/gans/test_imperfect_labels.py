@@ -467,3 +467,23 @@ class EstimatedTransitionTest(tf.test.TestCase):
         # A diagonal near 0.55 (not 1: the held-out posteriors did not memorise the noise).
         self.assertLess(abs(float(np.mean(np.diag(estimate))) - 0.55), 0.15)
         self.assertLess(float(np.max(np.abs(estimate - truth))), 0.35)
+
+    def test_the_cache_is_keyed_by_the_observed_labels_not_only_the_settings(self):
+        import tempfile
+        from unittest import mock
+
+        from tfgan_suite.gans.rgan import estimated_transition
+
+        config = config_lib.load({
+            "model": "racgan", "rgan": {"transition": "estimated"},
+            "data": {"name": "digits", "corruption": {
+                "label_noise": {"kind": "asymmetric", "rate": 0.3}}}})
+        cache = tempfile.mkdtemp()
+        with mock.patch.dict(os.environ, {"TFGAN_CACHE_DIR": cache}):
+            first = estimated_transition(config)
+            # The same settings with another flip map (a constant of corruptions.py) are other
+            # labels: a fresh estimate, not the stale one.
+            with mock.patch.dict(corruptions.FASHION_MNIST_FLIPS, {0: 1}, clear=True):
+                second = estimated_transition(config)
+        self.assertLen(os.listdir(os.path.join(cache, "transitions")), 2)
+        self.assertGreater(float(np.max(np.abs(first - second))), 0.1)

@@ -203,8 +203,8 @@ def estimated_transition(config: dict, percentile: float = 97.0) -> np.ndarray:
     half of the training images gives p(ỹ | x) on the other half; class i's anchor is the
     held-out image at the ``percentile`` of p(ỹ = i | x), and T̂_ij = p(ỹ = j | anchor_i).
     Held out, because on the images it was trained on a network memorises the noisy labels
-    and its posteriors turn one-hot (T̂ → I). Cached on disk per (data, corruption,
-    classifier, percentile); the clean labels are not used."""
+    and its posteriors turn one-hot (T̂ → I). Cached on disk per (data, corruption, the
+    observed labels, classifier, percentile); the clean labels are not used."""
     from tfgan_suite import factory
     from tfgan_suite.metrics import classifier as classifier_lib
 
@@ -213,8 +213,11 @@ def estimated_transition(config: dict, percentile: float = 97.0) -> np.ndarray:
     images, noisy = images[labelled], noisy[labelled]
     classifier_config = classifier_lib.ClassifierConfig()
     data_cfg = config["data"]
+    # The observed labels themselves key the cache, not only the corruption's settings: a
+    # changed flip map (a constant of corruptions.py) must not find a stale estimate.
     description = {"dataset": data_cfg["name"], "split": data_cfg["split"],
                    "corruption": data_cfg["corruption"], "percentile": percentile,
+                   "labels_sha1": hashlib.sha1(noisy.astype(np.int64).tobytes()).hexdigest(),
                    "classifier": dataclasses.asdict(classifier_config)}
     digest = hashlib.sha1(json.dumps(description, sort_keys=True).encode()).hexdigest()[:12]
     path = os.path.join(classifier_lib.cache_dir(), "transitions", f"{digest}.json")
