@@ -130,8 +130,9 @@ def summarise(rows: list[dict]) -> dict:
                 continue
             # The fraction group's rows differ in their labels (their settings); the others
             # compare rows of one setting.
-            base = next((e for (g, st, n), e in table.items() if g == group and n == baseline
-                         and (group == "fraction" or st == setting)), None)
+            base = next((other for (o_group, o_setting, o_name), other in table.items()
+                         if (o_group, o_name) == (group, baseline)
+                         and (group == "fraction" or o_setting == setting)), None)
             if base is None:
                 continue
             for space in SPACES:
