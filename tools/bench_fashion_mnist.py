@@ -28,11 +28,11 @@ import argparse
 import datetime
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from typing import Optional
 
@@ -72,18 +72,43 @@ def _cli(*args: str, timeout: float, cpus: Optional[str] = None) -> str:
 def run_pinned(command: list[str], timeout: float, cpus: Optional[str] = None) -> str:
     """``command`` in a subprocess with the repository on PYTHONPATH, pinned to ``cpus``
     (taskset) when given; its stdout, or a RuntimeError with the end of its stderr."""
+    return run_pinned_cpu(command, timeout, cpus)[0]
+
+
+def run_pinned_cpu(command: list[str], timeout: float, cpus: Optional[str] = None
+                   ) -> tuple[str, float]:
+    """``run_pinned``, and the CPU seconds (user + system) of that child process alone.
+
+    The child is reaped with ``os.wait4``, which returns its own resource usage:
+    ``getrusage(RUSAGE_CHILDREN)`` is process-wide, so with two runs at a time (one per
+    thread) the run that ended second also counted the other's child."""
     if cpus is not None:
         command = ["taskset", "-c", cpus, *command]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=ROOT)
-    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
-    return result.stdout
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
+        timed_out = threading.Event()
 
+        def kill() -> None:
+            timed_out.set()
+            process.kill()
 
-def _children_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            timer.cancel()
+        # Popen must not wait for a pid that is already reaped.
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = (handle.read().decode("utf-8", "replace") for handle in (out, err))
+    if timed_out.is_set():
+        raise subprocess.TimeoutExpired(command, timeout, stdout, stderr)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{stderr[-3000:]}")
+    return stdout, usage.ru_utime + usage.ru_stime
 
 
 def run_recipe(name: str, recipe: str, minutes: float, workdir: str, n_eval: int,
@@ -103,14 +128,14 @@ def run_recipe(name: str, recipe: str, minutes: float, workdir: str, n_eval: int
         sets += [f"eval.every_minutes={curve_minutes}", f"eval.n={curve_n}",
                  "eval.metrics=[fd]"]
     started = time.monotonic()
-    children_cpu = _children_cpu_seconds()
-    _cli("train", "--config", os.path.join(ROOT, "configs", recipe), "--out", run,
-         *[arg for item in sets for arg in ("--set", item)], timeout=60 * minutes + 3600,
-         cpus=cpus)
+    _, train_cpu = run_pinned_cpu(
+        [sys.executable, "-m", "tfgan_suite", "train", "--config",
+         os.path.join(ROOT, "configs", recipe), "--out", run,
+         *[arg for item in sets for arg in ("--set", item)]],
+        timeout=60 * minutes + 3600, cpus=cpus)
     train_wall = time.monotonic() - started
-    # CPU seconds of the training process per wall second: ≈ the core count when the run
-    # had the machine to itself; lower when something else competed for it.
-    train_cpu = _children_cpu_seconds() - children_cpu
+    # CPU seconds of the training process per wall second: ≈ the cores it may use when
+    # nothing else competed for them (1 when pinned to one core); lower when something did.
     load = os.getloadavg()
     _cli("eval", "--run", run, "--n", str(n_eval),
          *(["--metrics", eval_metrics] if eval_metrics else []), timeout=3600, cpus=cpus)
