@@ -64,9 +64,14 @@ GAN_TEST_BAR = 0.80
 RESULTS = os.path.join(ROOT, "docs", "results")
 
 
+def _tfgan(*args: str) -> list[str]:
+    """The command line of ``tfgan ARGS`` in this interpreter."""
+    return [sys.executable, "-m", "tfgan_suite", *args]
+
+
 def _cli(*args: str, timeout: float, cpus: Optional[str] = None) -> str:
     """``tfgan ARGS`` in a subprocess; ``cpus`` (e.g. "0") pins it with taskset."""
-    return run_pinned([sys.executable, "-m", "tfgan_suite", *args], timeout, cpus)
+    return run_pinned(_tfgan(*args), timeout, cpus)
 
 
 def run_pinned(command: list[str], timeout: float, cpus: Optional[str] = None) -> str:
@@ -129,9 +134,8 @@ def run_recipe(name: str, recipe: str, minutes: float, workdir: str, n_eval: int
                  "eval.metrics=[fd]"]
     started = time.monotonic()
     _, train_cpu = run_pinned_cpu(
-        [sys.executable, "-m", "tfgan_suite", "train", "--config",
-         os.path.join(ROOT, "configs", recipe), "--out", run,
-         *[arg for item in sets for arg in ("--set", item)]],
+        _tfgan("train", "--config", os.path.join(ROOT, "configs", recipe), "--out", run,
+               *[arg for item in sets for arg in ("--set", item)]),
         timeout=60 * minutes + 3600, cpus=cpus)
     train_wall = time.monotonic() - started
     # CPU seconds of the training process per wall second: ≈ the cores it may use when
