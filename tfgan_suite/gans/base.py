@@ -454,10 +454,14 @@ class AdversarialModel(keras.Model):
         start, global_batch = self._replica_rows(per_replica_batch)
         shape = tf.concat([[global_batch], tf.constant(shape_per_example, tf.int32)], axis=0)
         full = sampler(shape, self._stream_seed(step, stream_id))
-        rows = full[start:start + per_replica_batch]
-        if isinstance(per_replica_batch, int):  # keep a known batch static (XLA shapes)
-            rows = tf.ensure_shape(rows, [per_replica_batch, *shape_per_example])
-        return rows
+        # tf.slice with a size known in the graph keeps a known batch static. Not
+        # ``full[start:start + n]`` + tf.ensure_shape: XLA then compiles whatever consumes
+        # the rows (NR-GAN's noise generator) about 5× slower on CPU
+        # (docs/results/imperfect_images.md, "XLA and the draws").
+        begin = tf.concat([[start], tf.zeros([len(shape_per_example)], tf.int32)], axis=0)
+        size = tf.concat([[per_replica_batch], tf.constant(shape_per_example, tf.int32)],
+                         axis=0)
+        return tf.slice(full, begin, size)
 
     def _latent(self, batch, step, stream_id):
         return self._draw(ops.stateless_normal, batch, [self.latent_dim], step, stream_id)
