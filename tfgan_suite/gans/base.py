@@ -455,9 +455,9 @@ class AdversarialModel(keras.Model):
         shape = tf.concat([[global_batch], tf.constant(shape_per_example, tf.int32)], axis=0)
         full = sampler(shape, self._stream_seed(step, stream_id))
         # tf.slice with a size known in the graph keeps a known batch static. Not
-        # ``full[start:start + n]`` + tf.ensure_shape: XLA then compiles whatever consumes
-        # the rows (NR-GAN's noise generator) about 5× slower on CPU
-        # (docs/results/imperfect_images.md, "XLA and the draws").
+        # ``full[start:start + n]`` + tf.ensure_shape: under jit_compile that made NR-GAN's
+        # step ≈ 8× slower on CPU (its noise latent is drawn with an int batch; the notes of
+        # docs/results/imperfect_images.md). The same rows either way.
         begin = tf.concat([[start], tf.zeros([len(shape_per_example)], tf.int32)], axis=0)
         size = tf.concat([[per_replica_batch], tf.constant(shape_per_example, tf.int32)],
                          axis=0)
