@@ -452,16 +452,15 @@ class AdversarialModel(keras.Model):
     def _draw(self, sampler, per_replica_batch, shape_per_example: tuple, step, stream_id):
         """Rows of a global-batch stateless draw keyed by (seed, step, stream_id)."""
         start, global_batch = self._replica_rows(per_replica_batch)
-        shape = tf.concat([[global_batch], tf.constant(shape_per_example, tf.int32)], axis=0)
-        full = sampler(shape, self._stream_seed(step, stream_id))
+        per_example = tf.constant(shape_per_example, tf.int32)
+        full = sampler(tf.concat([[global_batch], per_example], axis=0),
+                       self._stream_seed(step, stream_id))
         # tf.slice with a size known in the graph keeps a known batch static. Not
         # ``full[start:start + n]`` + tf.ensure_shape: under jit_compile that made NR-GAN's
         # step ≈ 8× slower on CPU (its noise latent is drawn with an int batch; the notes of
         # docs/results/imperfect_images.md). The same rows either way.
         begin = tf.concat([[start], tf.zeros([len(shape_per_example)], tf.int32)], axis=0)
-        size = tf.concat([[per_replica_batch], tf.constant(shape_per_example, tf.int32)],
-                         axis=0)
-        return tf.slice(full, begin, size)
+        return tf.slice(full, begin, tf.concat([[per_replica_batch], per_example], axis=0))
 
     def _latent(self, batch, step, stream_id):
         return self._draw(ops.stateless_normal, batch, [self.latent_dim], step, stream_id)
