@@ -35,6 +35,34 @@ class RowsTest(tf.test.TestCase):
                          {"nrgan_si1", "nrgan_si2", "nrgan_sd2"})
 
 
+class LongerBudgetTest(tf.test.TestCase):
+    def test_the_3x_group_repeats_noise_a_rows_at_three_times_the_budget(self):
+        noise_a = {r["name"]: r for r in bench.ROWS if r["group"] == "noise_A"}
+        longer = [r for r in bench.ROWS if r["group"] == "noise_A_3x"]
+        self.assertEqual([r["name"] for r in longer], ["gan", "ambientgan", "nrgan_si1"])
+        for spec in longer:
+            self.assertEqual(spec["budget"], 3)
+            self.assertEqual(spec["recipe"], noise_a[spec["name"]]["recipe"])
+            self.assertEqual(spec["overrides"], noise_a[spec["name"]]["overrides"])
+            self.assertNotIn("budget", noise_a[spec["name"]])
+        self.assertIn("noise_A_3x", bench.GROUPS)
+
+    def test_the_3x_group_is_judged_by_noise_a_bars_and_lists_its_minutes(self):
+        rows = [row("noise_A_3x", name, s, fd + s) | {"minutes": 30}
+                for name, fd in (("gan", 50.0), ("ambientgan", 30.0), ("nrgan_si1", 20.0))
+                for s in range(2)]
+        verdicts = {(v["baseline"], v["metric"]): v for v in bench.summarise(rows)["verdicts"]
+                    if v["group"] == "noise_A_3x"}
+        self.assertEqual(len(verdicts), 4)  # two bars × two spaces
+        self.assertAllClose(verdicts[("gan", "fd_fmnist")]["ratio"], 20.5 / 50.5)
+        directory = tempfile.mkdtemp()
+        bench.write_markdown({"command": "c", "git_revision": "r", "machine": "m",
+                              "tensorflow": "t", "date": "d", "minutes": 10, "parallel": 2},
+                             rows, directory)
+        with open(os.path.join(directory, "imperfect_images.md"), encoding="utf-8") as handle:
+            self.assertIn("| noise_A_3x | nrgan_si1 | 1 | 30 | 10 | abc | d |", handle.read())
+
+
 class VerdictTest(tf.test.TestCase):
     def test_bars_need_two_seeds_and_two_combined_standard_errors(self):
         rows = ([row("noise_A", "nrgan_si1", s, fd) for s, fd in enumerate((10.0, 12.0))]
@@ -63,8 +91,8 @@ class VerdictTest(tf.test.TestCase):
             text = handle.read()
         self.assertIn("| block_pixels_0.8 | ambientgan | gan | FD ≤ 0.5 × GAN | fmnist |", text)
         self.assertEqual(text.count("| block_pixels_0.8 | block_pixels_0.8 |"), 3)
-        for seed in range(2):  # the runs
-            self.assertIn(f"| block_pixels_0.8 | restore | {seed} | 10 | abc | d |", text)
+        for seed in range(2):  # the runs, with the campaign's minutes for rows without theirs
+            self.assertIn(f"| block_pixels_0.8 | restore | {seed} | 10 | 10 | abc | d |", text)
 
     def test_ambientgan_against_restore_is_met_by_one_measurement_in_both_spaces(self):
         def page(fd_ambient):

@@ -60,6 +60,34 @@ if __name__ == "__main__":
     tf.test.main()
 
 
+class FamilyCampaignBudgetTest(tf.test.TestCase):
+    def test_a_row_with_a_budget_trains_that_multiple_of_the_minutes_and_records_it(self):
+        import argparse
+        import json
+        import tempfile
+
+        import family_campaign
+
+        given = {}
+
+        def runner(tag, recipe, minutes, workdir, n_eval, **kwargs):
+            given[tag] = minutes
+            return {"steps": 1, "metrics": {}}
+
+        rows = [{"group": "g", "setting": "s", "name": name, "recipe": "r.yaml",
+                 "overrides": (), "runner": runner, **extra}
+                for name, extra in (("plain", {}), ("longer", {"budget": 3}))]
+        results = tempfile.mkdtemp()
+        args = argparse.Namespace(minutes=0.5, seeds=1, only=None, rows=None, parallel=1,
+                                  n_eval=10, merge=False, drop=[], keep_runs=None)
+        family_campaign.run("t", rows, args, lambda directory: None, results, "t.py")
+        self.assertEqual(given, {"g_s_plain": 0.5, "g_s_longer": 1.5})
+        with open(os.path.join(results, "t.json"), encoding="utf-8") as handle:
+            saved = json.load(handle)
+        self.assertEqual({r["name"]: r["minutes"] for r in saved["rows"]},
+                         {"plain": 0.5, "longer": 1.5})
+
+
 class FamilyCampaignMachinesTest(tf.test.TestCase):
     """Family campaigns span sittings: each group's rows come from one machine."""
 

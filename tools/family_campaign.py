@@ -4,7 +4,9 @@ budget, then ``tfgan eval`` against the clean test split, each run pinned to one
 two go at a time; ``--merge`` resumes a campaign across sittings; the comparison rule.
 
 A benchmark gives its rows (dicts with ``group``, ``setting``, ``name``, ``recipe``,
-``overrides``) and a ``render(results)`` that writes its table from the json.
+``overrides``; optionally ``budget``, a multiple of ``--minutes`` for that row, and
+``runner``) and a ``render(results)`` that writes its table from the json. Each run's row
+records the ``minutes`` it trained for.
 """
 
 from __future__ import annotations
@@ -236,13 +238,15 @@ def run(name: str, all_rows: list[dict], args, render: Callable[[str], None],
             shutil.rmtree(os.path.join(workdir, f"{tag}_seed{seed}"), ignore_errors=True)
             # A row may bring its own runner (same arguments), e.g. StackGAN's two stages.
             runner = spec.get("runner", run_recipe)
-            row = runner(tag, spec["recipe"], args.minutes, workdir, args.n_eval,
+            minutes = args.minutes * spec.get("budget", 1)
+            row = runner(tag, spec["recipe"], minutes, workdir, args.n_eval,
                          overrides=spec["overrides"], seed=seed, grid_dir=grid_dir,
                          cpus=core if args.parallel > 1 else None)
         finally:
             cores.put(core)
         row |= {key: spec[key] for key in ("group", "setting", "name")} | {
-            "git_revision": revision, "machine": provenance.machine_description(),
+            "minutes": minutes, "git_revision": revision,
+            "machine": provenance.machine_description(),
             "cores": 1 if args.parallel > 1 else os.cpu_count(),
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
         if not keep:
