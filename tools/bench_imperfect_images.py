@@ -163,8 +163,9 @@ def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
         "Imperfect images on Fashion-MNIST (issue #14)", meta,
         "every row has the networks, loss and schedule of dcgan_g64_lr4 (NR-GAN adds a "
         "noise generator of the same architecture, so it makes fewer steps in the same "
-        "time); a group named `…_3x` trains 3 × the budget (a diagnostic of the budget, "
-        "judged by the same bars)", rows) + [
+        "time)" + "".join(f"; {group} trains {budget} × the budget (a diagnostic of the "
+                          "budget, judged by the same bars)"
+                          for group, (_, _, budget) in LONGER.items()), rows) + [
         "- score: FD of the clean generator (`tfgan eval --n 10000`) against the **clean** "
         "test split, in the primary space (`fmnist`) and the independent one "
         "(`fmnist_vgg`); mean ± standard error over seeds",
