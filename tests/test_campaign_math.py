@@ -1,7 +1,10 @@
 """The seed campaign's statistics (tools/fashion_mnist_campaign.py): what its verdicts mean."""
 
+import argparse
+import json
 import os
 import sys
+import tempfile
 
 import numpy as np
 import tensorflow as tf
@@ -56,16 +59,8 @@ class CampaignMathTest(tf.test.TestCase):
         self.assertNotIn("fd_fmnist_ratio", summary["CPU B"]["ours"])  # no baseline there
 
 
-if __name__ == "__main__":
-    tf.test.main()
-
-
 class FamilyCampaignBudgetTest(tf.test.TestCase):
     def test_a_row_with_a_budget_trains_that_multiple_of_the_minutes_and_records_it(self):
-        import argparse
-        import json
-        import tempfile
-
         import family_campaign
 
         given = {}
@@ -113,3 +108,7 @@ class FamilyCampaignMachinesTest(tf.test.TestCase):
                       "2 cores", lines)
         self.assertFalse(any("machines by group" in line
                              for line in family_campaign.header("T", meta, "same", rows[:1])))
+
+
+if __name__ == "__main__":
+    tf.test.main()
