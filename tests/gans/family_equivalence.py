@@ -63,6 +63,10 @@ DISCRIMINATORS["cfgan"] = {"conditioning": "projection", "q_width": 6}
 STYLE = ("stylegan", "stylegan2")
 UNCONDITIONAL = ("ambientgan", "ssgan", "infogan", "progan", "msggan", "lapgan") + STYLE + tuple(
     n for n in DISCRIMINATORS if n.startswith("nrgan"))
+#: Compared under SGD (``compiled``): SS-GAN's weights differed by 1.0e-4 after two Adam
+#: steps on an AVX2-only AMD EPYC, whose TensorFlow runs without oneDNN (other reduction
+#: orders than an AVX-512 host's), where a gradient near 0 became a ±lr step.
+SGD = ("ssgan",)
 OPTIONS = {"racgan": {"transition": corruptions.symmetric_transition(CLASSES, 0.5).tolist()},
            "rcgan": {"transition": corruptions.asymmetric_transition(
                CLASSES, 0.4, flips={0: 1, 2: 3}).tolist(), "label_sampling": "posterior"},
@@ -237,7 +241,7 @@ def build(name, weights=None):
                                          DCGANDiscriminator(image_size=28, base_filters=4,
                                                             **classes, **DISCRIMINATORS[name]),
                                          ema_decay=0.9, seed=7, **classes, **_options(name))
-    return compiled(model, weights, "hinge")
+    return compiled(model, weights, "hinge", sgd=name in SGD)
 
 
 def _compared(model) -> tuple:

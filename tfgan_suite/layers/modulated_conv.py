@@ -15,6 +15,10 @@ Two equal computations:
   into the groups (input [1, H, W, B·C_in], kernel [k, k, C_in, B·C_out]).
 
 Both use TensorFlow built-in ops only (the TFLite converter needs no custom ops).
+Training the fused form needs the gradient of a grouped convolution, which TensorFlow's CPU
+kernels have only through oneDNN: on a CPU without its AVX-512 features (oneDNN off, e.g. an
+AVX2-only AMD EPYC) the backward pass raises "Gradients for grouped convolutions are not
+supported on CPU" — train non-fused there (the two hold the same weights).
 There is no up-sampling inside the layer: the reference's up-conv (stride-2 transposed
 conv, then the FIR filter) is, away from the borders, FIR up-sampling followed by a stride-1
 conv (zero insertion, the kernel and the filter are linear and shift-invariant, so they
