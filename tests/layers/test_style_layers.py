@@ -1,6 +1,7 @@
 """AdaIN, noise inputs, modulated convolution and toRGB / fromRGB (StyleGAN §15.5,
 StyleGAN2 §16.5)."""
 
+import functools
 import math
 import os
 
@@ -19,6 +20,7 @@ from tfgan_suite.layers import (
 )
 
 
+@functools.cache
 def grouped_conv_gradients_supported() -> bool:
     """Whether this host's TensorFlow differentiates a grouped convolution: its CPU kernels
     do only through oneDNN, which is off on CPUs without AVX-512 features."""
