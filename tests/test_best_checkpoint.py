@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from tfgan_suite import cli, evaluation, runs
 from tfgan_suite import config as config_lib
+from tfgan_suite.arguments import cli_words
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOY = os.path.join(ROOT, "configs", "toy2d.yaml")
@@ -88,9 +89,12 @@ class KeepBestTest(tf.test.TestCase):
         runs.train(TOY, run_dir, overrides=OVERRIDES[:8] + ["train.steps=20"], verbose=0)
         model = runs.load_run(run_dir)
         self.assertEqual(model.loaded_checkpoint["kind"], "latest")
-        with self.assertRaisesRegex(runs.RunError, "--checkpoint: .* kept no best"):
+        # Python callers read the argument's Python name; the CLI its flag.
+        with self.assertRaisesRegex(runs.RunError, "^checkpoint=: .* kept no best"):
             runs.load_run(run_dir, checkpoint="best")
-        with self.assertRaisesRegex(ValueError, "--checkpoint: expected one of auto, best"):
+        with self.assertRaisesRegex(ValueError, "^checkpoint=: expected one of auto, best"):
+            runs.load_run(run_dir, checkpoint="first")
+        with cli_words(), self.assertRaisesRegex(ValueError, "^--checkpoint: expected one of"):
             runs.load_run(run_dir, checkpoint="first")
 
     def test_keep_best_needs_evaluations_and_agrees_with_monitor(self):

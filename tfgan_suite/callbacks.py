@@ -1,4 +1,5 @@
-"""Training callbacks: sample grids, checkpoints, step/time limits and a non-finite guard.
+"""Training callbacks: sample grids, checkpoints, step/time limits and a non-finite guard;
+``for_optimizer``, which narrows a Keras callback to one of a GAN's two optimizers.
 
 Order matters when they are combined (``runs.train`` does it): the guard runs first so a
 checkpoint is never written from NaN weights.
@@ -15,6 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan_suite.gans import keras_view
 from tfgan_suite.viz import grids
 
 
@@ -293,3 +295,68 @@ class RunSummaries(keras.callbacks.Callback):
                 metrics=[hp.Metric(tag) for tag in finals]
                 + [hp.Metric(f"eval/{name}", group="eval") for name in self._eval_names()])
         self.writer.flush()
+
+
+class _OneOptimizerModel:
+    """A model as one callback sees it: ``optimizer`` is one of the pair; everything else
+    (``stop_training``, ``metrics``, weights) is the model's."""
+
+    def __init__(self, model: keras.Model, name: str):
+        object.__setattr__(self, "_model", model)
+        object.__setattr__(self, "_name", name)
+
+    @property
+    def optimizer(self) -> keras_view.NamedOptimizer:
+        pair = self._model.optimizer
+        if not isinstance(pair, keras_view.OptimizerPair):
+            raise ValueError("for_optimizer: the callback's model is not a compiled "
+                             "AdversarialModel (model.optimizer is not an optimizer pair)")
+        return pair.get(self._name)
+
+    def __getattr__(self, attribute):
+        return getattr(self._model, attribute)
+
+    def __setattr__(self, attribute, value) -> None:
+        setattr(self._model, attribute, value)
+
+
+class _ForOptimizer(keras.callbacks.Callback):
+    """Runs ``callback`` with ``model.optimizer`` narrowed to one optimizer of the pair."""
+
+    def __init__(self, name: str, callback: keras.callbacks.Callback):
+        super().__init__()
+        if name not in keras_view.OPTIMIZER_NAMES:
+            raise ValueError(f"for_optimizer: unknown optimizer {name!r}; accepted: "
+                             f"{', '.join(keras_view.OPTIMIZER_NAMES)}")
+        if not isinstance(callback, keras.callbacks.Callback):
+            raise TypeError(f"for_optimizer: expected a keras.callbacks.Callback, got "
+                            f"{type(callback).__name__}")
+        self.name = name
+        self.callback = callback
+
+    def set_model(self, model) -> None:
+        super().set_model(model)
+        self.callback.set_model(_OneOptimizerModel(model, self.name))
+
+    def set_params(self, params) -> None:
+        super().set_params(params)
+        self.callback.set_params(params)
+
+    def __getattribute__(self, attribute):
+        # Forward every ``on_*`` hook (Keras calls them by name) to the wrapped callback.
+        if attribute.startswith("on_") or attribute.startswith("_implements_"):
+            return getattr(object.__getattribute__(self, "callback"), attribute)
+        return object.__getattribute__(self, attribute)
+
+
+def for_optimizer(name: str, callback: keras.callbacks.Callback) -> keras.callbacks.Callback:
+    """``callback`` acting on one optimizer of an ``AdversarialModel``.
+
+    Built-in learning-rate callbacks act on both optimizers (each in turn); wrap one to act
+    on ``"discriminator"`` or ``"generator"`` only::
+
+        model.fit(data, epochs=10, callbacks=[
+            for_optimizer("generator", keras.callbacks.LearningRateScheduler(
+                lambda epoch, rate: rate * 0.9))])
+    """
+    return _ForOptimizer(name, callback)

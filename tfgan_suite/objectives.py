@@ -295,3 +295,53 @@ def get(name: str, label_smoothing: Optional[float] = None) -> Objective:
 
 def names() -> list[str]:
     return OBJECTIVES.names()
+
+
+def from_loss_fns(d_loss_fn: Callable, g_loss_fn: Callable, name: str = "custom") -> Objective:
+    """An ``Objective`` from keras-io's pair of loss callables:
+    ``d_loss_fn(real_logits, fake_logits)`` and ``g_loss_fn(fake_logits)``, each returning
+    the mean over the examples it is given (e.g. keras-io's WGAN-GP ``discriminator_loss``
+    / ``generator_loss``). Like every objective, the step divides them by the number of
+    replicas, so a per-replica mean becomes the global-batch mean."""
+    for argument, function in (("d_loss_fn", d_loss_fn), ("g_loss_fn", g_loss_fn)):
+        if not callable(function):
+            raise TypeError(f"{argument}=: expected a callable of the logits, got "
+                            f"{type(function).__name__}")
+
+    def d_loss(real_logits, fake_logits):
+        return d_loss_fn(real_logits, fake_logits)
+
+    def g_loss(real_logits, fake_logits):
+        return g_loss_fn(fake_logits)
+
+    return Objective(name, d_loss, g_loss, paper="user-supplied (keras-io convention)")
+
+
+def resolve(objective=None, label_smoothing: Optional[float] = None,
+            d_loss_fn: Optional[Callable] = None, g_loss_fn: Optional[Callable] = None
+            ) -> Objective:
+    """The objective of ``AdversarialModel.compile``'s arguments (errors name them):
+    a name (default ``non_saturating``), an ``Objective``, or keras-io's loss pair."""
+    if d_loss_fn is not None or g_loss_fn is not None:
+        if d_loss_fn is None or g_loss_fn is None:
+            raise ValueError("d_loss_fn= / g_loss_fn=: pass both (keras-io's pair: "
+                             "d_loss_fn(real_logits, fake_logits), g_loss_fn(fake_logits))")
+        if objective is not None:
+            raise ValueError("objective=: pass either objective= or d_loss_fn= / g_loss_fn=, "
+                             "not both")
+        return from_loss_fns(d_loss_fn, g_loss_fn)
+    if objective is None:
+        objective = "non_saturating"
+    if isinstance(objective, Objective):
+        return objective.with_options(label_smoothing=label_smoothing)
+    if not isinstance(objective, str) or objective not in OBJECTIVES:
+        hint = (" (a callable: pass keras-io's pair as d_loss_fn= / g_loss_fn=)"
+                if callable(objective) else "")
+        raise ValueError(f"objective=: unknown value {objective!r}{hint}; accepted: "
+                         f"{', '.join(names())}, an objectives.Objective, or "
+                         "d_loss_fn= / g_loss_fn=")
+    try:
+        return get(objective, label_smoothing=label_smoothing)
+    except ValueError as error:  # label smoothing: name the Python argument
+        raise ValueError(str(error).replace("objective.label_smoothing:", "label_smoothing=:")
+                         .replace("objective.name=", "objective=")) from None

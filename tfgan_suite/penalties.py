@@ -268,10 +268,21 @@ def names() -> list[str]:
     return PENALTIES.names()
 
 
-def build_all(spec: Optional[dict]) -> list[Penalty]:
-    """``{"gp": {"weight": 10}, "r1": None}`` → penalty objects (sorted by name)."""
+def build_all(spec: Optional[dict], field: str = "penalties") -> list[Penalty]:
+    """``{"gp": {"weight": 10}, "r1": None}`` → penalty objects (sorted by name).
+
+    ``field`` names the spec in errors: the config's ``penalties`` (``penalties.r1: …``), or
+    a Python argument such as ``penalties=`` (``penalties=: r1: …``)."""
     spec = spec or {}
     if not isinstance(spec, dict):
-        raise ValueError(f"penalties: expected a mapping name -> options, got {spec!r}")
-    return [get(name, **(options or {})) for name, options in sorted(spec.items())]
+        raise ValueError(f"{field}: expected a mapping name -> options, got {spec!r}")
+    try:
+        return [get(name, **(options or {})) for name, options in sorted(spec.items())]
+    except (ValueError, TypeError) as error:
+        message = str(error)
+        if field == "penalties" or not message.startswith("penalties"):
+            raise
+        rest = message[len("penalties"):]
+        raise type(error)(f"{field}: {rest[1:]}" if rest.startswith(".")
+                          else f"{field}{rest}") from None
 

@@ -10,7 +10,7 @@ import tensorflow as tf
 from tfgan_suite import config as config_lib
 from tfgan_suite import factory
 from tfgan_suite.gans import ACGAN, AdversarialModel, ConditionalGAN
-from tfgan_suite.networks import DCGANDiscriminator, DCGANGenerator, MLPGenerator
+from tfgan_suite.networks import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 
 CLASSES = 4
 
@@ -96,7 +96,7 @@ class ConditionalGANTest(tf.test.TestCase):
 
     def test_unconditional_model_rejects_labels(self):
         model = AdversarialModel(MLPGenerator(latent_dim=2, hidden_units=[4]),
-                                 DCGANDiscriminator(image_size=28, base_filters=4))
+                                 MLPDiscriminator(hidden_units=[4]))
         with self.assertRaisesRegex(ValueError, "labels: this model is unconditional"):
             model.sample(2, labels=1)
 
@@ -137,7 +137,7 @@ class TruncationTest(tf.test.TestCase):
     def test_truncation_bounds_z_and_shrinks_sample_variance(self):
         keras.utils.set_random_seed(0)
         model = AdversarialModel(MLPGenerator(latent_dim=8, hidden_units=[32], norm="none"),
-                                 DCGANDiscriminator(image_size=28, base_filters=4))
+                                 MLPDiscriminator(hidden_units=[4]))
         z = model.latent(2000, seed=0, truncation=0.5)
         self.assertLessEqual(float(np.abs(z).max()), 0.5)
         self.assertAllClose(model.latent(50, seed=0), model.latent(50, seed=0))

@@ -53,6 +53,7 @@ from typing import Optional, Union
 import keras
 import tensorflow as tf
 
+from tfgan_suite.arguments import argument
 from tfgan_suite.export import serving
 
 #: The second word of the stateless seed of ``sample_from_seeds``.
@@ -261,8 +262,8 @@ def _version_target(out: str, model_name: str, version: Optional[int],
     target = serving.version_dir(out, model_name, version)
     if os.path.exists(target):
         if not overwrite:
-            raise ValueError(f"--out: {target} already exists; choose another version or "
-                             f"pass overwrite=True")
+            raise ValueError(f"{argument('out')}: {target} already exists; choose another "
+                             f"version or pass overwrite=True")
         shutil.rmtree(target)
     return target
 

@@ -29,10 +29,14 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from typing import Iterator, Optional
 
+import keras
 import numpy as np
 import tensorflow as tf
+
+from tfgan_suite.arguments import argument
 
 QUANTIZE_MODES = ("none", "float16", "dynamic", "int8")
 
@@ -118,17 +122,19 @@ def _unsupported_ops(message: str) -> list[str]:
                                  message)))
 
 
-def export_tflite(saved_model_dir: str, out_path: str, quantize: str = "none",
+def export_tflite(source, out_path: str, quantize: str = "none",
                   representative_z: Optional[np.ndarray] = None,
                   signature_key: str = "serving_default",
                   batch_size: Optional[int] = None,
                   num_classes: Optional[int] = None,
                   representative_codes: Optional[np.ndarray] = None,
                   representative_images: Optional[np.ndarray] = None) -> str:
-    """Convert ``saved_model_dir``'s ``signature_key`` to a ``.tflite`` file; returns its path.
+    """Convert a generator's ``signature_key`` to a ``.tflite`` file; returns its path.
 
     Args:
-        saved_model_dir: a version directory written by ``export_saved_model``.
+        source: a version directory written by ``export_saved_model``, or what that
+            function takes — an ``AdversarialModel`` (its sampling generator) or a generator
+            ``keras.Model`` — exported to a temporary SavedModel first.
         out_path: the ``.tflite`` file to write.
         quantize: one of ``QUANTIZE_MODES`` (table above).
         representative_z: float32 ``[n, latent_dim]`` calibration latents; required for
@@ -152,10 +158,24 @@ def export_tflite(saved_model_dir: str, out_path: str, quantize: str = "none",
                                    or batch_size < 1):
         raise ValueError(f"batch_size: must be a positive integer or None, got {batch_size!r}")
     if quantize not in QUANTIZE_MODES:
-        raise ValueError(f"--quantize: unknown value {quantize!r}; accepted: "
+        raise ValueError(f"{argument('quantize')}: unknown value {quantize!r}; accepted: "
                          f"{', '.join(QUANTIZE_MODES)}")
+    options = dict(quantize=quantize, representative_z=representative_z,
+                   signature_key=signature_key, batch_size=batch_size, num_classes=num_classes,
+                   representative_codes=representative_codes,
+                   representative_images=representative_images)
+    if isinstance(source, keras.Model):
+        from tfgan_suite.export.saved_model import export_saved_model
+
+        with tempfile.TemporaryDirectory() as scratch:
+            saved_model = export_saved_model(source, scratch, warmup_batch=0)
+            return export_tflite(saved_model, out_path, **options)
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"source: expected a SavedModel directory, an AdversarialModel or a "
+                        f"generator keras.Model, got {type(source).__name__}")
+    saved_model_dir = os.fspath(source)
     if not os.path.isfile(os.path.join(saved_model_dir, "saved_model.pb")):
-        raise FileNotFoundError(f"saved_model_dir: no saved_model.pb in {saved_model_dir}")
+        raise FileNotFoundError(f"source: no saved_model.pb in {saved_model_dir}")
     inputs = _input_names(saved_model_dir, signature_key)
     converter = _converter(saved_model_dir, signature_key, batch_size)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]

@@ -35,8 +35,8 @@ import tensorflow as tf
 from tfgan_suite import objectives as objectives_lib
 from tfgan_suite import ops
 from tfgan_suite import penalties as penalties_lib
+from tfgan_suite.gans import keras_view, network_checks, standing
 from tfgan_suite.gans import latent as latent_lib
-from tfgan_suite.gans import standing
 
 # Stream ids keep the stateless draws of one step apart (see ``_draw``).
 _STREAMS_PER_UPDATE = 16
@@ -71,6 +71,16 @@ def _with_loss_scaling(optimizer):
                                                     keras.optimizers.LossScaleOptimizer):
         return keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
+
+
+#: Keras's compile arguments that a GAN does not use, and what to pass instead.
+_KERAS_COMPILE_ARGUMENTS = {
+    "optimizer": "d_optimizer= and g_optimizer=",
+    "loss": "objective= (a name or an objectives.Objective) or d_loss_fn= / g_loss_fn=",
+    "loss_weights": "penalties= for weighted extra terms",
+    "metrics": "nothing: the step logs its loss terms (d_loss, g_loss, penalties)",
+    "weighted_metrics": "nothing: the step logs its loss terms (d_loss, g_loss, penalties)",
+}
 
 
 class _StepContext:
@@ -132,10 +142,18 @@ def _sync_assign(pairs: list, combine) -> None:
 class AdversarialModel(keras.Model):
     """A GAN: a generator, a discriminator, and the adversarial ``train_step``.
 
+    Both networks may be any Keras models — ``Sequential``, functional or subclassed. The
+    pair is checked when the model is built (``check_networks``): G's output must be D's
+    input, D must give one logit per example, and keras-io's ``(discriminator, generator)``
+    order is recognised; each problem is one ``ValueError`` naming the argument and shapes.
+    Unbuilt (subclassed) networks are built here from ``latent_dim`` — G on z, D on G's
+    output — so construct the model inside ``strategy.scope()`` when distributing.
+
     Args:
         generator: a ``keras.Model`` mapping z (``[batch, latent_dim]``) to samples.
         discriminator: a ``keras.Model`` mapping samples to logits ``[batch, 1]``.
-        latent_dim: size of z; read from ``generator.inputs`` when omitted.
+        latent_dim: size of z; read from the generator's input when omitted (required for
+            an unbuilt subclassed generator).
         n_critic: discriminator updates per generator update.
         ema_decay: β of the generator's exponential moving average; ``None`` disables
             it. Once enabled, ``sample`` uses the averaged generator.
@@ -149,12 +167,14 @@ class AdversarialModel(keras.Model):
             any sampling or checkpoint.
         standing_batches, standing_batch_size: the batches of standing statistics.
 
-    Example:
-        >>> gan = AdversarialModel(MLPGenerator(), MLPDiscriminator())
+    Example (README, "Bring your own Keras models", has runnable ones):
+        >>> import tfgan_suite as tg
+        >>> gan = tg.AdversarialModel(tg.networks.MLPGenerator(latent_dim=8),
+        ...                           tg.networks.MLPDiscriminator())
         >>> gan.compile(d_optimizer="adam", g_optimizer="adam", objective="hinge",
         ...             penalties={"r1": {"weight": 1.0}})
-        >>> gan.fit(toy_dataset, steps_per_epoch=100, epochs=1)
-        >>> gan.sample(16, seed=0).shape
+        >>> gan.fit(tg.data.load("ring", batch_size=256), steps_per_epoch=100, epochs=1)
+        >>> gan.sample(16, seed=0).shape        # gan(z) and gan.predict(z) too
         (16, 2)
     """
 
@@ -178,9 +198,16 @@ class AdversarialModel(keras.Model):
                              f"got {n_critic!r}")
         if ema_decay is not None and not 0.0 <= float(ema_decay) < 1.0:
             raise ValueError(f"train.ema_decay: must be in [0, 1) or null, got {ema_decay!r}")
+        network_checks.check_not_swapped(generator, discriminator)
+        if not (generator.built and discriminator.built) and getattr(self, "conditional", False):
+            raise ValueError(f"generator= / discriminator=: {type(self).__name__} calls its "
+                             "networks with labels, so it cannot build them for you; build "
+                             "both first (call each on a batch)")
+        network_checks.build_if_needed(generator, discriminator, latent_dim)
         self.generator = generator
         self.discriminator = discriminator
-        self.latent_dim = int(latent_dim or generator.inputs[0].shape[-1])
+        self.latent_dim = int(latent_dim or network_checks.latent_size(generator))
+        self.check_networks()
         self.n_critic = n_critic
         self.ema_decay = None if ema_decay is None else float(ema_decay)
         self.ema_start = int(ema_start)
@@ -203,22 +230,67 @@ class AdversarialModel(keras.Model):
         if self.ema_decay is None:
             return None
         copy = network.__class__.from_config(network.get_config())
+        if not copy.built:  # a subclassed network: called once on an input like the first
+            shape = (network.get_build_config() or {}).get("input_shape")
+            if not isinstance(shape, (list, tuple)) or not all(
+                    isinstance(d, (int, type(None))) for d in shape):
+                raise ValueError(f"ema_decay=: cannot rebuild a copy of {network.name!r} for "
+                                 "its average (a subclassed network with several inputs); "
+                                 "build it functionally or pass ema_decay=None")
+            copy(np.zeros([1 if d is None else d for d in shape], np.float32), training=False)
         copy.set_weights(network.get_weights())
         copy.trainable = False
         return copy
 
+    def check_networks(self) -> None:
+        """Checks of the pair when the model is built (hook; ``network_checks``): G's
+        output against D's input, and — for families that use the discriminator's output as
+        the adversarial logit and feed G only z — z's size and D's ``[batch, 1]`` output.
+        A family whose networks take or give more documents and checks its own."""
+        def default(hook: str) -> bool:
+            return getattr(type(self), hook) is getattr(AdversarialModel, hook)
+
+        network_checks.check_pair(
+            self.generator, self.discriminator,
+            self.latent_dim if default("generator_inputs") else None,
+            judges_generator_output=default("fakes_for_discriminator"),
+            logits_per_example=default("discriminate"))
+
+    def call(self, inputs, training: bool = False):
+        """``gan(z)`` and ``gan.predict(z)``: samples of the sampling generator (the
+        averaged one when EMA is on) for z ``[batch, latent_dim]``, or ``[z, labels]`` for
+        conditional models. ``sample(n, seed)`` draws z for you."""
+        z, labels = (inputs if isinstance(inputs, (list, tuple)) and len(inputs) == 2
+                     else (inputs, None))
+        z = tf.convert_to_tensor(z, tf.float32)
+        if labels is not None:
+            labels = tf.convert_to_tensor(labels)
+        elif self.trains_on_labels and getattr(self, "conditional", False):
+            raise ValueError(f"inputs: {type(self).__name__} is conditional; call it on "
+                             "[z, labels]")
+        return self.sampling_generator(self.generator_inputs(z, labels), training=training)
+
     # --- configuration ---------------------------------------------------------------------
 
     def compile(self, d_optimizer: Any = "adam", g_optimizer: Any = "adam",
-                objective: Any = "non_saturating", penalties: Optional[dict] = None,
+                objective: Any = None, penalties: Optional[dict] = None,
                 label_smoothing: float = 0.0, fuse_discriminator_passes: bool = False,
-                **kwargs) -> None:
+                d_loss_fn=None, g_loss_fn=None, **kwargs) -> None:
         """Set optimizers, objective and penalties; ``kwargs`` go to ``keras.Model.compile``.
+
+        ``model.optimizer`` then holds both optimizers (``keras_view.OptimizerPair``): Keras's
+        learning-rate callbacks act on each, TensorBoard logs ``learning_rate_discriminator``
+        and ``learning_rate_generator``; ``tfgan_suite.callbacks.for_optimizer`` narrows a
+        callback to one.
 
         Args:
             d_optimizer, g_optimizer: optimizer instances or identifiers (separate
                 learning rates, e.g. TTUR, come from two instances).
-            objective: a name from ``objectives.names()`` or an ``Objective``.
+            objective: a name from ``objectives.names()`` (default ``non_saturating``) or
+                an ``objectives.Objective`` (your own pair of losses of the logits).
+            d_loss_fn, g_loss_fn: instead of ``objective``, keras-io's pair of callables:
+                ``d_loss_fn(real_logits, fake_logits)`` and ``g_loss_fn(fake_logits)``, each
+                a scalar mean over the batch (``objectives.from_loss_fns``).
             penalties: ``{name: {option: value}}``, e.g. ``{"gp": {"weight": 10.0}}``.
             label_smoothing: one-sided label smoothing for minimax / non-saturating.
             fuse_discriminator_passes: run the discriminator once on the concatenation
@@ -229,25 +301,32 @@ class AdversarialModel(keras.Model):
                 run over all three sets (measured 1.6x slower).
             **kwargs: e.g. ``jit_compile``, ``steps_per_execution`` (keywords only).
         """
-        super().compile(**kwargs)
-        if isinstance(objective, objectives_lib.Objective):
-            self.objective = objective
-        else:
-            self.objective = objectives_lib.get(objective, label_smoothing=label_smoothing)
+        for keras_argument, ours in _KERAS_COMPILE_ARGUMENTS.items():
+            if keras_argument in kwargs:
+                raise ValueError(f"{keras_argument}=: AdversarialModel.compile does not use "
+                                 f"Keras's {keras_argument}; pass {ours}")
+        self.objective = objectives_lib.resolve(objective, label_smoothing, d_loss_fn,
+                                                g_loss_fn)
+        self._loss_fns = (d_loss_fn, g_loss_fn) if d_loss_fn is not None else None
         self._penalty_spec = dict(penalties or {})
-        self.penalties = penalties_lib.build_all(self._penalty_spec)
+        self.penalties = penalties_lib.build_all(self._penalty_spec, field="penalties=")
+        # No optimizer for Keras to create (it would make a default RMSprop that nothing
+        # trains with); ``optimizer`` is then the pair that trains.
+        super().compile(optimizer=None, **kwargs)
         self._label_smoothing = label_smoothing
         self.fuse_discriminator_passes = bool(fuse_discriminator_passes)
         self.d_optimizer = _with_loss_scaling(keras.optimizers.get(d_optimizer))
         self.g_optimizer = _with_loss_scaling(keras.optimizers.get(g_optimizer))
         self.d_optimizer.build(self._all_discriminator_variables())
         self.g_optimizer.build(self._all_generator_variables())
+        self.optimizer = keras_view.OptimizerPair(self.d_optimizer, self.g_optimizer)
         names = ["d_loss", "g_loss"] + [p.name for p in self.penalties]
         names += self.extra_metric_names()
         names += [name for name, network in (("d_reg", self.discriminator),
                                              ("g_reg", self.generator))
                   if _regularised_variables(network)]
         self._trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        self._loss_terms = keras_view.LossTerms(list(self._trackers.values()))
 
     @property
     def trains_on_labels(self) -> bool:
@@ -293,7 +372,10 @@ class AdversarialModel(keras.Model):
 
     @property
     def metrics(self):
-        return list(getattr(self, "_trackers", {}).values())
+        """The step's loss trackers, as one ``MetricsList`` (``keras_view.LossTerms``) so
+        that monitor callbacks know each is minimised."""
+        terms = getattr(self, "_loss_terms", None)
+        return [] if terms is None else [terms]
 
     @classmethod
     def network_options(cls, config: dict, generator_spec: dict, discriminator_spec: dict
@@ -331,10 +413,17 @@ class AdversarialModel(keras.Model):
     def get_compile_config(self) -> Optional[dict[str, Any]]:
         if self.objective is None:
             return None
+        if self._loss_fns is not None:  # keras-io's pair: the functions, by registered name
+            objective = {"d_loss_fn": keras.saving.serialize_keras_object(self._loss_fns[0]),
+                         "g_loss_fn": keras.saving.serialize_keras_object(self._loss_fns[1])}
+        elif self.objective.name in objectives_lib.names():
+            objective = {"objective": self.objective.name}
+        else:
+            return None  # an Objective of the user's: compile again after loading
         return {
             "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
             "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-            "objective": self.objective.name, "penalties": self._penalty_spec,
+            **objective, "penalties": self._penalty_spec,
             "label_smoothing": self._label_smoothing,
             "fuse_discriminator_passes": self.fuse_discriminator_passes,
             "jit_compile": bool(self.jit_compile),
@@ -343,8 +432,9 @@ class AdversarialModel(keras.Model):
 
     def compile_from_config(self, config: dict[str, Any]) -> None:
         config = dict(config)
-        for key in ("d_optimizer", "g_optimizer"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
+        for key in ("d_optimizer", "g_optimizer", "d_loss_fn", "g_loss_fn"):
+            if key in config:
+                config[key] = keras.saving.deserialize_keras_object(config[key])
         self.compile(**config)
 
     # --- hooks for variants ----------------------------------------------------------------
@@ -633,15 +723,27 @@ class AdversarialModel(keras.Model):
         return True
 
     def _ema_pairs(self) -> list:
-        """(EMA weight, weight) pairs of every averaged network, matched by variable path."""
+        """(EMA weight, weight) pairs of every averaged network, matched by variable path
+        within its network (a rebuilt ``Sequential`` drops the model's name from its paths)."""
+
+        def within(weight, network) -> str:
+            return weight.path.removeprefix(network.name + "/")
+
         pairs = []
         for network, averaged in self.generator_networks():
             if averaged is None:
                 continue
-            ema = {w.path: w for w in averaged.weights}
-            own = [(ema.get(w.path), w) for w in network.weights]
+            ema = {within(w, averaged): w for w in averaged.weights}
+            own = [(ema.get(within(w, network)), w) for w in network.weights]
             if any(e is None for e, _ in own) or len(ema) != len(own):
-                raise ValueError(f"the EMA copy of {network.name} does not mirror its weights")
+                # A subclassed network's copy has layers of other names: the copy comes from
+                # the same config, so its weights stand in the same order.
+                if len(averaged.weights) != len(network.weights) or any(
+                        e.shape != w.shape for e, w in zip(averaged.weights, network.weights,
+                                                           strict=True)):
+                    raise ValueError(f"the EMA copy of {network.name} does not mirror its "
+                                     "weights")
+                own = list(zip(averaged.weights, network.weights, strict=True))
             pairs += own
         return pairs
 
