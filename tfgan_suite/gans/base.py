@@ -178,6 +178,11 @@ class AdversarialModel(keras.Model):
         (16, 2)
     """
 
+    #: Shape per example of the discriminator's adversarial output, checked when the model
+    #: is built (``check_networks``); a family with other outputs (CycleGAN's PatchGAN: one
+    #: logit per patch) sets None.
+    logit_shape: Optional[tuple] = (1,)
+
     def __init__(self, generator: keras.Model, discriminator: keras.Model,
                  latent_dim: Optional[int] = None, n_critic: int = 1,
                  ema_decay: Optional[float] = None, ema_start: int = 0, seed: int = 0,
@@ -254,7 +259,7 @@ class AdversarialModel(keras.Model):
             self.generator, self.discriminator,
             self.latent_dim if default("generator_inputs") else None,
             judges_generator_output=default("fakes_for_discriminator"),
-            logits_per_example=default("discriminate"))
+            logit_shape=self.logit_shape if default("discriminate") else None)
 
     def call(self, inputs, training: bool = False):
         """``gan(z)`` and ``gan.predict(z)``: samples of the sampling generator (the

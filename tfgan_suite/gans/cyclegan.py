@@ -63,6 +63,8 @@ class CycleGAN(translation.TranslationMixin, AdversarialModel):
     """
 
     directions = ("a2b", "b2a")
+    #: PatchGAN discriminators: one logit per patch, [batch, h, w, 1] (not checked as [batch, 1]).
+    logit_shape = None
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model,
                  cycle_weight: float = translation.CYCLE_WEIGHT,

@@ -128,11 +128,13 @@ def _output_shape(network: keras.Model, input_shape: tuple) -> Optional[tuple]:
 
 
 def check_pair(generator: keras.Model, discriminator: keras.Model, latent_dim: Optional[int],
-               judges_generator_output: bool = True, logits_per_example: bool = True) -> None:
+               judges_generator_output: bool = True,
+               logit_shape: Optional[tuple] = (1,)) -> None:
     """z's size when ``latent_dim`` is given (models that feed G z alone); when
     ``judges_generator_output`` (the discriminator's first input is G's output, not a
-    composite of it), G's output against D's input and — with ``logits_per_example``
-    (models whose discriminator output is the adversarial logit) — D's ``[batch, 1]``."""
+    composite of it), G's output against D's input and — when ``logit_shape`` is given
+    (models whose discriminator output is the adversarial logit) — D's output per example
+    (``(1,)``: ``[batch, 1]``)."""
     g = functional_shapes(generator)
     d = functional_shapes(discriminator)
     if (latent_dim is not None and g is not None and len(g[0]) == 1
@@ -162,8 +164,8 @@ def check_pair(generator: keras.Model, discriminator: keras.Model, latent_dim: O
     else:
         out = _output_shape(discriminator, fake_shape)
         outputs = None if out is None else [out]
-    if logits_per_example and outputs is not None and outputs[0][1:] != (1,):
+    if logit_shape is not None and outputs is not None and outputs[0][1:] != tuple(logit_shape):
         raise ValueError(
             f"discriminator=: outputs {_format(outputs[0])}, but the adversarial objectives "
-            "need one logit per example, [batch, 1] (e.g. end it with Dense(1) after "
-            "Flatten)")
+            f"need one logit per example, {_format(('batch',) + tuple(logit_shape))} (e.g. "
+            "end it with Dense(1) after Flatten)")
