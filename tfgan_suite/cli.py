@@ -11,6 +11,10 @@
 
 Bad input exits with status 2 and one line on stderr naming the field and the accepted
 values.
+
+On an x86 CPU with AVX2 where TensorFlow leaves oneDNN off (no VNNI, AVX512_BF16 or AMX:
+e.g. AMD EPYC before Zen 4), the command turns it on (TF_ENABLE_ONEDNN_OPTS=1), which was
+faster there (docs/results/train_speed.md); set TF_ENABLE_ONEDNN_OPTS=0 to keep it off.
 """
 
 from __future__ import annotations
@@ -304,12 +308,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _enable_onednn_where_it_pays() -> None:
+    """Sets TF_ENABLE_ONEDNN_OPTS=1 where ``hardware.onednn_worth_enabling`` says so.
+
+    TensorFlow reads the variable once, when it loads, and ``import tfgan_suite`` has
+    loaded it by the time this runs; the command then starts again with the variable set
+    (one more start-up, a few seconds, against ~15 % of every training step)."""
+    from tfgan_suite import hardware
+
+    if not hardware.onednn_worth_enabling():
+        return
+    os.environ[hardware.ONEDNN_ENV] = "1"
+    print("tfgan: TF_ENABLE_ONEDNN_OPTS=1 (AVX2 CPU where TensorFlow leaves oneDNN off; "
+          "set TF_ENABLE_ONEDNN_OPTS=0 to keep it off)", file=sys.stderr, flush=True)
+    if "tensorflow" in sys.modules:
+        sys.stdout.flush()
+        os.execv(sys.executable, [sys.executable, "-m", "tfgan_suite", *sys.argv[1:]])
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point; returns the exit status (0 ok, 2 bad input, 1 training failure)."""
+    """Entry point; returns the exit status (0 ok, 2 bad input, 1 training failure).
+
+    From the command line (``argv`` None) it first turns oneDNN on where that pays."""
+    if argv is None:
+        _enable_onednn_where_it_pays()
     parser = build_parser()
     args = parser.parse_args(argv)
+    from tfgan_suite.arguments import cli_words
+
     try:
-        return args.handler(args)
+        with cli_words():  # errors name --flags, not Python arguments
+            return args.handler(args)
     except (ValueError, TypeError, FileNotFoundError) as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         print(f"tfgan: error: {message}", file=sys.stderr)

@@ -457,8 +457,11 @@ SCHEMA: dict[str, Any] = {
                      nullable=True),
     },
     "precision": Field("float32", "Compute precision (Keras dtype policy); variables stay "
-                       "float32, generator outputs and logits are float32.", (str,),
-                       choices=("float32", "mixed_bfloat16", "mixed_float16")),
+                       "float32, generator outputs and logits are float32. auto = "
+                       "mixed_bfloat16 where the hardware runs bf16 natively (a CPU with AMX "
+                       "or AVX512_BF16, a GPU of compute capability >= 8.0, a TPU), float32 "
+                       "elsewhere (emulated bf16 is slower than float32; hardware.py).", (str,),
+                       choices=("auto", "float32", "mixed_bfloat16", "mixed_float16")),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+from typing import Optional
 
 
 def cpu_model() -> str:
@@ -46,17 +47,27 @@ def package_root() -> str:
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def session_record(start_step: int) -> dict:
-    """One training session of a run: when, on what, with which code and libraries."""
+def session_record(start_step: int, precision: Optional[dict] = None) -> dict:
+    """One training session of a run: when, on what, with which code and libraries.
+
+    ``precision``: ``{"requested": ..., "resolved": ...}`` (``precision: auto`` resolves per
+    host, so a resumed run may compute differently on another machine). The record also
+    names the CPU's kind (hardware.host_kind) and whether TensorFlow's oneDNN kernels ran.
+    """
     import datetime
 
     import keras
     import tensorflow as tf
 
-    from tfgan_suite import __version__
+    from tfgan_suite import __version__, hardware
 
-    return {"started": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                timespec="seconds"),
-            "start_step": int(start_step), "revision": git_revision(package_root()),
-            "machine": machine(), "tfgan_suite": __version__,
-            "tensorflow": tf.__version__, "keras": keras.__version__}
+    record = {"started": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                  timespec="seconds"),
+              "start_step": int(start_step), "revision": git_revision(package_root()),
+              "machine": machine() | {"cpu_kind": hardware.host_kind(),
+                                      "onednn": hardware.onednn_enabled()},
+              "tfgan_suite": __version__, "tensorflow": tf.__version__,
+              "keras": keras.__version__}
+    if precision is not None:
+        record["precision"] = dict(precision)
+    return record

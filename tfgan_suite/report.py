@@ -113,6 +113,16 @@ def _note(text: str) -> str:
     return f'<p class="note">{html.escape(text)}</p>'
 
 
+def _precision(session: dict) -> str:
+    """A session's precision as recorded (``auto → float32``); older runs did not record it."""
+    precision = session.get("precision")
+    if precision is None:
+        return "not recorded"
+    if precision["requested"] == precision["resolved"]:
+        return precision["resolved"]
+    return f"{precision['requested']} → {precision['resolved']}"
+
+
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     def cell(value):
         if isinstance(value, float):
@@ -272,11 +282,11 @@ class RunReport:
         sessions = _read_json(os.path.join(self.directory, "provenance.json"), [])
         if sessions:
             parts.append(_table(
-                ("session started (UTC)", "from step", "revision", "machine", "TensorFlow",
-                 "Keras"),
+                ("session started (UTC)", "from step", "revision", "machine", "precision",
+                 "TensorFlow", "Keras"),
                 [(s["started"], s["start_step"], s["revision"],
-                  f"{s['machine']['cpu']}, {s['machine']['cores']} cores", s["tensorflow"],
-                  s["keras"]) for s in sessions]))
+                  f"{s['machine']['cpu']}, {s['machine']['cores']} cores", _precision(s),
+                  s["tensorflow"], s["keras"]) for s in sessions]))
         else:
             parts.append(_note("provenance: not recorded (the run predates provenance.json)"))
         with open(os.path.join(self.directory, "config.yaml"), encoding="utf-8") as handle:

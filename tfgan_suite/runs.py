@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -26,7 +27,8 @@ import tensorflow as tf
 
 from tfgan_suite import callbacks as callbacks_lib
 from tfgan_suite import config as config_lib
-from tfgan_suite import distribute, factory, provenance
+from tfgan_suite import distribute, factory, hardware, provenance
+from tfgan_suite.arguments import argument, setting
 
 
 class RunError(ValueError):
@@ -53,14 +55,14 @@ def _prepare_directory(out: str, config, overrides, resume: bool) -> dict:
     saved = os.path.join(out, "config.yaml")
     if resume:
         if not os.path.isfile(saved):
-            raise RunError(f"--resume: {out} has no config.yaml; nothing to resume")
+            raise RunError(f"{argument('resume')}: {out} has no config.yaml; nothing to resume")
         return config_lib.load(config_lib.read_yaml(saved), overrides)
     if os.path.isdir(os.path.join(out, "checkpoints")) and os.listdir(
             os.path.join(out, "checkpoints")):
-        raise RunError(f"--out: {out} already holds a run; pass --resume to continue it or "
-                       f"choose another directory")
+        raise RunError(f"{argument('out')}: {out} already holds a run; pass "
+                       f"{setting('resume', 'True')} to continue it or choose another directory")
     if config is None:
-        raise RunError("--config: a config file is required to start a new run")
+        raise RunError(f"{argument('config')}: a config file is required to start a new run")
     return config_lib.load(config, overrides)
 
 
@@ -74,26 +76,43 @@ def _toy_metrics(model, config: dict) -> dict:
         "n_modes": int(mix.n_modes)}
 
 
+@functools.cache
+def _auto_precision() -> str:
+    """``precision: auto`` on this host, decided (and logged in one line) once per process."""
+    policy, reason = hardware.precision_choice()
+    print(f"tfgan: precision auto: {policy} ({reason})", flush=True)
+    return policy
+
+
+def resolved_precision(name: str) -> str:
+    """The Keras dtype policy a config's ``precision`` means on this host."""
+    return _auto_precision() if name == "auto" else hardware.resolve_precision(name)
+
+
 @contextlib.contextmanager
 def precision_policy(name: str):
-    """Set Keras's global dtype policy for building networks; restore it afterwards."""
+    """Set Keras's global dtype policy for building networks (``auto`` resolved for this
+    host); restore it afterwards."""
     previous = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy(name)
+    keras.mixed_precision.set_global_policy(resolved_precision(name))
     try:
         yield
     finally:
         keras.mixed_precision.set_global_policy(previous)
 
 
-def _record_session(out: str, start_step: int) -> None:
+def _record_session(out: str, start_step: int, precision: str) -> None:
     """Appends this session's provenance to ``<run>/provenance.json`` (a list, one per start
-    or resume), which ``tfgan report`` shows."""
+    or resume), which ``tfgan report`` shows; ``precision`` is the config's value, recorded
+    with what it resolved to on this host."""
     path = os.path.join(out, "provenance.json")
     sessions = []
     if os.path.isfile(path):
         with open(path, encoding="utf-8") as handle:
             sessions = json.load(handle)
-    sessions.append(provenance.session_record(start_step))
+    sessions.append(provenance.session_record(
+        start_step, precision={"requested": precision,
+                               "resolved": resolved_precision(precision)}))
     with open(path + ".tmp", "w", encoding="utf-8") as handle:
         json.dump(sessions, handle, indent=2)
     os.replace(path + ".tmp", path)  # atomic: a kill never leaves half a file
@@ -152,7 +171,7 @@ def train(config: Union[str, dict, None], out: str,
                 _checkpoint(model).restore(latest).assert_existing_objects_matched()
         start_step = int(model.step_counter.numpy())
         if chief:
-            _record_session(out, start_step)
+            _record_session(out, start_step, config["precision"])
         started = time.monotonic()
         rollbacks = 0
         training_seconds = evaluating = 0.0
@@ -183,7 +202,7 @@ def train(config: Union[str, dict, None], out: str,
         "evaluation_seconds": round(evaluating, 2),
         "steps_per_second": round((steps_done - start_step) / max(training_seconds, 1e-9), 3),
         "stopped_by_time": session["stop"].stopped_by_time, "rollbacks": rollbacks,
-        "losses": {m.name: float(m.result()) for m in model.metrics},
+        "losses": {name: float(value) for name, value in model.get_metrics_result().items()},
     }
     if session["evaluation"] is not None and session["evaluation"].every_seconds:
         summary["curve"] = session["evaluation"].history
@@ -273,16 +292,16 @@ def load_run(run: str, checkpoint: str = "auto"):
     which was loaded (``kind``, ``path``, ``step``, and the best's ``monitor`` / ``value``).
     """
     if checkpoint not in CHECKPOINTS:
-        raise ValueError(f"--checkpoint: expected one of {', '.join(CHECKPOINTS)}, got "
+        raise ValueError(f"{argument('checkpoint')}: expected one of {', '.join(CHECKPOINTS)}, got "
                          f"{checkpoint!r}")
     saved = os.path.join(run, "config.yaml")
     if not os.path.isfile(saved):
-        raise RunError(f"--run: {run} is not a run directory (no config.yaml)")
+        raise RunError(f"{argument('run')}: {run} is not a run directory (no config.yaml)")
     config = config_lib.load(config_lib.read_yaml(saved))
     config["distribute"] = dict(config["distribute"], strategy="default", logical_cpus=None)
     best = best_checkpoint(run)
     if checkpoint == "best" and best is None:
-        raise RunError(f"--checkpoint: {run} kept no best checkpoint (<run>/best; set "
+        raise RunError(f"{argument('checkpoint')}: {run} kept no best checkpoint (<run>/best; set "
                        "eval.keep_best with eval.every_epochs or eval.every_minutes)")
     use_best = checkpoint == "best" or (checkpoint == "auto" and best is not None
                                         and config["eval"]["keep_best"] is not None)
@@ -295,7 +314,7 @@ def load_run(run: str, checkpoint: str = "auto"):
     else:
         path = tf.train.latest_checkpoint(os.path.join(run, "checkpoints"))
         if path is None:
-            raise RunError(f"--run: {run} has no checkpoint yet")
+            raise RunError(f"{argument('run')}: {run} has no checkpoint yet")
         _checkpoint(model).restore(path).expect_partial()
     model.refresh_standing_statistics()  # no-op unless train.ema_statistics is standing
     model.run_config = config
@@ -388,7 +407,8 @@ def sample_to_file(model, n: int, out: str, seed: int = 0,
     from tfgan_suite.viz import grids
 
     if not out.endswith((".npy", ".png")):
-        raise ValueError(f"--out: unsupported extension in {out!r}; accepted: .npy, .png")
+        raise ValueError(f"{argument('out')}: unsupported extension in {out!r}; accepted: "
+                         ".npy, .png")
     if mix is not None:
         return _style_mix_to_file(model, n, out, seed, mix, labels=labels,
                                   truncation=truncation, with_noise=with_noise, codes=codes,
@@ -432,7 +452,8 @@ def sample_to_file(model, n: int, out: str, seed: int = 0,
         else:
             grids.save_image_grid(samples, out, columns=grids.class_row_columns(labels))
     else:
-        raise ValueError(f"--out: unsupported extension in {out!r}; accepted: .npy, .png")
+        raise ValueError(f"{argument('out')}: unsupported extension in {out!r}; accepted: "
+                         ".npy, .png")
     return out
 
 

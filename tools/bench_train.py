@@ -4,20 +4,28 @@ Both paths train the same networks (``kerasio_wgan_gp``) at batch 512 with 3 cri
 per generator update on Fashion-MNIST, in one process, alternating rounds so that machine
 load affects both alike. The naive path is the keras-io example's ``train_step`` (float32,
 no XLA, separate discriminator calls for real, fake and interpolated images, numpy input to
-``fit``); the fast path is ``AdversarialModel`` with bf16 mixed precision, XLA, one fused
-critic pass, ``steps_per_execution`` and a prefetching tf.data pipeline. A second table
-times every recipe in ``configs/``. Results: ``docs/results/train_speed.md`` / ``.json``.
+``fit``); the fast path is ``AdversarialModel`` with one fused critic pass, the last critic
+conv as a matmul, ``steps_per_execution`` and a prefetching tf.data pipeline, timed in
+float32 and, where the host runs bf16 natively (AMX / AVX512_BF16), in mixed bfloat16.
+A second table times every recipe in ``configs/``; a third times whole processes (start-up
+included) of a short run. Results go to ``docs/results/train_speed.md`` / ``.json``, one
+section per kind of host (``tfgan_suite.hardware.host_kind``; ``ONEDNN_MAX_CPU_ISA`` and
+oneDNN off make separate, labelled sections): a run replaces only its own host's section.
 
     python tools/bench_train.py --rounds 3 --steps 10
+    ONEDNN_MAX_CPU_ISA=AVX2 python tools/bench_train.py ...   # AVX2 kernels, emulated
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import fnmatch
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 
 import keras
@@ -26,12 +34,23 @@ import tensorflow as tf
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+from train_speed_report import (  # noqa: E402
+    FAST_RECIPE,
+    RESULTS,
+    features_line,
+    host_section_key,
+    host_section_title,
+    load_results,
+    write,
+)
 
 from tfgan_suite import config as config_lib  # noqa: E402
 from tfgan_suite import data as data_lib  # noqa: E402
-from tfgan_suite import factory, networks, provenance  # noqa: E402
+from tfgan_suite import factory, hardware, networks, provenance  # noqa: E402
 from tfgan_suite.evaluation import Evaluator  # noqa: E402
-from tfgan_suite.runs import precision_policy  # noqa: E402
+from tfgan_suite.runs import precision_policy, resolved_precision  # noqa: E402
 
 BATCH, LATENT, D_STEPS, GP_WEIGHT = 512, 128, 3, 10.0
 
@@ -156,6 +175,7 @@ def matmul_peak(dtype, size=2048, repeats=10) -> float:
     return 2.0 * size**3 * repeats / (time.perf_counter() - start) / 1e9
 
 
+FAST_PRECISIONS = ("float32", "mixed_bfloat16")
 def build_fast(recipe: str, overrides=()):
     config = config_lib.load(os.path.join(ROOT, "configs", recipe), list(overrides))
     with precision_policy(config["precision"]):
@@ -164,39 +184,148 @@ def build_fast(recipe: str, overrides=()):
     return model, config
 
 
-def speed_table(args) -> dict:
+def fast_variants(requested: str) -> list[str]:
+    """The fast path's precisions to time: ``auto`` = float32, plus mixed_bfloat16 where the
+    host runs bf16 natively; else a comma-separated list of FAST_PRECISIONS."""
+    if requested == "auto":
+        return ["float32"] + (["mixed_bfloat16"]
+                              if resolved_precision("auto") == "mixed_bfloat16" else [])
+    names = requested.split(",")
+    unknown = [name for name in names if name not in FAST_PRECISIONS]
+    if unknown:
+        raise ValueError(f"--variants: unknown precision {unknown[0]!r}; accepted: auto or a "
+                         f"comma-separated list of {', '.join(FAST_PRECISIONS)}")
+    return names
+
+
+def fast_settings(config: dict) -> str:
+    train = config["train"]
+    settings = [resolved_precision(config["precision"]),
+                "XLA" if train["jit_compile"] else "no XLA"]
+    if config["discriminator"].get("last_conv_as_matmul"):
+        settings.append("last critic conv as a patch matmul")
+    if train["fuse_discriminator_passes"]:
+        settings.append("one critic pass over real + fake")
+    return ", ".join(settings + [f"steps_per_execution {train['steps_per_execution']}",
+                                 "tf.data prefetch"])
+
+
+def peak_of(precision: str, peaks: dict) -> float:
+    return peaks["bfloat16" if "bfloat16" in precision else "float32"]
+
+
+def speed_table(args, peaks: dict) -> dict:
+    """Alternating rounds: the naive step, then each fast-path precision, ``rounds`` times
+    after a warm-up round; medians per path and the per-round ratios."""
     images, _ = data_lib.load_arrays("fashion_mnist", "train")
     images = np.ascontiguousarray(images[: BATCH * (args.steps + 2)])
     keras.utils.set_random_seed(0)
     naive = NaiveWGANGP(networks.KerasIOWGANCritic(), networks.KerasIOWGANGenerator())
     naive.compile(d_optimizer=adam(), g_optimizer=adam())
-    fast, config = build_fast("kerasio_wgan_gp_fast_fashion_mnist.yaml")
-    spe = config["train"]["steps_per_execution"]
-    fast_data = factory.dataset(config)
-    rounds = {"naive": [], "fast": []}
+    fast = {}
+    for precision in fast_variants(args.variants):
+        keras.utils.set_random_seed(0)
+        model, config = build_fast(FAST_RECIPE, [f"precision={precision}"])
+        fast[precision] = (model, config, factory.dataset(config))
+    rounds = {"naive": []} | {precision: [] for precision in fast}
     for round_index in range(args.rounds + 1):  # round 0 warms up (tracing, XLA)
-        naive_seconds = timed_fit(naive, images, args.steps)
-        with precision_policy(config["precision"]):
-            fast_seconds = timed_fit(fast, fast_data, max(2 * spe, args.steps // spe * spe), spe)
+        seconds = {"naive": timed_fit(naive, images, args.steps)}
+        for precision, (model, config, data) in fast.items():
+            spe = config["train"]["steps_per_execution"]
+            with precision_policy(precision):
+                seconds[precision] = timed_fit(model, data,
+                                               max(2 * spe, args.steps // spe * spe), spe)
         if round_index:
-            rounds["naive"].append(naive_seconds)
-            rounds["fast"].append(fast_seconds)
-        print(f"round {round_index}: naive {naive_seconds:.3f} s/step, "
-              f"fast {fast_seconds:.3f} s/step", flush=True)
-    naive_s, fast_s = np.median(rounds["naive"]), np.median(rounds["fast"])
-    train = config["train"]
-    settings = [config["precision"], "XLA" if train["jit_compile"] else "no XLA"]
-    if config["discriminator"].get("last_conv_as_matmul"):
-        settings.append("last critic conv as a patch matmul")
-    if train["fuse_discriminator_passes"]:
-        settings.append("one critic pass over real + fake")
-    settings += [f"steps_per_execution {train['steps_per_execution']}", "tf.data prefetch"]
+            for path, value in seconds.items():
+                rounds[path].append(value)
+        print(f"round {round_index}: " + ", ".join(f"{path} {value:.3f} s/step"
+                                                   for path, value in seconds.items()),
+              flush=True)
     flops = step_flops()
-    return {"fast_settings": ", ".join(settings),
-            "naive_seconds_per_step": naive_s, "fast_seconds_per_step": fast_s,
-            "naive_images_per_second": BATCH / naive_s, "fast_images_per_second": BATCH / fast_s,
-            "speedup": naive_s / fast_s, "rounds": rounds, "step_gflop": flops / 1e9,
-            "naive_gflops": flops / naive_s / 1e9, "fast_gflops": flops / fast_s / 1e9}
+    naive_s = float(np.median(rounds["naive"]))
+    variants = []
+    for precision, (_, config, _) in fast.items():
+        fast_s = float(np.median(rounds[precision]))
+        ratios = np.array(rounds["naive"]) / np.array(rounds[precision])
+        variants.append({"precision": precision, "settings": fast_settings(config),
+                         "seconds_per_step": fast_s, "images_per_second": BATCH / fast_s,
+                         "gflops": flops / fast_s / 1e9,
+                         "peak_fraction": flops / fast_s / 1e9 / peak_of(precision, peaks),
+                         "speedup": naive_s / fast_s, "min_round_speedup": float(ratios.min())})
+    return {"naive_seconds_per_step": naive_s, "naive_images_per_second": BATCH / naive_s,
+            "naive_gflops": flops / naive_s / 1e9,
+            "naive_peak_fraction": flops / naive_s / 1e9 / peaks["float32"],
+            "auto_precision": resolved_precision("auto"), "fast_variants": variants,
+            "rounds": rounds, "step_gflop": flops / 1e9}
+
+
+def naive_process(steps: int) -> None:
+    """The naive keras-io script as a user runs it: load, build, ``fit`` for ``steps``."""
+    images, _ = data_lib.load_arrays("fashion_mnist", "train")
+    keras.utils.set_random_seed(0)
+    model = NaiveWGANGP(networks.KerasIOWGANCritic(), networks.KerasIOWGANGenerator())
+    model.compile(d_optimizer=adam(), g_optimizer=adam())
+    model.fit(images[:BATCH * steps], batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
+
+
+ONEDNN_SETTINGS = {  # setting name -> environment of one probe process
+    "ONEDNN_MAX_CPU_ISA=AVX2, TF_ENABLE_ONEDNN_OPTS=1 (an AVX2-only host with oneDNN on)":
+        {"TF_ENABLE_ONEDNN_OPTS": "1", "ONEDNN_MAX_CPU_ISA": "AVX2"},
+    "TF_ENABLE_ONEDNN_OPTS=0 (an AVX2-only host's TensorFlow default: Eigen kernels, built "
+    "for AVX)": {"TF_ENABLE_ONEDNN_OPTS": "0"}}
+
+
+def onednn_probe() -> dict:
+    """One process's numbers for the oneDNN comparison: fp32 matmul peak, the fast path in
+    float32 (10 steps, the first execution of 5 dropped) and the keras-io step (3 steps)."""
+    fast, config = build_fast(FAST_RECIPE, ["precision=float32"])
+    with precision_policy("float32"):
+        fast_seconds = timed_fit(fast, factory.dataset(config), 10, 5)
+    images, _ = data_lib.load_arrays("fashion_mnist", "train")
+    keras.utils.set_random_seed(0)
+    naive = NaiveWGANGP(networks.KerasIOWGANCritic(), networks.KerasIOWGANGenerator())
+    naive.compile(d_optimizer=adam(), g_optimizer=adam())
+    return {"onednn": hardware.onednn_enabled(), "load": list(os.getloadavg()),
+            "fp32_peak": matmul_peak(tf.float32), "fast_f32": fast_seconds,
+            "naive": timed_fit(naive, np.ascontiguousarray(images[:BATCH * 3]), 3)}
+
+
+def onednn_table() -> list[dict]:
+    """``onednn_probe`` in one process per ONEDNN_SETTINGS entry, one after the other."""
+    rows = []
+    for setting, env in ONEDNN_SETTINGS.items():
+        done = subprocess.run([sys.executable, "tools/bench_train.py", "--onednn-probe"],
+                              cwd=ROOT, env=os.environ | env, capture_output=True, text=True,
+                              check=True)
+        rows.append({"setting": setting} | json.loads(done.stdout.strip().splitlines()[-1]))
+        print(rows[-1], flush=True)
+    return rows
+
+
+def process_table(steps: int) -> list[dict]:
+    """Whole-process wall seconds of a ``steps``-step run: start-up, data, tracing, training
+    and (for ``tfgan train``) checkpoint, sample grid and saved generator, as a user sees."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench_train_") as scratch:
+        commands = {
+            "naive (keras-io train_step, fp32)":
+                ["tools/bench_train.py", "--naive-process", str(steps)],
+            f"ours (tfgan train, configs/{FAST_RECIPE})":
+                ["-m", "tfgan_suite", "train", "--config", f"configs/{FAST_RECIPE}",
+                 "--out", os.path.join(scratch, "fast"), "--set", f"train.steps={steps}",
+                 "--set", f"train.steps_per_epoch={steps}"]}
+        for path, command in commands.items():
+            started = time.perf_counter()
+            done = subprocess.run([sys.executable, *command], cwd=ROOT, capture_output=True,
+                                  text=True)
+            rows.append({"path": path, "steps": steps,
+                         "command": "python " + " ".join(command).replace(scratch, "$TMP"),
+                         "seconds": time.perf_counter() - started})
+            if done.returncode:  # the time still counts; the table says how it ended
+                last = (done.stderr.strip().splitlines() or ["(no stderr)"])[-1]
+                rows[-1]["failed"] = f"exit status {done.returncode}: {last[:160]}"
+            print(rows[-1], flush=True)
+    return rows
 
 
 class NaiveSampler:
@@ -267,153 +396,142 @@ def quality_table(steps: int, seeds: int, n_eval: int = 10000) -> dict:
                                   <= summary["naive"]["fd_mean"] + noise)}
 
 
-def quality_lines(quality: dict | None) -> list[str]:
-    if not quality:
-        return ["Not measured yet: FD_fmnist of the two paths after the same number of steps.",
-                ""]
-    q, s = quality, quality["summary"]
-    lines = [f"## Quality after the same number of steps ({q['steps']} generator steps, "
-             f"{q['seeds']} seeds)", "",
-             f"Each seed trains both paths from scratch for {q['steps']} generator steps "
-             f"(× 3 critic updates, batch {q.get('batch', 512)}), then samples "
-             f"{q['n_eval']:,} images from the "
-             "same z; FD / KID against the test split in the domain classifier's feature space "
-             "(docs/results/metrics_floor.md: the real-data floor is FD 0.18). The naive path "
-             "keeps keras-io's N(0, 1) interpolation weight; ours draws U(0, 1) as in the paper.",
-             ""]
-    if "command" in q:
-        lines += [f"Command: `{q['command']}` at {q['git_revision']} (wall clock "
-                  f"{q['wall_clock_seconds'] / 60:.0f} min).", ""]
-    lines += ["| path | seed | FD_fmnist | KID_fmnist | training wall s |",
-              "|---|---|---|---|---|"]
-    for run in q["runs"]:
-        lines.append(f"| {run['path']} | {run['seed']} | {run['fd_fmnist']:.2f} | "
-                     f"{run['kid_fmnist']:.3f} | {run['train_seconds']:.0f} |")
-    verdict = "no worse" if q["fast_no_worse"] else "**worse**"
-    lines += ["", f"Mean FD: naive {s['naive']['fd_mean']:.2f} ± {s['naive']['fd_se']:.2f}, "
-              f"ours {s['fast']['fd_mean']:.2f} ± {s['fast']['fd_se']:.2f} (± standard error "
-              f"over seeds): ours is {verdict} than the naive step within seed noise (2 combined "
-              f"standard errors = {q['two_se']:.2f}).", ""]
-    return lines
-
-
-def recipe_table(steps: int) -> list[dict]:
+def recipe_table(steps: int, patterns: list[str], on_row=None) -> list[dict]:
+    """Steps/s of the recipes in configs/ matching ``patterns``, in the patterns' order (the
+    first pattern's recipes first); a recipe that fails to build or train gets a row naming
+    its error. ``on_row(rows)`` is called after each recipe (to save partial results)."""
+    recipes = sorted(os.listdir(os.path.join(ROOT, "configs")))
+    ordered = [recipe for pattern in patterns for recipe in recipes
+               if fnmatch.fnmatch(recipe, pattern)]
     rows = []
-    for recipe in sorted(os.listdir(os.path.join(ROOT, "configs"))):
-        model, config = build_fast(recipe)
-        spe = config["train"]["steps_per_execution"]
-        # ~steps generator updates, fewer for the batch-512 recipes (seconds per step).
-        budget = steps if config["data"]["batch_size"] < 512 else max(2, steps // 10)
-        executions = max(3, budget // spe)
-        with precision_policy(config["precision"]):
-            data = factory.dataset(config, with_labels=getattr(model, "conditional", False))
-            seconds = timed_fit(model, data, executions * spe, spe)
-        batch = config["data"]["batch_size"]
-        rows.append({"recipe": recipe, "batch_size": batch,
-                     "n_critic": config["train"]["n_critic"],
-                     "precision": config["precision"], "xla": config["train"]["jit_compile"],
-                     "steps_per_second": 1.0 / seconds, "images_per_second": batch / seconds})
+    for recipe in dict.fromkeys(ordered):
+        try:
+            rows.append(time_recipe(recipe, steps))
+        except Exception as error:  # noqa: BLE001 — reported in the table, not hidden
+            rows.append({"recipe": recipe, "error": f"{type(error).__name__}: "
+                                                    f"{str(error).splitlines()[0][:120]}"})
         print(rows[-1], flush=True)
-    return rows
+        if on_row is not None:
+            on_row(rows)
+    return sorted(rows, key=lambda row: row["recipe"])
 
 
-def write(result: dict, recipes: list[dict], peaks: dict, args, wall: float,
-          meta: dict | None = None, quality: dict | None = None) -> None:
-    revision = provenance.git_revision(ROOT) if meta is None else meta["git_revision"]
-    meta = meta or {"command": "python tools/bench_train.py " + " ".join(sys.argv[1:]),
-            "git_revision": revision, "machine": provenance.machine_description(),
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "tensorflow": tf.__version__, "keras": keras.__version__,
-            "wall_clock_seconds": round(wall, 1), "rounds": args.rounds, "steps": args.steps,
-            "load_average_at_start": list(os.getloadavg())}
-    with open(os.path.join(ROOT, "docs", "results", "train_speed.json"), "w") as handle:
-        json.dump({"meta": meta, "keras_io_wgan_gp": result, "recipes": recipes,
-                   "matmul_peak_gflops": peaks, "quality": quality}, handle, indent=2,
-                  default=float)
-    r = result
-    lines = [
-        "# Training speed", "",
-        f"- command: `{meta['command']}`", f"- git revision: {revision}; date: {meta['date']}",
-        f"- machine: {meta['machine']}; TensorFlow {meta['tensorflow']}, Keras {meta['keras']};"
-        f" load average at start {meta['load_average_at_start']} (other jobs shared the "
-        "machine when it is above 2; the alternating rounds expose both paths to it alike)",
-        f"- measured matmul peak (2048², this run): fp32 {peaks['float32']:.0f} GFLOP/s, "
-        f"bf16 {peaks['bfloat16']:.0f} GFLOP/s",
-        f"- {args.rounds} timed rounds of {args.steps} steps per path after a warm-up round, "
-        "alternating naive / fast; median seconds per step (first execution of each round "
-        "dropped).", "",
-        "## keras-io WGAN-GP networks, batch 512, 3 critic updates per generator update", "",
-        "| path | s / step | images / s | ≈ GFLOP/s | speed-up |", "|---|---|---|---|---|",
-        f"| naive (keras-io `train_step`, fp32, no XLA, 3 critic calls) | "
-        f"{r['naive_seconds_per_step']:.3f} | {r['naive_images_per_second']:.1f} | "
-        f"{r['naive_gflops']:.0f} | 1.00× |",
-        f"| ours ({r['fast_settings']}) | "
-        f"{r['fast_seconds_per_step']:.3f} | {r['fast_images_per_second']:.1f} | "
-        f"{r['fast_gflops']:.0f} | **{r['speedup']:.2f}×** |", "",
-        f"GFLOP/s use an analytical estimate of {r['step_gflop']:.1f} GFLOP per step (backward "
-        "≈ 2× forward, the GP's gradient of a gradient ≈ 4× a critic forward); the reference "
-        "machine in benchmarks.md ran the naive step at 0.10 steps/s ≈ 52 images/s.", "",
-        "Where the time goes (bf16, batch 512, `ONEDNN_VERBOSE` timings of one GP step): the "
-        "critic's last convolution (4×4×256 → 2×2×512, 5×5 kernel) took 70 % of it in "
-        "oneDNN's AMX kernels at ≈ 45 GFLOP/s; as one matmul over its patches "
-        "(`PatchConv2D`, same weights) a GP step fell from 2.29 s to 1.30 s (fp32: 3.17 s → "
-        "2.40 s). XLA is no help on this CPU: an XLA-compiled critic forward pass took 37 s "
-        "against 0.8 s.", "",
-        *quality_lines(quality),
-        "## Every recipe (its own config, fast settings as written in the recipe)", "",
-        "| recipe | batch | n_critic | precision | XLA | steps / s | images / s |",
-        "|---|---|---|---|---|---|---|"]
-    for row in recipes:
-        lines.append(f"| {row['recipe']} | {row['batch_size']} | {row['n_critic']} | "
-                     f"{row['precision']} | {row['xla']} | {row['steps_per_second']:.2f} | "
-                     f"{row['images_per_second']:.0f} |")
-    with open(os.path.join(ROOT, "docs", "results", "train_speed.md"), "w") as handle:
-        handle.write("\n".join(lines) + "\n")
-
-
-def rerender(path: str) -> None:
-    """Rewrites train_speed.md from a train_speed.json (keeps the run's own metadata)."""
-    with open(path, encoding="utf-8") as handle:
-        saved = json.load(handle)
-    meta = saved["meta"]
-    args = argparse.Namespace(rounds=meta["rounds"], steps=meta["steps"])
-    write(saved["keras_io_wgan_gp"], saved["recipes"], saved["matmul_peak_gflops"], args,
-          meta["wall_clock_seconds"], meta=meta, quality=saved.get("quality"))
+def time_recipe(recipe: str, steps: int) -> dict:
+    model, config = build_fast(recipe)
+    spe = config["train"]["steps_per_execution"]
+    # ~steps generator updates, fewer for the batch-512 recipes (seconds per step).
+    budget = steps if config["data"]["batch_size"] < 512 else max(2, steps // 10)
+    executions = max(3, budget // spe)
+    with precision_policy(config["precision"]):
+        data = factory.dataset(config, with_labels=getattr(model, "conditional", False))
+        seconds = timed_fit(model, data, executions * spe, spe)
+    batch = config["data"]["batch_size"]
+    return {"recipe": recipe, "batch_size": batch, "n_critic": config["train"]["n_critic"],
+            "precision": config["precision"],
+            "resolved_precision": resolved_precision(config["precision"]),
+            "xla": config["train"]["jit_compile"],
+            "steps_per_second": 1.0 / seconds, "images_per_second": batch / seconds}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--variants", default="auto",
+                        help="fast-path precisions: auto (float32, plus mixed_bfloat16 where "
+                             "the host runs bf16 natively) or e.g. float32,mixed_bfloat16")
     parser.add_argument("--recipe-steps", type=int, default=20)
+    parser.add_argument("--recipes", default="kerasio_wgan_gp*,*",
+                        help="comma-separated globs of configs/ to time, in this order "
+                             "(default: the keras-io pair first, then every other one)")
+    parser.add_argument("--process-steps", type=int, default=5,
+                        help="steps of the whole-process comparison (0: skip it)")
     parser.add_argument("--quality-steps", type=int, default=60,
                         help="generator steps per path for the FD comparison (0: skip it)")
     parser.add_argument("--quality-seeds", type=int, default=2)
     parser.add_argument("--quality-n", type=int, default=10000, help="samples for FD / KID")
-    parser.add_argument("--quality-only", metavar="JSON",
-                        help="only measure quality; merge it into this train_speed.json")
+    parser.add_argument("--quality-only", action="store_true",
+                        help="only measure quality; merge it into this host's section")
+    parser.add_argument("--render", action="store_true",
+                        help="only rewrite train_speed.md from train_speed.json")
+    parser.add_argument("--onednn", action="store_true",
+                        help="only the oneDNN on / off probe (one process per setting)")
+    parser.add_argument("--naive-process", type=int, metavar="STEPS",
+                        help=argparse.SUPPRESS)  # process_table's naive child
+    parser.add_argument("--onednn-probe", action="store_true",
+                        help=argparse.SUPPRESS)  # onednn_table's child
     args = parser.parse_args(argv)
-    started = time.monotonic()
-    if args.quality_only:
-        with open(args.quality_only, encoding="utf-8") as handle:
-            saved = json.load(handle)
-        saved["quality"] = quality_table(args.quality_steps, args.quality_seeds, args.quality_n)
-        saved["quality"]["command"] = "python tools/bench_train.py " + " ".join(sys.argv[1:])
-        saved["quality"]["git_revision"] = provenance.git_revision(ROOT)
-        saved["quality"]["wall_clock_seconds"] = round(time.monotonic() - started, 1)
-        with open(args.quality_only, "w", encoding="utf-8") as handle:
-            json.dump(saved, handle, indent=2, default=float)
-        rerender(args.quality_only)
-        print(open(os.path.join(ROOT, "docs", "results", "train_speed.md")).read())
+    if args.naive_process:
+        naive_process(args.naive_process)
         return 0
-    peaks = {"float32": matmul_peak(tf.float32), "bfloat16": matmul_peak(tf.bfloat16)}
+    if args.onednn_probe:
+        print(json.dumps(onednn_probe()), flush=True)
+        return 0
+    results = load_results()
+    if args.render:
+        write(results)
+        return 0
+    if args.onednn:
+        started_at = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
+        rows = onednn_table()
+        results = load_results()
+        previous = results.get("onednn") or {}
+        results["onednn"] = {
+            "command": "python tools/bench_train.py --onednn",
+            "git_revision": provenance.git_revision(ROOT),
+            "date": started_at + datetime.datetime.now(datetime.timezone.utc).strftime(
+                "–%H:%M UTC"),
+            "summary": previous.get("summary", ""), "processes": rows,
+            "earlier": previous.get("earlier", []) + ([
+                {key: value for key, value in previous.items() if key != "earlier"}]
+                if previous else [])}
+        write(results)
+        return 0
+    started = time.monotonic()
+    features = hardware.host_features()
+    key = host_section_key(features)
+    command = "python tools/bench_train.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    if args.quality_only:
+        section = results["hosts"][key]
+        section["quality"] = quality_table(args.quality_steps, args.quality_seeds,
+                                           args.quality_n)
+        section["quality"] |= {"command": command,
+                               "git_revision": provenance.git_revision(ROOT),
+                               "wall_clock_seconds": round(time.monotonic() - started, 1)}
+        write(results)
+        return 0
+    print(features_line(features), flush=True)
+    meta = {"command": command, "git_revision": provenance.git_revision(ROOT),
+            "machine": provenance.machine_description(),
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "tensorflow": tf.__version__, "keras": keras.__version__,
+            "rounds": args.rounds, "steps": args.steps,
+            "load_average_at_start": list(os.getloadavg())}
+    # oneDNN capped below AVX-512 has no bf16 matmul and aborts the process on one.
+    isa = (features["ONEDNN_MAX_CPU_ISA"] or "ALL").upper()
+    bf16_runs = not features["onednn"] or isa.startswith(("ALL", "AVX512", "AVX10"))
+    peaks = {"float32": matmul_peak(tf.float32),
+             "bfloat16": matmul_peak(tf.bfloat16) if bf16_runs else None}
     print("matmul peaks", peaks, flush=True)
-    result = speed_table(args)
-    recipes = recipe_table(args.recipe_steps)
-    quality = (quality_table(args.quality_steps, args.quality_seeds, args.quality_n)
-               if args.quality_steps > 0 else None)
-    write(result, recipes, peaks, args, time.monotonic() - started, quality=quality)
-    print(open(os.path.join(ROOT, "docs", "results", "train_speed.md")).read())
+    section = {"host": {"key": key, "kind": features["kind"],
+                        "title": host_section_title(features), "features": features},
+               "matmul_peak_gflops": peaks, "recipes": [], "quality": None}
+
+    def save(**parts) -> None:
+        """Writes this host's section as measured so far (a long run can be stopped)."""
+        section.update(parts, meta=meta | {
+            "wall_clock_seconds": round(time.monotonic() - started, 1)})
+        results = load_results()  # another host kind may have written meanwhile
+        results["hosts"][key] = section
+        write(results)
+
+    save(keras_io_wgan_gp=speed_table(args, peaks))
+    save(processes=process_table(args.process_steps) if args.process_steps else None)
+    save(recipes=recipe_table(args.recipe_steps, args.recipes.split(","),
+                              on_row=lambda rows: save(recipes=rows)))
+    if args.quality_steps > 0:
+        save(quality=quality_table(args.quality_steps, args.quality_seeds, args.quality_n))
+    print(open(RESULTS + ".md", encoding="utf-8").read())
     return 0
 
 
