@@ -58,8 +58,11 @@ browser:
 lint: $(STAMP)
 	$(BIN)/ruff check tfgan_suite tests tools
 
+# Two pytest workers (pytest-xdist): on the 2-core machine the suite took 13 min against 23 min
+# serially (804 tests, a fresh clone on 2026-12-07). PYTEST_WORKERS=0 runs it serially.
+PYTEST_WORKERS ?= 2
 test: $(STAMP) data browser lint
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) tests
 
 demo: $(STAMP) data
 	$(BIN)/tfgan demo --out runs/demo
