@@ -23,6 +23,11 @@ import numpy as np
 _BUILD_BATCH = 2
 
 
+def _first_line(error: Exception) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 def _shape(shape) -> tuple:
     return tuple(None if d is None else int(d) for d in shape)
 
@@ -93,10 +98,10 @@ def build_if_needed(generator: keras.Model, discriminator: keras.Model,
             fake = generator(z, training=False)
         except Exception as error:  # noqa: BLE001 — reported with the argument named
             raise ValueError(f"generator=: calling it on z of shape {_format(z.shape)} "
-                             f"failed: {str(error).splitlines()[0]}") from error
+                             f"failed: {_first_line(error)}") from error
     else:
         shapes = functional_shapes(generator)
-        if shapes is None:
+        if shapes is None or None in shapes[1][0][1:]:
             raise ValueError(
                 f"discriminator=: {discriminator.name!r} is not built and the generator's "
                 "output shape is unknown; build the discriminator first "
@@ -111,7 +116,7 @@ def build_if_needed(generator: keras.Model, discriminator: keras.Model,
         except Exception as error:  # noqa: BLE001
             raise ValueError(
                 f"discriminator=: calling it on the generator's output of shape "
-                f"{_format(fake.shape)} failed: {str(error).splitlines()[0]}") from error
+                f"{_format(fake.shape)} failed: {_first_line(error)}") from error
     return _shape(fake.shape)
 
 
