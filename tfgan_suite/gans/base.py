@@ -270,7 +270,7 @@ class AdversarialModel(keras.Model):
         z = tf.convert_to_tensor(z, tf.float32)
         if labels is not None:
             labels = tf.convert_to_tensor(labels)
-        elif self.trains_on_labels and getattr(self, "conditional", False):
+        elif getattr(self, "conditional", False):
             raise ValueError(f"inputs: {type(self).__name__} is conditional; call it on "
                              "[z, labels]")
         return self.sampling_generator(self.generator_inputs(z, labels), training=training)
