@@ -26,7 +26,10 @@ setup(
         "matplotlib>=3.8",
         "PyYAML>=6",
     ],
-    extras_require={"dev": ["pytest>=8", "pytest-xdist>=3.5", "ruff>=0.6", "html5lib>=1.1"]},
+    extras_require={"dev": ["pytest>=8", "pytest-xdist>=3.5", "ruff>=0.6", "html5lib>=1.1",
+                            # the documentation site (make docs)
+                            "mkdocs>=1.6,<2", "mkdocs-material>=9.5,<10",
+                            "mkdocstrings-python>=1.10,<3"]},
     entry_points={"console_scripts": ["tfgan=tfgan_suite.cli:main"]},
     include_package_data=True,
     package_data={"tfgan_suite.data": ["glyph_packages.txt"]},

@@ -1,12 +1,12 @@
 """Run in a fresh process (logical CPUs must be set before TensorFlow initialises), in a
 scratch directory.
 
-1. The README's ``networks`` and ``mirrored`` blocks, as printed, on 2 logical CPUs.
-2. A Keras user's own networks — the README's ``Sequential`` pair and a subclassed pair
+1. The Keras guide's ``networks`` and ``mirrored`` blocks, as printed, on 2 logical CPUs.
+2. A Keras user's own networks — the guide's ``Sequential`` pair and a subclassed pair
    built by ``AdversarialModel`` from ``latent_dim`` — trained 2 steps on one device and
    under a 2-replica ``MirroredStrategy`` from the same weights and data.
 
-Prints one JSON line: the README run's replicas and steps, and per pair the largest weight
+Prints one JSON line: the guide run's replicas and steps, and per pair the largest weight
 difference and how far the weights moved. Used by ``test_keras_api.py``.
 """
 
@@ -24,7 +24,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from readme_blocks import run_blocks  # noqa: E402
+from docs_examples import run_named  # noqa: E402
 from user_networks import SmallDiscriminator, SmallGenerator  # noqa: E402
 
 import tfgan_suite as tg  # noqa: E402
@@ -79,9 +79,9 @@ def equivalence(pair, namespace):
 
 if __name__ == "__main__":
     os.chdir(sys.argv[1])
-    namespace = run_blocks(["networks", "mirrored"])
-    readme = {"replicas": namespace["strategy"].num_replicas_in_sync,
-              "steps": int(namespace["gan"].step_counter.numpy())}
-    print(json.dumps({"readme": readme,
+    namespace = run_named("docs/guides/keras.md", ["networks", "mirrored"])
+    guide = {"replicas": namespace["strategy"].num_replicas_in_sync,
+             "steps": int(namespace["gan"].step_counter.numpy())}
+    print(json.dumps({"guide": guide,
                       "sequential": equivalence("sequential", namespace),
                       "subclassed": equivalence("subclassed", namespace)}))

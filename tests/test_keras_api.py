@@ -1,6 +1,6 @@
 """A Keras user's path: their own networks, Keras callbacks, shape checks, subclassed
-networks, keras-io's loss pair, one import, and errors that speak Python — plus the README's
-"Bring your own Keras models" blocks, executed exactly as printed."""
+networks, keras-io's loss pair, one import, and errors that speak Python — plus the named blocks
+of the guide docs/guides/keras.md, executed exactly as printed."""
 
 import csv
 import glob
@@ -18,7 +18,9 @@ import tfgan_suite as tg
 from tfgan_suite.arguments import cli_words
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from readme_blocks import readme_blocks, run_blocks  # noqa: E402
+from docs_examples import blocks, run_named  # noqa: E402
+
+GUIDE = "docs/guides/keras.md"
 
 LATENT = 8
 
@@ -286,19 +288,20 @@ class CallAndPredictTest(tf.test.TestCase):
         self.assertNotAllClose(gan.generator(z), expected)  # the EMA copy, not G
 
 
-class ReadmeExamplesTest(tf.test.TestCase):
-    """The README's blocks as printed (Fashion-MNIST from Debian's package, as ``make``
+class GuideExamplesTest(tf.test.TestCase):
+    """The Keras guide's named blocks as printed (Fashion-MNIST from Debian's package, as ``make``
     installs it)."""
 
     def test_blocks_are_found(self):
-        self.assertEqual(list(readme_blocks()), ["networks", "fit", "subclassed", "mirrored"])
+        self.assertEqual([b.name for b in blocks(GUIDE) if b.name],
+                         ["networks", "fit", "subclassed", "mirrored"])
 
     def test_own_networks_fit_save_and_export_as_printed(self):
         scratch = tempfile.mkdtemp()
         cwd = os.getcwd()
         os.chdir(scratch)
         try:
-            namespace = run_blocks(["networks", "fit", "subclassed"])
+            namespace = run_named(GUIDE, ["networks", "fit", "subclassed"])
         finally:
             os.chdir(cwd)
         self.assertIsInstance(namespace["gan"], tg.AdversarialModel)
@@ -318,7 +321,7 @@ class ReadmeExamplesTest(tf.test.TestCase):
                                 capture_output=True, text=True, timeout=900)
         self.assertEqual(result.returncode, 0, result.stderr[-3000:])
         outcome = json.loads(result.stdout.strip().splitlines()[-1])
-        self.assertEqual(outcome["readme"], {"replicas": 2, "steps": 10})
+        self.assertEqual(outcome["guide"], {"replicas": 2, "steps": 10})
         for pair in ("sequential", "subclassed"):
             self.assertEqual((outcome[pair]["replicas"], outcome[pair]["steps"]), (2, 2))
             self.assertGreater(outcome[pair]["moved"], 1e-4, pair)

@@ -30,6 +30,8 @@ def build_generator(spec: dict, **defaults) -> Network:
 
 
 def build_discriminator(spec: dict, **defaults) -> Network:
+    """``{"name": "dcgan", **options}`` → discriminator; ``defaults`` fill unset shared
+    options."""
     return build(DISCRIMINATORS, spec, "discriminator", **defaults)
 
 
