@@ -15,8 +15,8 @@ line right above a fence says more about the block that follows it:
   closely (``run_named``); the page's other blocks still run in the page test. Named blocks
   must be listed in ``DEDICATED`` with the test file that runs them.
 
-A page's blocks run in order in one scratch directory that holds a ``configs`` link to the
-repository's recipes: Python blocks in one namespace (as pasted into one session), shell
+A page's blocks run in order in one scratch directory that stands for the repository's
+root (links to its ``configs``, ``tools`` and ``serving``): Python blocks in one namespace (as pasted into one session), shell
 blocks with ``bash -euo pipefail`` and the virtualenv's ``tfgan`` on ``PATH``.
 """
 
@@ -106,11 +106,13 @@ def check_languages(found: list[Block]) -> list[str]:
 
 
 class Scratch:
-    """A page's scratch directory: ``configs`` links to the recipes, the cwd while it runs."""
+    """A page's scratch directory, the cwd while it runs: links to the repository's recipes,
+    tools and serving kit, so commands read as if run from the repository's root."""
 
     def __enter__(self):
         self.path = tempfile.mkdtemp(prefix="tfgan_docs_")
-        os.symlink(os.path.join(ROOT, "configs"), os.path.join(self.path, "configs"))
+        for name in ("configs", "tools", "serving"):
+            os.symlink(os.path.join(ROOT, name), os.path.join(self.path, name))
         self._cwd = os.getcwd()
         os.chdir(self.path)
         return self
