@@ -16,8 +16,9 @@ line right above a fence says more about the block that follows it:
   must be listed in ``DEDICATED`` with the test file that runs them.
 
 A page's blocks run in order in one scratch directory that stands for the repository's
-root (links to its ``configs``, ``tools`` and ``serving``): Python blocks in one namespace (as pasted into one session), shell
-blocks with ``bash -euo pipefail`` and the virtualenv's ``tfgan`` on ``PATH``.
+root (links to its ``configs``, ``tools`` and ``serving``): Python blocks in one namespace
+(as pasted into one session), shell blocks with ``bash -euo pipefail`` and the virtualenv's
+``tfgan`` on ``PATH``.
 """
 
 import dataclasses
