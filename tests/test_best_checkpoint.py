@@ -81,7 +81,7 @@ class KeepBestTest(tf.test.TestCase):
         self.assertEqual(cli.main(["sample", "--run", self.run_dir, "--n", "8", "--out", out,
                                    "--checkpoint", "latest"]), 0)
         self.assertNotAllClose(np.load(out), best.sample(8, seed=0))
-        result = evaluation.evaluate_run(self.run_dir, n=200)
+        result = runs.evaluate_run(self.run_dir, n=200)
         self.assertEqual((result["checkpoint"], result["step"]), ("best", 40))
 
     def test_without_keep_best_the_latest_is_loaded_and_best_is_refused_when_absent(self):

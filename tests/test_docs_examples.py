@@ -3,9 +3,13 @@ blocks are found and run); long ones are listed and left to ``make docs-examples
 
 import os
 import re
+import shlex
 import sys
 
 import tensorflow as tf
+
+from tfgan_suite import cli
+from tfgan_suite import config as config_lib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import docs_examples  # noqa: E402
@@ -30,7 +34,43 @@ for _page in pages():
         setattr(DocsExamplesRunTest, f"test_{_slug}", _page_test(_page))
 
 
+def tfgan_commands(block) -> list[list[str]]:
+    """The ``tfgan ...`` command lines of a shell block (continuations joined, comments and
+    environment assignments dropped), as argument lists."""
+    text = block.code if block.lang == "bash" else "\n".join(
+        line[2:] for line in block.code.splitlines() if line.startswith("$ "))
+    commands = []
+    for line in text.replace("\\\n", " ").splitlines():
+        words = shlex.split(line, comments=True)
+        while words and "=" in words[0] and not words[0].startswith("-"):
+            words = words[1:]
+        if words[:1] == ["tfgan"]:
+            commands.append(words[1:])
+    return commands
+
+
 class DocsExamplesShapeTest(tf.test.TestCase):
+    def test_long_and_manual_commands_parse_and_name_valid_recipes(self):
+        """The examples that do not run in the tests are still checked: every ``tfgan``
+        command parses, and a training command's recipe with its ``--set`` overrides passes
+        the config schema."""
+        parser = cli.build_parser()
+        checked = 0
+        for page in pages():
+            for block in blocks(page):
+                if block.lang not in ("bash", "console") or not (block.long or block.manual):
+                    continue
+                for words in tfgan_commands(block):
+                    with self.subTest(where=block.where, command=" ".join(words)):
+                        try:
+                            args = parser.parse_args(words)
+                        except SystemExit:
+                            self.fail(f"{block.where}: tfgan {' '.join(words)} does not parse")
+                        if words[0] == "train" and args.config:
+                            config_lib.load(os.path.join(ROOT, args.config), args.set)
+                        checked += 1
+        self.assertGreater(checked, 20)
+
     def test_every_block_names_a_known_language(self):
         problems = [line for page in pages() for line in check_languages(blocks(page))]
         self.assertEqual(problems, [])

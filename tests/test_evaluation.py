@@ -9,12 +9,12 @@ import tempfile
 from unittest import mock
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
-from tfgan_suite import cli, data, evaluation, runs
+from tfgan_suite import cache, cli, data, evaluation, runs
 from tfgan_suite import config as config_lib
 from tfgan_suite.data import corruptions
-from tfgan_suite.metrics import classifier as classifier_lib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FAST_TRAIN = ["train.steps_per_execution=10", "train.jit_compile=false", "data.batch_size=32"]
@@ -59,7 +59,7 @@ class ToyEvaluationTest(tf.test.TestCase):
         super().tearDownClass()
 
     def test_toy_run_reports_mode_coverage_merged_into_metrics_json(self):
-        result = evaluation.evaluate_run(self.run_dir, n=300)
+        result = runs.evaluate_run(self.run_dir, n=300)
         self.assertEqual(result["kind"], "toy")
         self.assertEqual(result["metrics"]["n_modes"], 8)
         for key in ("modes", "hq_fraction", "reverse_kl", "counts"):
@@ -112,6 +112,7 @@ class ToyEvaluationTest(tf.test.TestCase):
             self.assertFalse(evaluation.lower_is_better(name), name)
 
 
+@pytest.mark.slow
 class DigitsEvaluationTest(tf.test.TestCase):
 
     @classmethod
@@ -119,7 +120,7 @@ class DigitsEvaluationTest(tf.test.TestCase):
         super().setUpClass()
         cls.workdir = tempfile.mkdtemp(prefix="tfgan_eval_digits_")
         cls.environment = mock.patch.dict(
-            os.environ, {classifier_lib.CACHE_DIR_ENV: os.path.join(cls.workdir, "cache")})
+            os.environ, {cache.CACHE_DIR_ENV: os.path.join(cls.workdir, "cache")})
         cls.environment.start()
         cls.run_dir = os.path.join(cls.workdir, "run")
         runs.train(os.path.join(ROOT, "configs", "dcgan_fashion_mnist.yaml"), out=cls.run_dir,
@@ -132,7 +133,7 @@ class DigitsEvaluationTest(tf.test.TestCase):
         super().tearDownClass()
 
     def test_image_run_gives_finite_feature_space_metrics_named_after_the_space(self):
-        result = evaluation.evaluate_run(self.run_dir, n=500)
+        result = runs.evaluate_run(self.run_dir, n=500)
         metrics = result["metrics"]
         expected = [f"{name}_{space}" for space in ("digits", "digits_vgg")
                     for name in ("fd", "kid", "precision", "recall", "density", "coverage")]
@@ -249,6 +250,7 @@ class FakeMonotonic:
         self.now += seconds
 
 
+@pytest.mark.slow
 class CurveTest(tf.test.TestCase):
     """Evaluation every N minutes of training time: the quality-versus-time curve."""
 
@@ -268,9 +270,9 @@ class CurveTest(tf.test.TestCase):
 
     def setUp(self):
         super().setUp()
-        cache = tempfile.mkdtemp(prefix="tfgan_curve_cache_")
-        self.addCleanup(shutil.rmtree, cache, ignore_errors=True)
-        environment = mock.patch.dict(os.environ, {classifier_lib.CACHE_DIR_ENV: cache})
+        cache_dir = tempfile.mkdtemp(prefix="tfgan_curve_cache_")
+        self.addCleanup(shutil.rmtree, cache_dir, ignore_errors=True)
+        environment = mock.patch.dict(os.environ, {cache.CACHE_DIR_ENV: cache_dir})
         environment.start()
         self.addCleanup(environment.stop)
 

@@ -10,6 +10,7 @@ import time
 from unittest import mock
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tfgan_suite import factory, load_run, runs
@@ -28,6 +29,7 @@ def cli(*args, sets=()):
     return command
 
 
+@pytest.mark.slow
 class KillResumeTest(tf.test.TestCase):
     def test_resume_after_kill_9_matches_uninterrupted_run(self):
         base = tempfile.mkdtemp()
@@ -81,8 +83,8 @@ def poisoned_dataset(poison_at: int, calls: list):
     """factory.dataset whose first pipeline has a NaN batch at ``poison_at``."""
     original = factory.dataset
 
-    def dataset(config, with_labels=False):
-        clean = original(config, with_labels)
+    def dataset(config, with_labels=False, *, facts=None, **options):
+        clean = original(config, with_labels, facts=facts, **options)
         calls.append(1)
         if len(calls) > 1:
             return clean

@@ -19,7 +19,11 @@ Modules: ``gans`` (every family; ``gans.GANS`` maps config names to classes), ``
 ``objectives``, ``penalties``, ``callbacks``, ``export``, ``data``, ``metrics``.
 """
 
-__version__ = "0.1.0"
+from tfgan_suite import quiet
+
+# The `tfgan` command loads TensorFlow without its C++ log lines (unless --verbose); the
+# imports below load it.
+quiet.command_start()
 
 from tfgan_suite import (  # noqa: E402
     callbacks,
@@ -32,6 +36,7 @@ from tfgan_suite import (  # noqa: E402
     penalties,
 )
 from tfgan_suite.gans import AdversarialModel  # noqa: E402
+from tfgan_suite.provenance import VERSION as __version__  # noqa: E402
 from tfgan_suite.runs import load_run, train  # noqa: E402
 
 __all__ = ["AdversarialModel", "callbacks", "data", "export", "gans", "metrics", "networks",

@@ -1,5 +1,6 @@
-"""Training callbacks: sample grids, checkpoints, step/time limits and a non-finite guard;
-``for_optimizer``, which narrows a Keras callback to one of a GAN's two optimizers.
+"""Training callbacks: sample grids, checkpoints, step/time limits, a non-finite guard and
+the progress bar; ``for_optimizer``, which narrows a Keras callback to one of a GAN's two
+optimizers.
 
 Order matters when they are combined (``runs.train`` does it): the guard runs first so a
 checkpoint is never written from NaN weights.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 from typing import Optional
 
@@ -104,6 +106,102 @@ class StopAt(keras.callbacks.Callback):
         elif self.max_seconds is not None and self.clock.elapsed() > self.max_seconds:
             self.stopped_by_time = True
             self.model.stop_training = True
+
+
+class StepProgress(keras.callbacks.Callback):
+    """The progress bar of ``runs.train``: per epoch, the generator steps done (read from
+    ``model.step_counter``), a bar, the epoch's time and the time per step, and the logs.
+
+    Keras's own bar (``ProgbarLogger``) shows the index ``fit`` hands its callbacks and
+    leaves step 1 out of its time per step, a step it never sees when
+    ``steps_per_execution`` > 1: the first execution's tracing and XLA compilation then
+    weigh on every step's time (several times the real one). This bar counts the model's
+    own steps, and times them from the end of the fit's first execution (in its first
+    epoch) or from the epoch's start (later epochs).
+
+    Args:
+        stream: where the bar goes (default ``sys.stdout``).
+        interactive: redraw one line in place (at most every ``refresh_seconds``) and end it
+            at the epoch's end; False writes one line per epoch, for log files. Default:
+            whether ``stream`` is a terminal.
+        clock: seconds, monotonic (tests pass a fake).
+    """
+
+    BAR_WIDTH = 30
+
+    def __init__(self, stream=None, interactive: Optional[bool] = None,
+                 refresh_seconds: float = 0.1, clock=time.monotonic):
+        super().__init__()
+        self.stream = stream
+        self.interactive = interactive
+        self.refresh_seconds = refresh_seconds
+        self.clock = clock
+        self._fit_timed_from: Optional[tuple[float, int]] = None  # end of 1st execution
+        self._epoch: Optional[dict] = None
+
+    def _out(self):
+        return self.stream if self.stream is not None else sys.stdout
+
+    def on_train_begin(self, logs=None):
+        if self.interactive is None:
+            self.interactive = bool(getattr(self._out(), "isatty", lambda: False)())
+        self._fit_timed_from = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        now, step = self.clock(), _step(self.model)
+        self._epoch = {"index": epoch, "start": now, "first_step": step, "step": step,
+                       "timed_from": (now, step) if self._fit_timed_from else None,
+                       "drawn": None, "width": 0, "logs": {}}
+
+    def on_train_batch_end(self, batch, logs=None):
+        now, step = self.clock(), _step(self.model)
+        epoch = self._epoch
+        epoch["step"], epoch["logs"] = step, dict(logs or {})
+        if self._fit_timed_from is None:  # the fit's first execution traced and compiled
+            self._fit_timed_from = epoch["timed_from"] = (now, step)
+        if self.interactive and (epoch["drawn"] is None
+                                 or now - epoch["drawn"] >= self.refresh_seconds):
+            self._draw(now, end="")
+            epoch["drawn"] = now
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._epoch is not None:
+            self._draw(self.clock(), end="\n")
+            self._epoch = None
+
+    def on_train_end(self, logs=None):
+        self.on_epoch_end(None)  # an epoch a stop or an error left open
+
+    def line(self, now: float) -> str:
+        """The bar's current text, e.g. ``Epoch 2/40 500/500 [====…] 41s 82ms/step - d_loss:
+        1.2345 - g_loss: 0.6789``."""
+        epoch = self._epoch
+        target = self.params.get("steps")
+        done = epoch["step"] - epoch["first_step"]
+        text = f"Epoch {epoch['index'] + 1}/{self.params.get('epochs')} "
+        if target:
+            filled = min(self.BAR_WIDTH, self.BAR_WIDTH * done // target)
+            text += f"{done}/{target} [{'=' * filled}{'.' * (self.BAR_WIDTH - filled)}]"
+        else:
+            text += f"{done} steps"
+        text += f" {now - epoch['start']:.0f}s"
+        if epoch["timed_from"] is not None and epoch["step"] > epoch["timed_from"][1]:
+            since, from_step = epoch["timed_from"]
+            text += f" {1000.0 * (now - since) / (epoch['step'] - from_step):.0f}ms/step"
+        for name, value in epoch["logs"].items():
+            text += f" - {name}: {float(np.mean(np.asarray(value, np.float64))):.4f}"
+        return text
+
+    def _draw(self, now: float, end: str) -> None:
+        text = self.line(now)
+        out = self._out()
+        if self.interactive:
+            # Back to the line's start; blanks clear what a longer previous text left.
+            out.write("\r" + text + " " * max(0, self._epoch["width"] - len(text)) + end)
+            self._epoch["width"] = len(text)
+        elif end:
+            out.write(text + end)
+        out.flush()
 
 
 class CheckpointEachEpoch(keras.callbacks.Callback):

@@ -10,7 +10,8 @@
     tfgan demo   [--out RUN] [--minutes M]
 
 Bad input exits with status 2 and one line on stderr naming the field and the accepted
-values.
+values. TensorFlow's own log lines stay out of the output unless a command is given
+--verbose (tfgan_suite/quiet.py).
 
 On an x86 CPU with AVX2 where TensorFlow leaves oneDNN off (no VNNI, AVX512_BF16 or AMX:
 e.g. AMD EPYC before Zen 4), the command turns it on (TF_ENABLE_ONEDNN_OPTS=1), which was
@@ -23,6 +24,8 @@ import argparse
 import os
 import sys
 from typing import Optional, Sequence
+
+from tfgan_suite import quiet
 
 EXIT_BAD_INPUT = 2
 #: The demo's recipe: the best of the 5-minute recipe search (docs/results/recipe_search.md).
@@ -91,16 +94,16 @@ def _sample(args) -> int:
 
 
 def _eval(args) -> int:
-    from tfgan_suite import evaluation
+    from tfgan_suite import runs
 
     if args.n < 2:
         raise ValueError(f"--n: must be an integer >= 2, got {args.n}")
     groups = None if not args.metrics else [g.strip() for g in args.metrics.split(",")]
-    result = evaluation.evaluate_run(args.run, n=args.n, out=args.out, groups=groups,
-                                     checkpoint=args.checkpoint)
-    print(f"wrote evaluation to {evaluation.evaluation_path(args.run, args.out)} "
+    result = runs.evaluate_run(args.run, n=args.n, out=args.out, groups=groups,
+                               checkpoint=args.checkpoint)
+    print(f"wrote evaluation to {runs.evaluation_path(args.run, args.out)} "
           f"(key \"evaluation\")")
-    print(evaluation.summary_line(result))
+    print(runs.summary_line(result))
     return 0
 
 
@@ -305,6 +308,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="runs/demo")
     demo.add_argument("--minutes", type=float, default=4.0)
     demo.set_defaults(handler=_demo)
+    for command in commands.choices.values():
+        # Read from sys.argv by quiet.command_start, before TensorFlow loads; here so that
+        # argparse accepts it and --help lists it.
+        command.add_argument(quiet.VERBOSE_FLAG, action="store_true",
+                             help="keep TensorFlow's own log lines (C++ notices such as "
+                                  "cudart_stub, cuInit, oneDNN) on stderr")
     return parser
 
 

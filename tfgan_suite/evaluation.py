@@ -1,4 +1,5 @@
-"""Evaluate a trained run offline: ``evaluate_run`` (``tfgan eval``) and ``EvaluationCallback``.
+"""What a run is measured by: the evaluators (``tfgan eval`` through ``runs.evaluate_run``)
+and ``EvaluationCallback`` (evaluations during training).
 
 What is measured depends on the run's data:
 
@@ -37,7 +38,7 @@ garments, per direction.
 
 Example:
 
-    result = evaluate_run("runs/demo", n=10000)     # also merged into runs/demo/metrics.json
+    result = runs.evaluate_run("runs/demo", n=10000)  # also merged into runs/demo/metrics.json
     result["metrics"]["fd_fmnist"]
 """
 
@@ -46,7 +47,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import time
 from collections.abc import Sequence
 from typing import Any, Optional
 
@@ -116,11 +116,14 @@ class Evaluator:
         classifier: image runs: a ``DomainClassifier`` to use for the primary space instead
             of the cached one.
         spaces: image runs: the suffixes to measure (default: every space of the dataset).
+        facts: the run's ``factory.RunFacts`` (``model.run_facts``); without, the label
+            corruption is read from ``config``.
     """
 
     def __init__(self, config: dict, n: int = 10000, seed: int = 0,
                  classifier: Optional[classifier_lib.DomainClassifier] = None,
-                 spaces: Optional[Sequence[str]] = None):
+                 spaces: Optional[Sequence[str]] = None,
+                 facts: Optional[factory.RunFacts] = None):
         if not isinstance(n, (int, np.integer)) or n < 2:
             raise ValueError(f"n: must be an integer >= 2, got {n!r}")
         self.config = config
@@ -130,7 +133,7 @@ class Evaluator:
         if self.mixture is not None:
             self.n = int(n)
             return
-        spec = factory.corruption(config)
+        spec = facts.corruption if facts is not None else factory.corruption(config)
         #: the class-overlap rule of the run's labels (``10to5``), or None
         self.overlap_rule = (None if spec is None or spec.class_overlap == "none"
                              else spec.class_overlap)
@@ -450,14 +453,16 @@ class TranslationEvaluator:
 
 def make_evaluator(config: dict, n: int = 10000, seed: int = 0,
                    classifier: Optional[classifier_lib.DomainClassifier] = None,
-                   spaces: Optional[Sequence[str]] = None):
+                   spaces: Optional[Sequence[str]] = None,
+                   facts: Optional[factory.RunFacts] = None):
     """The evaluator of a run config: ``TranslationEvaluator`` for translation models,
     ``Evaluator`` otherwise; ``spaces`` (image runs: the feature spaces to measure, default
-    all) is ignored for toy and translation runs."""
-    if factory.translates(config):
+    all) is ignored for toy and translation runs. ``facts``: as ``Evaluator``'s."""
+    if facts.translates if facts is not None else factory.translates(config):
         return TranslationEvaluator(config, n=n, seed=seed, classifier=classifier)
     return Evaluator(config, n=n, seed=seed, classifier=classifier,
-                     spaces=None if factory.mixture(config) is not None else spaces)
+                     spaces=None if factory.mixture(config) is not None else spaces,
+                     facts=facts)
 
 
 def _is_conditional(model) -> bool:
@@ -465,84 +470,9 @@ def _is_conditional(model) -> bool:
         getattr(model, "num_classes", None))
 
 
-def evaluation_path(run_dir: str, out: Optional[str] = None) -> str:
-    """Where ``evaluate_run`` writes: ``out`` or ``<run>/metrics.json``."""
-    return out or os.path.join(run_dir, "metrics.json")
-
-
-def _merge_into_json(path: str, key: str, value: dict) -> None:
-    """Sets ``key`` of the JSON object in ``path`` (created if missing), keeping the rest."""
-    existing: dict = {}
-    if os.path.isfile(path):
-        with open(path, encoding="utf-8") as handle:
-            existing = json.load(handle)
-        if not isinstance(existing, dict):
-            raise ValueError(f"--out: {path} holds JSON that is not an object; choose another "
-                             f"file")
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    temporary = path + ".tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(existing | {key: value}, handle, indent=2, default=_json_default)
-    os.replace(temporary, path)
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def evaluate_run(run_dir: str, n: int = 10000, out: Optional[str] = None, seed: int = 0,
-                 classifier: Optional[classifier_lib.DomainClassifier] = None,
-                 groups: Optional[Sequence[str]] = None, checkpoint: str = "auto") -> dict:
-    """Evaluates a checkpoint of ``run_dir`` (``tfgan eval``): the latest, or the kept best
-    when the run sets ``eval.keep_best`` (``checkpoint``: ``runs.load_run``'s choices).
-
-    Args:
-        run_dir: a run directory written by ``train``.
-        n: generated samples (image runs: and real test images, both ``min(n, test size)``).
-        out: JSON file to merge the result into under ``"evaluation"``; default
-            ``<run>/metrics.json`` (its training summary is kept).
-        seed: sampling seed.
-        classifier: image runs: a ``DomainClassifier`` to use instead of the cached one.
-        groups: metric groups (``Evaluator.groups``; default all but ``gan_train``).
-        checkpoint: ``"auto"``, ``"best"`` or ``"latest"`` (``runs.load_run``).
-
-    Returns:
-        dict with ``metrics`` (flat names, see the module docstring), the reference
-        (``kind``, ``dataset``, sample counts, ``feature_extractor``), ``step`` and
-        ``seconds``.
-    """
-    from tfgan_suite import runs
-
-    started = time.monotonic()
-    model = runs.load_run(run_dir, checkpoint=checkpoint)
-    evaluator = make_evaluator(model.run_config, n=n, seed=seed, classifier=classifier)
-    metrics = evaluator.evaluate(model, groups)
-    result = evaluator.describe() | {
-        "run": os.path.abspath(run_dir), "step": int(model.step_counter.numpy()),
-        "checkpoint": model.loaded_checkpoint["kind"],
-        "metrics": metrics, "seconds": round(time.monotonic() - started, 2)}
-    _merge_into_json(evaluation_path(run_dir, out), "evaluation", result)
-    return result
-
-
-def summary_line(result: dict) -> str:
-    """One line for the terminal: the headline metrics of an ``evaluate_run`` result."""
-    shown = [(k, v) for k, v in result["metrics"].items() if isinstance(v, (int, float))]
-    text = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown)
-    extractors = result.get("feature_extractors") or (
-        {"": result["feature_extractor"]} if result.get("feature_extractor") else {})
-    if extractors:
-        text += " [features: " + "; ".join(
-            f"{e['name']}, test accuracy {e['test_accuracy']:.4f}"
-            for e in extractors.values()) + "]"
-    return f"{result['dataset']} step {result['step']}: {text}"
-
-
 def read_kept_best(best_dir: Optional[str]) -> Optional[dict]:
-    """What ``EvaluationCallback`` kept in ``best_dir``: ``best.json`` (monitor, value,
-    step, …) plus the checkpoint's ``path``; None when nothing complete is there."""
+    """What ``EvaluationCallback`` kept in ``best_dir``: ``best.json`` (monitor,
+    value, step, …) plus the checkpoint's ``path``; None when nothing complete is there."""
     if best_dir is None:
         return None
     record = os.path.join(best_dir, "best.json")
@@ -589,6 +519,8 @@ class EvaluationCallback(keras.callbacks.Callback):
         every_minutes: evaluation period in minutes of training time.
         clock: the ``callbacks.TrainingClock`` of the run (default: one of its own, started
             with training).
+        facts: the run's ``factory.RunFacts`` (``runs.train`` hands it over); without, they
+            are resolved from ``config``.
     """
 
     def __init__(self, config: dict, log_dir: Optional[str] = None,
@@ -596,7 +528,8 @@ class EvaluationCallback(keras.callbacks.Callback):
                  metrics: Optional[Sequence[str]] = None, monitor: Optional[str] = None,
                  seed: int = 0,
                  classifier: Optional[classifier_lib.DomainClassifier] = None,
-                 every_minutes: Optional[float] = None, clock=None):
+                 every_minutes: Optional[float] = None, clock=None,
+                 facts: Optional[factory.RunFacts] = None):
         super().__init__()
         if int(every_epochs) != every_epochs or every_epochs < 1:
             raise ValueError(f"every_epochs: must be a positive integer, got {every_epochs!r}")
@@ -605,7 +538,8 @@ class EvaluationCallback(keras.callbacks.Callback):
                              f"{every_minutes!r}")
         from tfgan_suite.callbacks import TrainingClock
 
-        self.evaluator = make_evaluator(config, n=n, seed=seed, classifier=classifier)
+        self.evaluator = make_evaluator(config, n=n, seed=seed, classifier=classifier,
+                                        facts=facts)
         toy = getattr(self.evaluator, "mixture", None) is not None
         self.groups = tuple(metrics or (("mode_coverage",) if toy else ("fd",)))
         self.monitor = monitor or ("modes" if toy else self.evaluator.default_monitor)
@@ -692,6 +626,5 @@ def _weights_finite(model) -> bool:
     return all(np.all(np.isfinite(w)) for w in model.get_weights())
 
 
-__all__ = ["EvaluationCallback", "Evaluator", "TranslationEvaluator", "evaluate_run",
-           "evaluation_path", "make_evaluator",
-           "feature_space", "feature_spaces", "lower_is_better", "summary_line"]
+__all__ = ["EvaluationCallback", "Evaluator", "TranslationEvaluator", "make_evaluator",
+           "feature_space", "feature_spaces", "lower_is_better", "read_kept_best"]

@@ -7,14 +7,15 @@ accepted ones.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+import dataclasses
+from typing import Any, Callable, Optional
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan_suite import cache, networks, objectives, penalties
 from tfgan_suite import data as data_lib
-from tfgan_suite import networks, objectives, penalties
 from tfgan_suite.data import corruptions, domains, image_corruptions, restoration, views
 from tfgan_suite.gans import GANS, translation
 
@@ -75,6 +76,67 @@ def image_corruption(config: dict) -> Optional[image_corruptions.ImageCorruption
     return spec
 
 
+@dataclasses.dataclass(frozen=True)
+class RunFacts:
+    """What a run's config says about its data, resolved and checked once per run by
+    ``run_facts`` (``runs.train`` and ``runs.load_run`` call it): the pipeline, the networks,
+    the model's options and the sample grids receive this value instead of re-reading the
+    raw ``data`` section.
+
+    Attributes:
+        info: the data's ``dataset_info``: ``image_shape``, ``kind`` (toy / image),
+            ``num_classes`` (the *observed* classes: 5 under 10to5, the groups of a label
+            view; None without labels) with ``clean_num_classes`` when they differ from the
+            dataset's; translation data adds ``domains`` (A, B) and ``paired``.
+        corruption: the training labels' corruption, or None when they are clean.
+        image_corruption: the training images' corruption, or None when they are clean.
+        label_view: ``data.label_view`` (``class``: the dataset's own labels).
+        translates: whether the model translates between two domains.
+        training_arrays: loads the training images and the labels training sees
+            (``training_arrays``), for a family that needs the data itself (rGAN's estimated
+            label-noise transition).
+    """
+
+    info: dict[str, Any]
+    corruption: Optional[corruptions.Corruption]
+    image_corruption: Optional[image_corruptions.ImageCorruption]
+    label_view: str
+    translates: bool
+    training_arrays: Callable[[], tuple[np.ndarray, np.ndarray]] = dataclasses.field(
+        repr=False, compare=False)
+
+    @property
+    def num_classes(self) -> Optional[int]:
+        """The observed classes training sees (None: unlabelled data)."""
+        return self.info.get("num_classes")
+
+
+def run_facts(config: dict) -> RunFacts:
+    """The ``RunFacts`` of ``config``; raises the one-line error of the first bad ``data``
+    field (two-domain data with the wrong model, a label view with label corruptions, an
+    image corruption on a dataset that cannot take one, ...)."""
+    data_cfg = config["data"]
+    _check_domains(config)
+
+    def load() -> tuple[np.ndarray, np.ndarray]:
+        return training_arrays(config, facts)  # the facts returned below
+
+    if translates(config):
+        facts = RunFacts(domains.info(data_cfg), None, None, "class", True, load)
+        return facts
+    info = data_lib.dataset_info(data_cfg["name"], image_size=data_cfg["image_size"])
+    spec = corruption(config, info)
+    if spec is not None:
+        info = info | {"num_classes": spec.observed_classes,
+                       "clean_num_classes": info["num_classes"]}
+    view = _label_view(config, info, spec)
+    if view != "class":
+        info = info | {"num_classes": views.observed_classes(view, info["num_classes"]),
+                       "clean_num_classes": info["num_classes"]}
+    facts = RunFacts(info, spec, image_corruption(config), view, False, load)
+    return facts
+
+
 def translates(config: dict) -> bool:
     """Whether the run's model translates between two domains (reads ``data.domains``)."""
     return bool(getattr(GANS.get(config.get("model", "gan")), "translates", False))
@@ -102,75 +164,56 @@ def _check_domains(config: dict) -> None:
                              f"{config['model']!r} reads one image collection)")
 
 
-def data_info(config: dict) -> dict[str, Any]:
-    """``dataset_info`` of the run's data; with a label corruption, ``num_classes`` is the
-    number of *observed* classes (5 under 10to5) and ``clean_num_classes`` the dataset's.
-    Translation models: ``domains.info`` (the common shape, the domains, no classes)."""
-    data_cfg = config["data"]
-    _check_domains(config)
-    if translates(config):
-        return domains.info(data_cfg)
-    info = data_lib.dataset_info(data_cfg["name"], image_size=data_cfg["image_size"])
-    spec = corruption(config, info)
-    if spec is not None:
-        info = info | {"num_classes": spec.observed_classes,
-                       "clean_num_classes": info["num_classes"]}
-    view = _label_view(config, info)
-    if view != "class":
-        info = info | {"num_classes": views.observed_classes(view, info["num_classes"]),
-                       "clean_num_classes": info["num_classes"]}
-    return info
-
-
-def _label_view(config: dict, info: Optional[dict] = None) -> str:
-    """``data.label_view``, checked against the dataset (and the label corruptions)."""
+def _label_view(config: dict, info: dict, spec: Optional[corruptions.Corruption]) -> str:
+    """``data.label_view``, checked against the dataset and the label corruption ``spec``."""
     data_cfg = config["data"]
     view = data_cfg.get("label_view", "class")
     if view == "class":
         return view
-    info = info or data_lib.dataset_info(data_cfg["name"], image_size=data_cfg["image_size"])
     views.check(view, info["num_classes"], data_cfg["name"])
-    if corruption(config, info) is not None:
+    if spec is not None:
         raise ValueError("data.label_view: a label view cannot be combined with label "
                          "corruptions (data.corruption label_noise / class_overlap / "
                          "label_fraction); accepted: class")
     return view
 
 
-def training_arrays(config: dict) -> tuple[np.ndarray, np.ndarray]:
+def training_arrays(config: dict, facts: Optional[RunFacts] = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """The training images (native size) and the labels training sees: the observed ones
     when ``data.corruption`` is set (``UNLABELLED`` = −1 where removed), restricted to the
     labelled examples with ``unlabelled: drop``. Under an image corruption the images are
     corrupted once, at the training size (so padding is corrupted like a generated image's
     border). The clean labels and images never leave this function under a corruption:
-    evaluation reads the clean test split itself."""
+    evaluation reads the clean test split itself. ``facts``: the run's ``run_facts``
+    (resolved here when not given)."""
+    facts = facts or run_facts(config)
     data_cfg = config["data"]
     images, labels = data_lib.load_arrays(data_cfg["name"], data_cfg["split"])
-    image_spec = image_corruption(config)
+    image_spec = facts.image_corruption
     if image_spec is not None:
         images = data_lib.fit_image_size(tf.constant(images), data_cfg["image_size"]).numpy()
         images = image_spec.apply(images)
         method = data_cfg["corruption"].get("restore", "none")
         if method != "none":
-            from tfgan_suite.metrics import classifier
-
             key = {"dataset": data_cfg["name"], "split": data_cfg["split"],
                    "image_size": data_cfg["image_size"]}
             images = restoration.cached_restore(images, method, image_spec, key,
-                                                classifier.cache_dir())
-    view = _label_view(config)  # refuses a view combined with label corruptions
-    spec = corruption(config)
+                                                cache.cache_dir())
+    spec = facts.corruption
     if spec is None:
-        return images, views.apply(view, labels, data_cfg["split"])
+        return images, views.apply(facts.label_view, labels, data_cfg["split"])
     observed = spec.apply(labels)
     keep = spec.keep_mask(observed)
     return images[keep], observed[keep]
 
 
-def corruption_record(config: dict) -> Optional[dict[str, Any]]:
+def corruption_record(config: dict, facts: Optional[RunFacts] = None
+                      ) -> Optional[dict[str, Any]]:
     """What ``data.corruption`` did to the training labels (spec, realised change rate,
     labelled count, T) for the run directory; None when the labels are clean."""
-    spec, image_spec = corruption(config), image_corruption(config)
+    facts = facts or run_facts(config)
+    spec, image_spec = facts.corruption, facts.image_corruption
     if spec is None and image_spec is None:
         return None
     record = {} if image_spec is None else {"images": image_spec.describe()}
@@ -184,16 +227,17 @@ def corruption_record(config: dict) -> Optional[dict[str, Any]]:
     return record
 
 
-def dataset(config: dict, with_labels: bool = False) -> tf.data.Dataset:
+def dataset(config: dict, with_labels: bool = False,
+            facts: Optional[RunFacts] = None) -> tf.data.Dataset:
     """The infinite, seeded, batched training pipeline of ``config`` (corrupted labels when
     ``data.corruption`` is set)."""
+    facts = facts or run_facts(config)
     data_cfg = config["data"]
-    _check_domains(config)
-    if translates(config):
+    if facts.translates:
         return domains.dataset(data_cfg, seed=config["seed"])
     extra = toy_kwargs(data_cfg) if data_cfg["name"] in TOY_OPTIONS else {}
-    if (corruption(config) is None and image_corruption(config) is None
-            and _label_view(config) == "class"):
+    if (facts.corruption is None and facts.image_corruption is None
+            and facts.label_view == "class"):
         return data_lib.load(data_cfg["name"], split=data_cfg["split"],
                              batch_size=data_cfg["batch_size"],
                              image_size=data_cfg["image_size"], with_labels=with_labels,
@@ -201,17 +245,17 @@ def dataset(config: dict, with_labels: bool = False) -> tf.data.Dataset:
     if data_cfg["name"].startswith("tfds:"):
         raise ValueError(f"data.corruption: needs an in-memory dataset (fashion_mnist, digits, "
                          f"folder:<path>), got {data_cfg['name']!r}")
-    images, labels = training_arrays(config)
-    sized = image_corruption(config) is not None  # corrupted at the training size already
+    images, labels = training_arrays(config, facts)
+    sized = facts.image_corruption is not None  # corrupted at the training size already
     return data_lib.from_arrays(images, labels, batch_size=data_cfg["batch_size"],
                                 image_size=None if sized else data_cfg["image_size"],
                                 with_labels=with_labels, seed=config["seed"], repeat=True)
 
 
-def check_corruption(config: dict, model_cls) -> None:
+def check_corruption(config: dict, model_cls, facts: RunFacts) -> None:
     """A corruption needs a conditional model, and unlabelled examples a model that uses
     them; one-line errors naming the field otherwise."""
-    spec = corruption(config)
+    spec = facts.corruption
     if spec is None:
         return
     if not getattr(model_cls, "conditional", False):
@@ -235,16 +279,22 @@ def _network_defaults(info: dict[str, Any]) -> dict[str, Any]:
             "num_classes": info.get("num_classes")}
 
 
-def build_networks(config: dict) -> tuple[keras.Model, keras.Model]:
-    """Generator and discriminator of ``config`` (shapes filled in from the dataset)."""
-    info = data_info(config)
-    defaults = _network_defaults(info)
+def build_networks(config: dict, facts: Optional[RunFacts] = None,
+                   load_run: Optional[Callable[[str], Any]] = None
+                   ) -> tuple[keras.Model, keras.Model]:
+    """Generator and discriminator of ``config`` (shapes filled in from the dataset).
+
+    ``load_run``: loads a run directory the networks name (StackGAN's ``stage1_run``);
+    ``runs`` hands down its ``load_run``, which this module sits below."""
+    facts = facts or run_facts(config)
+    info = facts.info
+    defaults = _network_defaults(info) | {"load_run": load_run}
     generator_spec = dict(config.get("generator") or {})
     discriminator_spec = dict(config.get("discriminator") or {})
     generator_spec.setdefault("name", DEFAULT_NETWORKS[info["kind"]])
     discriminator_spec.setdefault("name", DEFAULT_NETWORKS[info["kind"]])
     generator_spec, discriminator_spec = GANS.get(config["model"]).network_options(
-        config, generator_spec, discriminator_spec)
+        config, facts, generator_spec, discriminator_spec)
     generator = networks.build_generator(generator_spec, **defaults)
     discriminator = networks.build_discriminator(discriminator_spec, **defaults)
     # A discriminator whose input packs more than the image (MSG-GAN's scales) declares
@@ -268,15 +318,18 @@ def penalty_spec(config: dict) -> dict[str, dict]:
     return spec
 
 
-def build_gan(config: dict):
-    """The (uncompiled) GAN of ``config``; call inside the strategy's scope."""
+def build_gan(config: dict, facts: Optional[RunFacts] = None,
+              load_run: Optional[Callable[[str], Any]] = None):
+    """The (uncompiled) GAN of ``config``; call inside the strategy's scope. ``facts``: the
+    run's ``run_facts`` (resolved here when not given); ``load_run``: as ``build_networks``."""
     objectives.get(config["objective"]["name"])  # fail early on an unknown objective
     penalty_spec(config)
-    generator, discriminator = build_networks(config)
+    facts = facts or run_facts(config)
+    generator, discriminator = build_networks(config, facts, load_run)
     train_cfg = config["train"]
     model_cls = GANS.get(config["model"])
-    check_corruption(config, model_cls)
-    kwargs = model_cls.options_from_config(config, data_info(config).get("num_classes"))
+    check_corruption(config, model_cls, facts)
+    kwargs = model_cls.options_from_config(config, facts)
     return model_cls(generator, discriminator, n_critic=train_cfg["n_critic"],
                      ema_decay=train_cfg["ema_decay"], ema_start=train_cfg["ema_start"],
                      ema_statistics=train_cfg["ema_statistics"],
@@ -321,20 +374,22 @@ def compile_gan(model, config: dict) -> None:
                   fuse_discriminator_passes=train_cfg["fuse_discriminator_passes"])
 
 
-def grid_labels(config: dict, n: int) -> Optional[np.ndarray]:
+def grid_labels(config: dict, n: int, facts: Optional[RunFacts] = None
+                ) -> Optional[np.ndarray]:
     """Labels for conditional sample grids: one row per class of ``n // K`` samples (at
     least one each); None for unconditional models."""
     if not getattr(GANS.get(config["model"]), "conditional", False):
         return None
-    classes = int(data_info(config)["num_classes"])
+    classes = int((facts or run_facts(config)).num_classes)
     return np.repeat(np.arange(classes, dtype=np.int32), max(1, n // classes))
 
 
-def grid_sources(config: dict, n: int) -> Optional[tuple[np.ndarray, np.ndarray]]:
+def grid_sources(config: dict, n: int, facts: Optional[RunFacts] = None
+                 ) -> Optional[tuple[np.ndarray, np.ndarray]]:
     """Translation models: the (a, b) images of their preview grids — the first ⌊√n⌋ of
     each domain of the test split (fashion_edges: hidden pairs, so b is a's truth; a folder
     has no splits: its images); None for other models."""
-    if not translates(config):
+    if not (facts or run_facts(config)).translates:
         return None
     return domain_images(config, "test", max(1, int(np.sqrt(n))))
 

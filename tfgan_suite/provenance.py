@@ -7,6 +7,10 @@ import platform
 import subprocess
 from typing import Optional
 
+#: The library's version (``tfgan_suite.__version__``; setup.py repeats it). Defined here,
+#: below everything, so that the session records need not import the package's facade.
+VERSION = "0.1.0"
+
 
 def cpu_model() -> str:
     """The CPU's model name from /proc/cpuinfo (``platform.processor()`` elsewhere)."""
@@ -59,14 +63,14 @@ def session_record(start_step: int, precision: Optional[dict] = None) -> dict:
     import keras
     import tensorflow as tf
 
-    from tfgan_suite import __version__, hardware
+    from tfgan_suite import hardware
 
     record = {"started": datetime.datetime.now(datetime.timezone.utc).isoformat(
                   timespec="seconds"),
               "start_step": int(start_step), "revision": git_revision(package_root()),
               "machine": machine() | {"cpu_kind": hardware.host_kind(),
                                       "onednn": hardware.onednn_enabled()},
-              "tfgan_suite": __version__, "tensorflow": tf.__version__,
+              "tfgan_suite": VERSION, "tensorflow": tf.__version__,
               "keras": keras.__version__}
     if precision is not None:
         record["precision"] = dict(precision)

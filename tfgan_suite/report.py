@@ -139,13 +139,18 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def read_scalars(log_dir: str) -> dict[str, list[tuple[int, float]]]:
     """Every scalar summary under ``log_dir`` (TensorBoard event files, any depth) as
     ``{tag: [(step, value), …]}`` sorted by step; Keras's per-epoch ``epoch_<metric>``,
-    ``lr/d``, ``lr/g``, ``eval/<metric>`` and ``final/<metric>``."""
+    ``lr/d``, ``lr/g``, ``eval/<metric>`` and ``final/<metric>``.
+
+    An event file is a TFRecord file of ``Event`` protos, read here with
+    ``tf.data.TFRecordDataset`` (``tf.compat.v1.train.summary_iterator`` is deprecated and
+    says so on stderr)."""
     import tensorflow as tf
 
     found: dict[str, dict[int, float]] = {}
     pattern = os.path.join(log_dir, "**", "events.out.tfevents.*")
     for path in sorted(glob.glob(pattern, recursive=True)):
-        for event in tf.compat.v1.train.summary_iterator(path):
+        for record in tf.data.TFRecordDataset(path):
+            event = tf.compat.v1.Event.FromString(record.numpy())
             for value in event.summary.value:
                 plugin = value.metadata.plugin_data.plugin_name
                 if value.HasField("simple_value"):

@@ -19,6 +19,7 @@ import math
 import os
 import tempfile
 import time
+from collections.abc import Sequence
 from typing import Any, Optional, Union
 
 import keras
@@ -29,6 +30,7 @@ from tfgan_suite import callbacks as callbacks_lib
 from tfgan_suite import config as config_lib
 from tfgan_suite import distribute, factory, hardware, provenance
 from tfgan_suite.arguments import argument, setting
+from tfgan_suite.evaluation import EvaluationCallback, make_evaluator, read_kept_best
 
 
 class RunError(ValueError):
@@ -118,10 +120,13 @@ def _record_session(out: str, start_step: int, precision: str) -> None:
     os.replace(path + ".tmp", path)  # atomic: a kill never leaves half a file
 
 
-def _build(config: dict, strategy):
+def _build(config: dict, strategy, facts: factory.RunFacts):
+    """The compiled GAN of ``config``; ``model.run_facts`` keeps ``facts`` for the pipeline
+    and the sample grids of each ``_fit``."""
     with strategy.scope():
-        model = factory.build_gan(config)
+        model = factory.build_gan(config, facts, load_run=load_run)
         factory.compile_gan(model, config)
+    model.run_facts = facts
     return model
 
 
@@ -145,7 +150,8 @@ def train(config: Union[str, dict, None], out: str,
         out: run directory.
         overrides: ``{"objective.name": "hinge"}`` or ``["objective.name=hinge"]``.
         resume: continue from the latest checkpoint in ``out``.
-        verbose: Keras progress-bar setting.
+        verbose: the progress bar: 0 none, 1 or ``"auto"`` ``callbacks.StepProgress``,
+            2 one line per epoch (as Keras's ``verbose``).
     """
     config = _prepare_directory(out, config, overrides, resume)
     strategy = distribute.make_strategy(config["distribute"])
@@ -155,15 +161,16 @@ def train(config: Union[str, dict, None], out: str,
         os.makedirs(os.path.join(directory, sub), exist_ok=True)
     if chief:
         config_lib.dump(config, os.path.join(out, "config.yaml"))
-        record = factory.corruption_record(config)
-        if record is not None:
-            with open(os.path.join(out, "corruption.json"), "w", encoding="utf-8") as handle:
-                json.dump(record, handle, indent=2)
+    facts = factory.run_facts(config)  # resolved once: every later step receives it
+    record = factory.corruption_record(config, facts) if chief else None
+    if record is not None:
+        with open(os.path.join(out, "corruption.json"), "w", encoding="utf-8") as handle:
+            json.dump(record, handle, indent=2)
     keras.utils.set_random_seed(config["seed"])
     if config["deterministic"]:
         tf.config.experimental.enable_op_determinism()
     with precision_policy(config["precision"]):
-        model = _build(config, strategy)
+        model = _build(config, strategy, facts)
         checkpoints = os.path.join(directory, "checkpoints")
         if resume:
             latest = tf.train.latest_checkpoint(os.path.join(out, "checkpoints"))
@@ -190,7 +197,7 @@ def train(config: Union[str, dict, None], out: str,
             config = _scaled_learning_rates(config, train_cfg["rollback_lr_factor"])
             print(f"tfgan: {session['guard'].message}; rolling back to {latest} with learning "
                   f"rates x{train_cfg['rollback_lr_factor']} (rollback {rollbacks})")
-            model = _build(config, strategy)
+            model = _build(config, strategy, facts)
             _checkpoint(model).restore(latest).assert_existing_objects_matched()
             factory.reset_learning_rates(model, config)  # the checkpoint held the old ones
     elapsed = time.monotonic() - started
@@ -237,8 +244,8 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
         n=config["sample"]["toy_points"] if mix is not None else config["sample"]["grid_size"],
         seed=config["sample"]["seed"], centers=None if mix is None else mix.centers,
         log_dir=os.path.join(directory, "logs", "samples"),
-        labels=factory.grid_labels(config, config["sample"]["grid_size"]),
-        sources=factory.grid_sources(config, config["sample"]["grid_size"]))
+        labels=factory.grid_labels(config, config["sample"]["grid_size"], model.run_facts),
+        sources=factory.grid_sources(config, config["sample"]["grid_size"], model.run_facts))
     callbacks = [*model.training_callbacks(), guard, stop,
                  callbacks_lib.CheckpointEachEpoch(manager, guard)]
     if chief:
@@ -246,29 +253,33 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
                                                         write_graph=False)]
         eval_cfg = config["eval"]
         if eval_cfg["every_epochs"] or eval_cfg["every_minutes"]:
-            from tfgan_suite.evaluation import EvaluationCallback  # imports runs: lazily
-
             evaluation = EvaluationCallback(
                 config, log_dir=os.path.join(directory, "logs", "eval"),
                 best_dir=os.path.join(directory, "best"),
                 every_epochs=eval_cfg["every_epochs"] or 1,
                 every_minutes=eval_cfg["every_minutes"], clock=stop.clock,
                 n=eval_cfg["n"], metrics=eval_cfg["metrics"],
-                monitor=eval_cfg["keep_best"] or eval_cfg["monitor"])
+                monitor=eval_cfg["keep_best"] or eval_cfg["monitor"], facts=model.run_facts)
             callbacks.append(evaluation)
         callbacks.append(callbacks_lib.RunSummaries(
             os.path.join(directory, "logs"), config,
             trial_id=os.path.basename(os.path.abspath(directory)), evaluation=evaluation))
     if start_step < train_cfg["steps"]:
-        info = factory.data_info(config)
+        facts = model.run_facts
         # Skip the batches already trained on, so a resumed run sees the same data
         # sequence as an uninterrupted one.
-        batches = factory.dataset(config, with_labels=info.get("num_classes") is not None
-                                  and model.trains_on_labels).skip(start_step)
+        batches = factory.dataset(config, with_labels=facts.num_classes is not None
+                                  and model.trains_on_labels, facts=facts).skip(start_step)
+        # Our bar instead of Keras's (which times the first execution's compilation into
+        # every step; callbacks.StepProgress), first so that it ends its line before other
+        # callbacks print at an epoch's end. shuffle=False: the pipeline shuffles (seeded);
+        # Keras cannot shuffle a tf.data.Dataset and warns that it ignores shuffle=True.
+        progress = ([callbacks_lib.StepProgress(interactive=False if verbose == 2 else None)]
+                    if chief and verbose else [])
         model.fit(batches, epochs=math.ceil(train_cfg["steps"] / steps_per_epoch),
                   initial_epoch=start_step // steps_per_epoch,
-                  steps_per_epoch=steps_per_epoch, callbacks=callbacks,
-                  verbose=verbose if chief else 0)
+                  steps_per_epoch=steps_per_epoch, callbacks=progress + callbacks,
+                  verbose=0, shuffle=False)
     return {"guard": guard, "stop": stop, "grid": grid, "evaluation": evaluation}
 
 
@@ -278,8 +289,6 @@ CHECKPOINTS = ("auto", "best", "latest")
 
 def best_checkpoint(run: str) -> Optional[dict]:
     """``<run>/best/best.json`` (monitor, value, step, …) plus its ``path``; None if none kept."""
-    from tfgan_suite.evaluation import read_kept_best  # imports runs: lazily
-
     return read_kept_best(os.path.join(run, "best"))
 
 
@@ -305,8 +314,9 @@ def load_run(run: str, checkpoint: str = "auto"):
                        "eval.keep_best with eval.every_epochs or eval.every_minutes)")
     use_best = checkpoint == "best" or (checkpoint == "auto" and best is not None
                                         and config["eval"]["keep_best"] is not None)
+    facts = factory.run_facts(config)
     with precision_policy(config["precision"]):
-        model = factory.build_gan(config)
+        model = factory.build_gan(config, facts, load_run=load_run)
         factory.compile_gan(model, config)
     if use_best:
         path = best["path"]
@@ -318,6 +328,7 @@ def load_run(run: str, checkpoint: str = "auto"):
         _checkpoint(model).restore(path).expect_partial()
     model.refresh_standing_statistics()  # no-op unless train.ema_statistics is standing
     model.run_config = config
+    model.run_facts = facts
     model.loaded_checkpoint = {"kind": "best" if use_best else "latest", "path": path,
                                "step": int(model.step_counter.numpy())} | (
         {"monitor": best["monitor"], "value": best["value"]} if use_best else {})
@@ -577,3 +588,77 @@ def translate_files(model, direction: str, source: str, out: str) -> list[str]:
         Image.fromarray(pixels[..., 0] if channels == 1 else pixels).save(target)
         written.append(target)
     return written
+
+
+def evaluation_path(run_dir: str, out: Optional[str] = None) -> str:
+    """Where ``evaluate_run`` writes: ``out`` or ``<run>/metrics.json``."""
+    return out or os.path.join(run_dir, "metrics.json")
+
+
+def _merge_into_json(path: str, key: str, value: dict) -> None:
+    """Sets ``key`` of the JSON object in ``path`` (created if missing), keeping the rest."""
+    existing: dict = {}
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as handle:
+            existing = json.load(handle)
+        if not isinstance(existing, dict):
+            raise ValueError(f"--out: {path} holds JSON that is not an object; choose another "
+                             f"file")
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    temporary = path + ".tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(existing | {key: value}, handle, indent=2, default=_json_default)
+    os.replace(temporary, path)
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def evaluate_run(run_dir: str, n: int = 10000, out: Optional[str] = None, seed: int = 0,
+                 classifier=None,
+                 groups: Optional[Sequence[str]] = None, checkpoint: str = "auto") -> dict:
+    """Evaluates a checkpoint of ``run_dir`` (``tfgan eval``): the latest, or the kept best
+    when the run sets ``eval.keep_best`` (``checkpoint``: ``load_run``'s choices).
+
+    Args:
+        run_dir: a run directory written by ``train``.
+        n: generated samples (image runs: and real test images, both ``min(n, test size)``).
+        out: JSON file to merge the result into under ``"evaluation"``; default
+            ``<run>/metrics.json`` (its training summary is kept).
+        seed: sampling seed.
+        classifier: image runs: a ``DomainClassifier`` to use instead of the cached one.
+        groups: metric groups (``evaluation.Evaluator.groups``; default all but ``gan_train``).
+        checkpoint: ``"auto"``, ``"best"`` or ``"latest"`` (``load_run``).
+
+    Returns:
+        dict with ``metrics`` (flat names, see the module docstring), the reference
+        (``kind``, ``dataset``, sample counts, ``feature_extractor``), ``step`` and
+        ``seconds``.
+    """
+    started = time.monotonic()
+    model = load_run(run_dir, checkpoint=checkpoint)
+    evaluator = make_evaluator(model.run_config, n=n, seed=seed, classifier=classifier,
+                               facts=model.run_facts)
+    metrics = evaluator.evaluate(model, groups)
+    result = evaluator.describe() | {
+        "run": os.path.abspath(run_dir), "step": int(model.step_counter.numpy()),
+        "checkpoint": model.loaded_checkpoint["kind"],
+        "metrics": metrics, "seconds": round(time.monotonic() - started, 2)}
+    _merge_into_json(evaluation_path(run_dir, out), "evaluation", result)
+    return result
+
+
+def summary_line(result: dict) -> str:
+    """One line for the terminal: the headline metrics of an ``evaluate_run`` result."""
+    shown = [(k, v) for k, v in result["metrics"].items() if isinstance(v, (int, float))]
+    text = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown)
+    extractors = result.get("feature_extractors") or (
+        {"": result["feature_extractor"]} if result.get("feature_extractor") else {})
+    if extractors:
+        text += " [features: " + "; ".join(
+            f"{e['name']}, test accuracy {e['test_accuracy']:.4f}"
+            for e in extractors.values()) + "]"
+    return f"{result['dataset']} step {result['step']}: {text}"

@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 from bench_metrics import all_metrics  # noqa: E402
 
-from tfgan_suite import data, evaluation, provenance  # noqa: E402
+from tfgan_suite import cache, data, evaluation, provenance  # noqa: E402
 from tfgan_suite.metrics import classifier as classifier_lib  # noqa: E402
 
 COUNTS = (10000, 5000)
@@ -40,7 +40,7 @@ def main() -> int:
     rows = []
     for suffix, config in evaluation.feature_spaces("fashion_mnist").items():
         classifier = classifier_lib.get_domain_classifier("fashion_mnist", config=config)
-        meta_path = os.path.join(classifier_lib.cache_dir(), "classifiers",
+        meta_path = os.path.join(cache.cache_dir(), "classifiers",
                                  f"{classifier.key}.json")
         with open(meta_path, encoding="utf-8") as handle:
             train_seconds = json.load(handle).get("train_seconds")

@@ -27,7 +27,7 @@ import tracemalloc
 
 import numpy as np
 
-from tfgan_suite import provenance  # noqa: E402
+from tfgan_suite import cache, provenance  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATASET = "fashion_mnist"
@@ -165,7 +165,7 @@ def main(argv=None) -> int:
     started = time.monotonic()
     config = classifier_lib.ClassifierConfig()
     key = classifier_lib.cache_key(DATASET, 28, 1, config)
-    root = os.path.join(args.cache_dir or classifier_lib.cache_dir(), "classifiers")
+    root = os.path.join(args.cache_dir or cache.cache_dir(), "classifiers")
     trained_now = not os.path.isfile(os.path.join(root, f"{key}.keras"))
     clf_started = time.monotonic()
     classifier = classifier_lib.get_domain_classifier(DATASET, config=config,

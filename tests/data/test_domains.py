@@ -156,4 +156,4 @@ class FashionEdgesDomainsTest(tf.test.TestCase):
             with self.assertRaisesRegex(ValueError, rf"data.{key}: two-domain data is read by "
                                         r"the translation models only; accepted models: "
                                         r"cyclegan, pix2pix"):
-                factory.data_info(config)
+                factory.run_facts(config)

@@ -166,7 +166,7 @@ class GlyphDescriptionViewTest(DejaVuTestCase):
         overrides = ["data.name=glyphs", "data.image_size=16", f"data.split={self.split}",
                      "data.label_view=glyph_description"]
         config = config_lib.load(None, overrides)
-        self.assertEqual(factory.data_info(config)["num_classes"], 620)
+        self.assertEqual(factory.run_facts(config).num_classes, 620)
         images, labels = factory.training_arrays(config)
         self.assertEqual(images.shape, (len(self.chosen), 16, 16, 1))
         self.assertAllEqual(labels // 10, self.chosen.char)
@@ -174,4 +174,4 @@ class GlyphDescriptionViewTest(DejaVuTestCase):
                                        "data.label_view=glyph_description"])
         with self.assertRaisesRegex(ValueError, "data.label_view: glyph_description needs "
                                                 "data.name glyphs"):
-            factory.data_info(wrong)
+            factory.run_facts(wrong)

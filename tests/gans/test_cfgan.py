@@ -39,7 +39,7 @@ class GarmentGroupViewTest(tf.test.TestCase):
         images, labels = factory.training_arrays(config())
         _, classes = load_arrays("digits", "train")
         self.assertAllEqual(labels, views.group_of(classes))
-        self.assertEqual(factory.data_info(config())["num_classes"], 4)
+        self.assertEqual(factory.run_facts(config()).num_classes, 4)
         with self.assertRaisesRegex(ValueError, r"^data\.label_view: a label view cannot be "
                                                 r"combined with label corruptions"):
             factory.training_arrays(config(corruption={"label_noise": {

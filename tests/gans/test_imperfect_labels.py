@@ -6,6 +6,7 @@ import sys
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 from scipy import stats
 
@@ -429,10 +430,11 @@ class CorruptedPipelineTest(tf.test.TestCase):
         self.assertTrue((labels >= 0).all())
         overlap = config_lib.load({"model": "cpgan", "data": {"name": "digits", "corruption": {
             "class_overlap": "10to5"}}})
-        self.assertEqual(factory.data_info(overlap)["num_classes"], 5)
-        self.assertEqual(factory.data_info(overlap)["clean_num_classes"], 10)
+        self.assertEqual(factory.run_facts(overlap).num_classes, 5)
+        self.assertEqual(factory.run_facts(overlap).info["clean_num_classes"], 10)
 
 
+@pytest.mark.slow
 class DistributionEquivalenceTest(tf.test.TestCase):
     """Every family's 2-replica MirroredStrategy steps equal its 1-device steps (the
     conditional models, the imperfect-label models, AmbientGAN, SS-GAN and every NR-GAN
@@ -458,8 +460,9 @@ class EstimatedTransitionTest(tf.test.TestCase):
         with mock.patch.dict(os.environ, {"TFGAN_CACHE_DIR": tempfile.mkdtemp()}):
             from tfgan_suite.gans.rgan import estimated_transition
 
-            estimate = estimated_transition(config, percentile=97.0)
-            again = estimated_transition(config, percentile=97.0)  # from the cache
+            facts = factory.run_facts(config)
+            estimate = estimated_transition(config, facts, percentile=97.0)
+            again = estimated_transition(config, facts, percentile=97.0)  # from the cache
         truth = corruptions.symmetric_transition(10, 0.5)
         self.assertAllClose(estimate, again)
         self.assertAllClose(estimate.sum(axis=1), np.ones(10), atol=1e-6)
@@ -480,10 +483,10 @@ class EstimatedTransitionTest(tf.test.TestCase):
                 "label_noise": {"kind": "asymmetric", "rate": 0.3}}}})
         cache = tempfile.mkdtemp()
         with mock.patch.dict(os.environ, {"TFGAN_CACHE_DIR": cache}):
-            first = estimated_transition(config)
+            first = estimated_transition(config, factory.run_facts(config))
             # The same settings with another flip map (a constant of corruptions.py) are other
             # labels: a fresh estimate, not the stale one.
             with mock.patch.dict(corruptions.FASHION_MNIST_FLIPS, {0: 1}, clear=True):
-                second = estimated_transition(config)
+                second = estimated_transition(config, factory.run_facts(config))
         self.assertLen(os.listdir(os.path.join(cache, "transitions")), 2)
         self.assertGreater(float(np.max(np.abs(first - second))), 0.1)

@@ -11,6 +11,7 @@ import tempfile
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tfgan_suite import cli, objectives, runs
@@ -119,10 +120,11 @@ class StageOneTest(tf.test.TestCase):
             StackGANStage2Generator()
         with self.assertRaisesRegex(ValueError, "generator.stage1_run: no trained Stage-I run "
                                                 "at '/nonexistent'"):
-            StackGANStage2Generator(stage1_run="/nonexistent")
+            StackGANStage2Generator(stage1_run="/nonexistent", load_run=runs.load_run)
 
 
 class StageTwoTest(tf.test.TestCase):
+    @pytest.mark.slow
     def test_stage_one_is_frozen_during_stage_two(self):
         first = stage1()
         second = StackGANStage2Generator(stage1=first.get_config(), image_size=16,
@@ -146,6 +148,7 @@ class StageTwoTest(tf.test.TestCase):
         self.assertEqual(second.inputs[0].shape[-1], 8 + 4 + 4)
         self.assertEqual(gan.sample(2, labels=1).shape, (2, 16, 16, 1))
 
+    @pytest.mark.slow
     def test_stage_two_from_a_stage_one_run_reloads_and_exports_the_chain(self):
         common = ["data.name=digits", "data.image_size=28", "train.steps=2",
                   "train.steps_per_epoch=2", "train.steps_per_execution=1",
@@ -197,6 +200,7 @@ class StageTwoTest(tf.test.TestCase):
                                 second.model.sampling_generator([z, labels]), atol=1e-4)
 
 
+@pytest.mark.slow
 class StackGANDistributionTest(tf.test.TestCase):
     def test_two_replica_steps_equal_single_device_steps(self):
         equivalence.assert_two_replicas_equal_one_device(self, ["stackgan1", "stackgan2"],

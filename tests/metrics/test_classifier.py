@@ -6,9 +6,10 @@ import tempfile
 from unittest import mock
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
-from tfgan_suite import data
+from tfgan_suite import cache, data
 from tfgan_suite.metrics import classifier as classifier_lib
 
 
@@ -41,8 +42,8 @@ class DigitsClassifierTest(tf.test.TestCase):
                             self.classifier.features(self.test_images[:50]), atol=1e-6)
 
     def test_cache_directory_comes_from_the_environment(self):
-        with mock.patch.dict(os.environ, {classifier_lib.CACHE_DIR_ENV: self.cache}):
-            self.assertEqual(classifier_lib.cache_dir(), self.cache)
+        with mock.patch.dict(os.environ, {cache.CACHE_DIR_ENV: self.cache}):
+            self.assertEqual(cache.cache_dir(), self.cache)
             with mock.patch.object(classifier_lib, "train_domain_classifier",
                                    side_effect=AssertionError("retrained on a cache hit")):
                 classifier_lib.get_domain_classifier("digits")
@@ -108,6 +109,7 @@ class DigitsClassifierTest(tf.test.TestCase):
             classifier_lib.gan_train_accuracy(self.classifier, images, labels), 0.85)
 
 
+@pytest.mark.slow
 class IndependentClassifierTest(tf.test.TestCase):
     """The second feature space: another architecture, seed and feature size."""
 

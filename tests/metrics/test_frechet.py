@@ -1,6 +1,6 @@
 """Specification of the Fréchet distance and the streaming FeatureStats."""
 
-from unittest import mock
+import warnings
 
 import numpy as np
 import scipy.linalg
@@ -63,23 +63,28 @@ class FrechetDistanceTest(tf.test.TestCase):
         actual = frechet_distance(tf.constant(feat_a, tf.float32), tf.constant(feat_b, tf.float32))
         self.assertAllClose(actual, expected, rtol=1e-12)
 
-    def test_frechet_distance_retries_sqrtm_with_1e_6_offset_when_not_finite(self):
+    def test_frechet_distance_of_singular_covariances_is_exact(self):
+        # sqrtm(Σ₁Σ₂) of this pair is singular (pytorch-fid retries it with 1e-6·I added):
+        # Σ₁Σ₂ = 0, so FD = Tr(Σ₁) + Tr(Σ₂) = 2.
         sigma1, sigma2 = np.diag([1.0, 0.0]), np.diag([0.0, 1.0])
-        real_sqrtm = scipy.linalg.sqrtm
-        arguments = []
+        distance = frechet_distance_from_moments(np.zeros(2), sigma1, np.zeros(2), sigma2)
+        self.assertAllClose(distance, 2.0, rtol=0, atol=1e-12)
 
-        def sqrtm_failing_once(matrix):
-            arguments.append(matrix)
-            return np.full_like(matrix, np.nan) if len(arguments) == 1 else real_sqrtm(matrix)
-
-        with mock.patch.object(scipy.linalg, "sqrtm", side_effect=sqrtm_failing_once):
-            distance = frechet_distance_from_moments(np.zeros(2), sigma1, np.zeros(2), sigma2)
-        offset = 1e-6 * np.eye(2)
-        self.assertLen(arguments, 2)
-        self.assertAllClose(arguments[1], (sigma1 + offset) @ (sigma2 + offset), rtol=0, atol=0)
-        # The offset enters only the square root: Tr((Σ₁ + εI)(Σ₂ + εI))^½ = 2·sqrt(ε(1 + ε)).
-        expected = 2.0 - 2 * 2 * np.sqrt(1e-6 * (1 + 1e-6))
-        self.assertAllClose(distance, expected, rtol=1e-9)
+    def test_frechet_distance_with_fewer_samples_than_features_matches_sqrtm_silently(self):
+        # Rank-deficient covariances (the report's small n in wide feature spaces): no
+        # LinAlgWarning, and the value of scipy's sqrtm to round-off.
+        feat_a = correlated_features(seed=11, num_samples=40, dim=64, shift=0.0)
+        feat_b = correlated_features(seed=12, num_samples=30, dim=64, shift=0.2)
+        sigma_a, sigma_b = np.cov(feat_a, rowvar=False), np.cov(feat_b, rowvar=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+            trace_sqrt = np.trace(scipy.linalg.sqrtm(sigma_a @ sigma_b)).real
+        diff = feat_a.mean(axis=0) - feat_b.mean(axis=0)
+        expected = diff @ diff + np.trace(sigma_a) + np.trace(sigma_b) - 2 * trace_sqrt
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            distance = frechet_distance(feat_a, feat_b)
+        self.assertAllClose(distance, expected, rtol=1e-6)
 
     def test_frechet_distance_rejects_large_imaginary_part_of_sqrtm(self):
         # Σ₁Σ₂ with a negative eigenvalue has no real square root: not a valid covariance pair.

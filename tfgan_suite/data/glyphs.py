@@ -54,6 +54,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from tfgan_suite import cache
+
 CHARACTERS = ("ABCDEFGHIJKLMNOPQRSTUVWXYZ" "abcdefghijklmnopqrstuvwxyz" "0123456789")
 WEIGHTS = ("light", "regular", "medium", "bold", "black")
 _WEIGHT_LIMITS = (350, 450, 600, 750)
@@ -257,13 +259,11 @@ def build(paths: Optional[Sequence[str]] = None, side: int = SIDE,
         ``{"train": GlyphSet, "test": GlyphSet}``; ``families`` and ``styles`` are shared
         by both splits (indices are global).
     """
-    from tfgan_suite.metrics import classifier as classifier_lib
-
     paths = package_font_files() if paths is None else sorted(paths)
     hashes = {path: _sha256(path) for path in paths}
     key = hashlib.sha1(json.dumps({"renderer": _RENDERER_VERSION, "side": side,
                                    "fonts": sorted(hashes.values())}).encode()).hexdigest()
-    directory = os.path.join(cache_dir or classifier_lib.cache_dir(), "glyphs")
+    directory = os.path.join(cache_dir or cache.cache_dir(), "glyphs")
     path = os.path.join(directory, f"glyphs_{side}px_{key[:12]}.npz")
     if os.path.isfile(path):
         return _read(path)

@@ -24,6 +24,8 @@ from typing import Optional
 
 import numpy as np
 
+from tfgan_suite import cache
+
 #: Canny's Gaussian σ in pixels, on 28-px garments (thin, closed outlines plus inner seams)
 EDGE_SIGMA = 1.0
 #: the side of both domains (28 px padded with black)
@@ -51,12 +53,10 @@ def cached_edge_maps(images: np.ndarray, sigma: float = EDGE_SIGMA,
     scikit-image version (Canny takes ≈ 2 ms per image: 2 minutes for the train split)."""
     import skimage
 
-    from tfgan_suite.metrics import classifier as classifier_lib
-
     images = np.ascontiguousarray(images, np.float32)
     digest = hashlib.sha256(images.tobytes())
     digest.update(f"{images.shape}|{sigma}|{skimage.__version__}".encode())
-    directory = os.path.join(cache_dir or classifier_lib.cache_dir(), "fashion_edges")
+    directory = os.path.join(cache_dir or cache.cache_dir(), "fashion_edges")
     path = os.path.join(directory, f"edges_{digest.hexdigest()[:16]}.npy")
     if os.path.isfile(path):
         bits = np.load(path)

@@ -50,7 +50,7 @@ class AmbientGAN(AdversarialModel):
                              "data; set data.corruption.measurement.kind or image_noise")
 
     @classmethod
-    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
+    def options_from_config(cls, config: dict, facts) -> dict[str, Any]:
         section = config["data"].get("corruption") or {}
         return {"corruption": image_corruptions.resolve(section).describe()}
 

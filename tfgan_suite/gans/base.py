@@ -383,18 +383,21 @@ class AdversarialModel(keras.Model):
         return [] if terms is None else [terms]
 
     @classmethod
-    def network_options(cls, config: dict, generator_spec: dict, discriminator_spec: dict
-                        ) -> tuple[dict, dict]:
+    def network_options(cls, config: dict, facts, generator_spec: dict,
+                        discriminator_spec: dict) -> tuple[dict, dict]:
         """The ``generator`` / ``discriminator`` config sections this family needs, given
         the run's (hook; default: unchanged). InfoGAN widens the generator's z by its codes
-        and gives the discriminator a Q head; the factory stays free of per-model code."""
+        and gives the discriminator a Q head; the factory stays free of per-model code.
+        ``facts``: the run's ``factory.RunFacts`` (the data's shape, observed classes,
+        corruptions), handed down so that no family imports the factory."""
         return generator_spec, discriminator_spec
 
     @classmethod
-    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
+    def options_from_config(cls, config: dict, facts) -> dict[str, Any]:
         """Constructor options of this family read from a run config (its own section), on
-        top of the networks and the ``train`` options every model takes. ``num_classes``:
-        the dataset's, or None for unlabelled data."""
+        top of the networks and the ``train`` options every model takes. ``facts``: the
+        run's ``factory.RunFacts`` (``facts.num_classes``: the observed classes, None for
+        unlabelled data)."""
         return {}
 
     def get_config(self) -> dict[str, Any]:
@@ -829,7 +832,11 @@ class AdversarialModel(keras.Model):
         n = len(z)
         if self._sample_fn is None:
             generator = self.sampling_generator
-            self._sample_fn = tf.function(lambda inputs: generator(inputs, training=False))
+            # reduce_retracing: the batch size varies (the last chunk, each caller's n), and
+            # a trace per size made TensorFlow warn of retracing; after the second size the
+            # function is traced once for any batch size.
+            self._sample_fn = tf.function(lambda inputs: generator(inputs, training=False),
+                                          reduce_retracing=True)
         chunks = []
         for start in range(0, n, batch_size):
             z_chunk = tf.constant(z[start:start + batch_size])

@@ -61,10 +61,8 @@ class CFGAN(InfoGAN):
         self.num_classes = int(num_classes)
 
     @classmethod
-    def network_options(cls, config, generator_spec, discriminator_spec):
-        from tfgan_suite import factory
-
-        attributes = factory.data_info(config).get("num_classes")
+    def network_options(cls, config, facts, generator_spec, discriminator_spec):
+        attributes = facts.num_classes
         if not attributes:
             raise ValueError("model cfgan: needs labelled data (the observed attributes); "
                              f"dataset {config['data']['name']!r} has no labels")
@@ -76,8 +74,8 @@ class CFGAN(InfoGAN):
         return generator_spec, discriminator_spec
 
     @classmethod
-    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
-        return dict(super().options_from_config(config, num_classes), num_classes=num_classes)
+    def options_from_config(cls, config: dict, facts) -> dict[str, Any]:
+        return dict(super().options_from_config(config, facts), num_classes=facts.num_classes)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

@@ -83,8 +83,8 @@ class ConditionalGAN(AdversarialModel):
         return "cgan"
 
     @classmethod
-    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
-        return {"num_classes": num_classes}
+    def options_from_config(cls, config: dict, facts) -> dict[str, Any]:
+        return {"num_classes": facts.num_classes}
 
     def _check_discriminator(self, discriminator: keras.Model) -> None:
         inputs, outputs, described, hint = self.DISCRIMINATOR
@@ -198,10 +198,10 @@ class ACGAN(ConditionalGAN):
         return "acgan"
 
     @classmethod
-    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
+    def options_from_config(cls, config: dict, facts) -> dict[str, Any]:
         """The ``conditional`` section's classifier options join the class count."""
         section = config["conditional"]
-        return super().options_from_config(config, num_classes) | {
+        return super().options_from_config(config, facts) | {
             "aux_weight": section["aux_weight"], "g_aux_weight": section["g_aux_weight"],
             "fake_class_loss": section["fake_class_loss"]}
 

@@ -74,8 +74,8 @@ class CPGAN(ACGAN):
         return "cpgan"
 
     @classmethod
-    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
-        return {"num_classes": num_classes, "aux_weight": config["conditional"]["aux_weight"],
+    def options_from_config(cls, config: dict, facts) -> dict[str, Any]:
+        return {"num_classes": facts.num_classes, "aux_weight": config["conditional"]["aux_weight"],
                 "kl_weight": config["cpgan"]["kl_weight"]}
 
     def get_config(self) -> dict[str, Any]:

@@ -97,7 +97,7 @@ class CycleGAN(translation.TranslationMixin, AdversarialModel):
     # --- configuration ---------------------------------------------------------------------
 
     @classmethod
-    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
+    def options_from_config(cls, config: dict, facts) -> dict[str, Any]:
         section = config.get("cyclegan") or {}
         return {key: section[key] for key in ("cycle_weight", "identity_fraction", "pool_size")
                 if key in section}

@@ -109,14 +109,14 @@ class InfoGAN(AdversarialModel):
         return latent.parse((config.get(cls.section) or {}).get("codes") or ())
 
     @classmethod
-    def network_options(cls, config, generator_spec, discriminator_spec):
+    def network_options(cls, config, facts, generator_spec, discriminator_spec):
         width = latent.CodeSet(cls._config_codes(config)).width
         generator_spec = dict(generator_spec,
                               latent_dim=default_latent_dim(generator_spec) + width)
         return generator_spec, dict(discriminator_spec, q_width=width)
 
     @classmethod
-    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
+    def options_from_config(cls, config: dict, facts) -> dict[str, Any]:
         return {"codes": list(cls._config_codes(config))}
 
     def get_config(self) -> dict[str, Any]:
@@ -320,10 +320,10 @@ class DTLCGAN(InfoGAN):
                                  f"observed class ({num_classes}), got {list(first.branching)}")
 
     @classmethod
-    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
+    def options_from_config(cls, config: dict, facts) -> dict[str, Any]:
         supervised = bool((config.get(cls.section) or {}).get("supervised", False))
-        return dict(super().options_from_config(config, num_classes), supervised=supervised,
-                    num_classes=num_classes if supervised else None)
+        return dict(super().options_from_config(config, facts), supervised=supervised,
+                    num_classes=facts.num_classes if supervised else None)
 
     def get_config(self) -> dict[str, Any]:
         return dict(super().get_config(), supervised=self.supervised,

@@ -157,7 +157,7 @@ class NRGAN(AdversarialModel):
         self.ema_noise_generator = self.averaged_copy(noise_generator)
 
     @classmethod
-    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
+    def options_from_config(cls, config: dict, facts) -> dict[str, Any]:
         section = config.get("nrgan") or {}
         corruption = config["data"].get("corruption") or {}
         if corruption.get("image_noise", "none") == "none":

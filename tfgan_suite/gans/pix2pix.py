@@ -20,7 +20,7 @@ to the reference's batch norm at its batch size of 1.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import keras
 import tensorflow as tf
@@ -54,14 +54,12 @@ class Pix2Pix(translation.TranslationMixin, AdversarialModel):
         self.l1_weight = float(l1_weight)
 
     @classmethod
-    def network_options(cls, config, generator_spec, discriminator_spec):
-        from tfgan_suite import factory  # factory imports the models
-
-        channels = factory.data_info(config)["image_shape"][-1]
+    def network_options(cls, config, facts, generator_spec, discriminator_spec):
+        channels = facts.info["image_shape"][-1]
         return generator_spec, dict(discriminator_spec, condition_channels=channels)
 
     @classmethod
-    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
+    def options_from_config(cls, config: dict, facts) -> dict[str, Any]:
         if not config["data"].get("paired", False):
             raise ValueError("data.paired: pix2pix learns from pairs; accepted: true (on a "
                              "source with pairs: fashion_edges, folder:<path>)")

@@ -74,7 +74,7 @@ class ProGAN(AdversarialModel):
     # --- configuration ---------------------------------------------------------------------
 
     @classmethod
-    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
+    def options_from_config(cls, config: dict, facts) -> dict[str, Any]:
         section = config.get(cls.section) or {}
         options = {key: section[key] for key in ("start_resolution", "stabilise_images",
                                                   "fade_images", "reset_optimizer")

@@ -39,8 +39,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan_suite import cache, ops
 from tfgan_suite import objectives as objectives_lib
-from tfgan_suite import ops
 from tfgan_suite.data import corruptions
 from tfgan_suite.gans.conditional import ACGAN, ConditionalGAN
 
@@ -105,10 +105,9 @@ class _LabelNoiseMixin:
         self._transition_tensor = tf.constant(self.transition, tf.float32)
 
     @classmethod
-    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
+    def options_from_config(cls, config: dict, facts) -> dict[str, Any]:
         """The class's options plus T (``rgan.transition``) and ``rgan.label_sampling``."""
-        return super().options_from_config(config, num_classes) | _noise_options(
-            config, num_classes)
+        return super().options_from_config(config, facts) | _noise_options(config, facts)
 
     def get_config(self) -> dict[str, Any]:
         return dict(super().get_config(), transition=self.transition.tolist(),
@@ -120,11 +119,12 @@ class _LabelNoiseMixin:
         return draw_label_pairs(self._transition_tensor, labels, uniform, self.label_sampling)
 
 
-def _noise_options(config: dict, num_classes: Optional[int]) -> dict[str, Any]:
+def _noise_options(config: dict, facts) -> dict[str, Any]:
     section = config["rgan"]
     if section["transition"] not in TRANSITIONS:
         raise ValueError(f"rgan.transition: unknown value {section['transition']!r}; "
                          f"accepted: {', '.join(TRANSITIONS)}")
+    num_classes = facts.num_classes
     if num_classes is None:  # the model's constructor names the missing labels
         return {"transition": None, "label_sampling": section["label_sampling"]}
     spec = corruptions.resolve(config["data"]["corruption"], num_classes)
@@ -132,7 +132,7 @@ def _noise_options(config: dict, num_classes: Optional[int]) -> dict[str, Any]:
         raise ValueError(f"data.corruption.label_noise.kind: model {config['model']} models "
                          "label noise; set symmetric or asymmetric (rate 0 for clean labels)")
     transition = (spec.transition() if section["transition"] == "known"
-                  else estimated_transition(config, section["anchor_percentile"]))
+                  else estimated_transition(config, facts, section["anchor_percentile"]))
     return {"transition": transition.tolist(), "label_sampling": section["label_sampling"]}
 
 
@@ -197,18 +197,18 @@ class RACGAN(_LabelNoiseMixin, ACGAN):
 
 
 # ------------------------------------------------------------------ estimated transition
-def estimated_transition(config: dict, percentile: float = 97.0) -> np.ndarray:
+def estimated_transition(config: dict, facts, percentile: float = 97.0) -> np.ndarray:
     """T̂ of the run's noisy training labels, by Patrini et al.'s anchor points: a classifier
     (the primary domain classifier's architecture) trained on the **noisy** labels of one
     half of the training images gives p(ỹ | x) on the other half; class i's anchor is the
     held-out image at the ``percentile`` of p(ỹ = i | x), and T̂_ij = p(ỹ = j | anchor_i).
     Held out, because on the images it was trained on a network memorises the noisy labels
     and its posteriors turn one-hot (T̂ → I). Cached on disk per (data, corruption, the
-    observed labels, classifier, percentile); the clean labels are not used."""
-    from tfgan_suite import factory
+    observed labels, classifier, percentile); the clean labels are not used. ``facts``: the
+    run's ``factory.RunFacts`` (its training arrays and observed classes)."""
     from tfgan_suite.metrics import classifier as classifier_lib
 
-    images, noisy = factory.training_arrays(config)
+    images, noisy = facts.training_arrays()
     labelled = noisy != corruptions.UNLABELLED
     images, noisy = images[labelled], noisy[labelled]
     classifier_config = classifier_lib.ClassifierConfig()
@@ -220,11 +220,11 @@ def estimated_transition(config: dict, percentile: float = 97.0) -> np.ndarray:
                    "labels_sha1": hashlib.sha1(noisy.astype(np.int64).tobytes()).hexdigest(),
                    "classifier": dataclasses.asdict(classifier_config)}
     digest = hashlib.sha1(json.dumps(description, sort_keys=True).encode()).hexdigest()[:12]
-    path = os.path.join(classifier_lib.cache_dir(), "transitions", f"{digest}.json")
+    path = os.path.join(cache.cache_dir(), "transitions", f"{digest}.json")
     if os.path.isfile(path):
         with open(path, encoding="utf-8") as handle:
             return np.asarray(json.load(handle)["estimate"], np.float64)
-    classes = int(factory.data_info(config)["num_classes"])
+    classes = int(facts.num_classes)
     network = classifier_lib.build_classifier_network(
         images.shape[1], images.shape[-1], classes, classifier_config)
     order = np.random.default_rng(classifier_config.seed).permutation(len(noisy))

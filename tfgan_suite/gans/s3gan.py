@@ -67,8 +67,8 @@ class S3GAN(RotationMixin, ConditionalGAN):
         return "s3gan"
 
     @classmethod
-    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
-        return super().options_from_config(config, num_classes) | dict(config["s3gan"])
+    def options_from_config(cls, config: dict, facts) -> dict[str, Any]:
+        return super().options_from_config(config, facts) | dict(config["s3gan"])
 
     def get_config(self) -> dict[str, Any]:
         return dict(super().get_config(), classifier_weight=self.classifier_weight,

@@ -19,7 +19,7 @@ not used.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import keras
 import numpy as np
@@ -136,7 +136,7 @@ class SSGAN(RotationMixin, AdversarialModel):
         self._init_rotation(rotation_d_weight, rotation_g_weight, rotated_batch_fraction)
 
     @classmethod
-    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
+    def options_from_config(cls, config: dict, facts) -> dict[str, Any]:
         return dict(config["ssgan"])
 
     def get_config(self) -> dict[str, Any]:

@@ -84,9 +84,9 @@ class StackGAN(ConditionalGAN):
         return 2 if isinstance(self.generator, stack.StackGANStage2Generator) else 1
 
     @classmethod
-    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
+    def options_from_config(cls, config: dict, facts) -> dict[str, Any]:
         section = config["stackgan"]
-        return {"num_classes": num_classes, "kl_weight": section["kl_weight"],
+        return {"num_classes": facts.num_classes, "kl_weight": section["kl_weight"],
                 "matching_aware": section["matching_aware"]}
 
     def get_config(self) -> dict[str, Any]:

@@ -100,7 +100,7 @@ class StyleGAN(AdversarialModel):
     options = ("mixing_probability", "w_avg_decay", "truncation_cutoff")
 
     @classmethod
-    def options_from_config(cls, config: dict, num_classes: Optional[int]) -> dict[str, Any]:
+    def options_from_config(cls, config: dict, facts) -> dict[str, Any]:
         section = config.get(cls.section) or {}
         return {key: section[key] for key in cls.options if key in section}
 

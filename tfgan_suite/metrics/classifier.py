@@ -38,10 +38,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan_suite.cache import cache_dir
 from tfgan_suite.metrics.frechet import frechet_distance
 
-CACHE_DIR_ENV = "TFGAN_CACHE_DIR"
-DEFAULT_CACHE_DIR = os.path.join("~", ".cache", "tfgan_suite")
 #: Bumped when training or architecture code changes, so stale cache entries are not reused.
 CACHE_FORMAT = 1
 #: Largest centre crop that undoes ``data.fit_image_size`` padding (same bound, 8 px).
@@ -94,11 +93,6 @@ class ClassifierConfig:
 #: are in docs/results/metrics_floor.md.
 INDEPENDENT_CONFIG = ClassifierConfig(architecture="vgg", filters=(32, 64, 128),
                                       feature_units=256, dropout=0.3, seed=1)
-
-
-def cache_dir() -> str:
-    """``$TFGAN_CACHE_DIR`` or ``~/.cache/tfgan_suite``, expanded."""
-    return os.path.expanduser(os.environ.get(CACHE_DIR_ENV) or DEFAULT_CACHE_DIR)
 
 
 def cache_key(dataset: str, image_size: int, channels: int, config: ClassifierConfig) -> str:
@@ -364,7 +358,6 @@ __all__ = [
     "INDEPENDENT_CONFIG",
     "ClassifierConfig",
     "DomainClassifier",
-    "cache_dir",
     "cache_key",
     "fit_to_classifier",
     "gan_test_accuracy",

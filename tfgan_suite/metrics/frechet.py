@@ -2,21 +2,48 @@
 InceptionV3 pool features; in this suite usually `FD_fmnist`, see docs/benchmarks §2).
 
 Heusel, Ramsauer, Unterthiner, Nessler & Hochreiter (2017), "GANs Trained by a Two
-Time-Scale Update Rule Converge to a Local Nash Equilibrium". The matrix square root follows
-the numerical recipe of the reference pytorch-fid implementation.
+Time-Scale Update Rule Converge to a Local Nash Equilibrium". Tr((Σ₁Σ₂)^½) is computed from
+the eigenvalues of the symmetric Σ₁^½ Σ₂ Σ₁^½ (which has those of Σ₁Σ₂), not with
+``scipy.linalg.sqrtm`` of the non-symmetric product as pytorch-fid does: the same value up
+to round-off, but sound when a covariance is singular (fewer samples than features), where
+sqrtm warned (``LinAlgWarning``) and pytorch-fid retries with 1e-6·I added.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 
 from tfgan_suite.metrics.stats import FeatureStats, as_feature_matrix
 
-# Added to both covariances when sqrtm(Σ₁Σ₂) is not finite (as in pytorch-fid).
-SQRTM_RETRY_OFFSET = 1e-6
-# Largest |imag| on the diagonal of sqrtm(Σ₁Σ₂) that is treated as round-off.
-MAX_IMAGINARY_DIAGONAL = 1e-3
+# Largest negative eigenvalue of a covariance, relative to its largest |eigenvalue|, that is
+# treated as round-off (and clipped to 0); anything below is not a covariance.
+NEGATIVE_EIGENVALUE_TOLERANCE = 1e-6
+
+
+def _psd_eigenvalues(matrix: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(eigenvalues clipped at 0, eigenvectors) of the symmetric positive semi-definite
+    ``matrix``; a ValueError naming ``name`` when an eigenvalue is negative beyond
+    round-off."""
+    eigenvalues, eigenvectors = np.linalg.eigh(matrix)
+    scale = max(float(np.max(np.abs(eigenvalues))), np.finfo(np.float64).tiny)
+    if eigenvalues[0] < -NEGATIVE_EIGENVALUE_TOLERANCE * scale:
+        raise ValueError(
+            f"`{name}` has a negative eigenvalue ({eigenvalues[0]:.3g}): not a covariance, "
+            "and (sigma1 @ sigma2)^1/2 would have an imaginary part."
+        )
+    return np.clip(eigenvalues, 0.0, None), eigenvectors
+
+
+def trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
+    """Tr((Σ₁Σ₂)^½) of two covariances: Σ √λ over the eigenvalues λ of Σ₁^½ Σ₂ Σ₁^½, a
+    symmetric positive semi-definite matrix similar to Σ₁Σ₂ (no ``LinAlgWarning`` when
+    either is singular)."""
+    eigenvalues, eigenvectors = _psd_eigenvalues(sigma1, "sigma1")
+    _psd_eigenvalues(sigma2, "sigma2")
+    sqrt_sigma1 = (eigenvectors * np.sqrt(eigenvalues)) @ eigenvectors.T
+    middle = sqrt_sigma1 @ sigma2 @ sqrt_sigma1
+    middle = (middle + middle.T) / 2.0  # symmetric up to round-off: make it exactly so
+    return float(np.sum(np.sqrt(np.clip(np.linalg.eigvalsh(middle), 0.0, None))))
 
 
 def frechet_distance_from_moments(mu1, sigma1, mu2, sigma2) -> float:
@@ -24,9 +51,7 @@ def frechet_distance_from_moments(mu1, sigma1, mu2, sigma2) -> float:
 
     FD = ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2(Σ₁Σ₂)^½)  (Heusel et al., 2017; Dowson & Landau, 1982).
 
-    (Σ₁Σ₂)^½ is `scipy.linalg.sqrtm`; if it is not finite the product is recomputed with
-    1e-6·I added to both covariances; a complex result keeps its real part when the largest
-    |imaginary| diagonal entry is below 1e-3.
+    Tr((Σ₁Σ₂)^½) is ``trace_sqrt_product``: exact for singular covariances too.
 
     Args:
       mu1, mu2: mean vectors, shape (d,).
@@ -36,8 +61,8 @@ def frechet_distance_from_moments(mu1, sigma1, mu2, sigma2) -> float:
       The distance as a Python float.
 
     Raises:
-      ValueError: on mismatched shapes, non-finite inputs, or a matrix square root with a
-        significant imaginary component.
+      ValueError: on mismatched shapes, non-finite inputs, or a covariance with a negative
+        eigenvalue beyond round-off.
     """
     mu1 = np.atleast_1d(np.asarray(mu1, dtype=np.float64))
     mu2 = np.atleast_1d(np.asarray(mu2, dtype=np.float64))
@@ -61,22 +86,8 @@ def frechet_distance_from_moments(mu1, sigma1, mu2, sigma2) -> float:
             raise ValueError(f"`{name}` contains NaN or inf values; moments must be finite.")
 
     diff = mu1 - mu2
-    covmean = scipy.linalg.sqrtm(sigma1 @ sigma2)
-    if not np.all(np.isfinite(covmean)):
-        # Near-singular product: regularise both covariances and retry.
-        offset = np.eye(dim) * SQRTM_RETRY_OFFSET
-        covmean = scipy.linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset))
-    if np.iscomplexobj(covmean):
-        max_imag = float(np.max(np.abs(np.diagonal(covmean).imag)))
-        if max_imag >= MAX_IMAGINARY_DIAGONAL:
-            raise ValueError(
-                f"sqrtm(sigma1 @ sigma2) has an imaginary diagonal component of {max_imag:.3g} "
-                f"(accepted: < {MAX_IMAGINARY_DIAGONAL}); the covariances are probably "
-                "ill-conditioned — use more samples or lower-dimensional features."
-            )
-        covmean = covmean.real
-    return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * np.trace(covmean))
-
+    return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2)
+                 - 2.0 * trace_sqrt_product(sigma1, sigma2))
 
 def _moments(features, name: str) -> tuple[np.ndarray, np.ndarray]:
     """(μ, Σ) of a FeatureStats or a (num_samples, d) feature matrix; Σ uses ddof=1."""
@@ -116,4 +127,4 @@ def frechet_distance(feat_a, feat_b) -> float:
     return frechet_distance_from_moments(mu_a, sigma_a, mu_b, sigma_b)
 
 
-__all__ = ["frechet_distance", "frechet_distance_from_moments"]
+__all__ = ["frechet_distance", "frechet_distance_from_moments", "trace_sqrt_product"]

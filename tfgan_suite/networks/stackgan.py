@@ -23,7 +23,7 @@ term of the generator's loss (``gans/stackgan.py``).
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union
 
 import keras
 import tensorflow as tf
@@ -134,16 +134,21 @@ class StackGANStage1Generator(_StackGenerator):
             "num_classes": num_classes}, **kwargs)
 
 
-def load_stage1(run: Optional[str]) -> StackGANStage1Generator:
-    """The trained Stage-I generator of ``run`` (its averaged weights when it has an EMA)."""
+def load_stage1(run: Optional[str], load_run: Optional[Callable[[str], Any]]
+                ) -> StackGANStage1Generator:
+    """The trained Stage-I generator of ``run`` (its averaged weights when it has an EMA),
+    loaded by ``load_run`` (``runs.load_run``: a run needs the whole factory, which sits
+    above the networks, so the factory hands the loader down)."""
     if not run:
         raise ValueError("generator.stage1_run: the Stage-II generator needs a trained "
                          "Stage-I run (model stackgan, generator.name stackgan1); got none")
-    from tfgan_suite import runs  # a run needs the whole factory: imported on use
-
+    if load_run is None:
+        raise ValueError("generator.stage1_run: loading a run needs a run loader; build "
+                         "Stage-II through tfgan_suite.train / load_run, or pass "
+                         "load_run=runs.load_run")
     try:
-        model = runs.load_run(run)
-    except (runs.RunError, OSError) as error:
+        model = load_run(run)
+    except (ValueError, OSError) as error:
         raise ValueError(f"generator.stage1_run: no trained Stage-I run at {run!r} "
                          f"({error})") from None
     trained = model.sampling_generator
@@ -164,6 +169,7 @@ class StackGANStage2Generator(_StackGenerator):
             loaded and frozen).
         stage1: the Stage-I generator's config instead (set by ``get_config``; its weights
             then come from this network's own checkpoint).
+        load_run: loads ``stage1_run`` (``runs.load_run``; the factory passes it).
         condition_dim, embedding_dim: Stage-II's own conditioning augmentation.
         image_size: final side (the Stage-I side × 2^k, k ≥ 1).
         channels: image channels.
@@ -178,11 +184,11 @@ class StackGANStage2Generator(_StackGenerator):
                  condition_dim: int = 32, embedding_dim: int = 64, image_size: int = 28,
                  channels: int = 1, base_filters: int = 32, residual_blocks: int = 2,
                  num_classes: Optional[int] = None, name: str = "stackgan2_generator",
-                 **kwargs):
+                 load_run: Optional[Callable[[str], Any]] = None, **kwargs):
         if stage1 is not None:
             first = StackGANStage1Generator.from_config(dict(stage1))
         else:
-            first = load_stage1(stage1_run)
+            first = load_stage1(stage1_run, load_run)
         first.trainable = False
         config = first.get_config()
         if num_classes is not None and config["num_classes"] not in (None, num_classes):

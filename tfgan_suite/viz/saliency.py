@@ -43,7 +43,9 @@ def adversarial_score_model(discriminator: keras.Model, labels=None) -> keras.Mo
     outputs = discriminator(inputs, training=False)
     logit = outputs[0] if isinstance(outputs, (list, tuple)) else outputs
     score = keras.layers.Lambda(_mean_over_positions, name="adversarial_logit")(logit)
-    return keras.Model(images, score)
+    # Inputs as a list of one: tf-keras-vis calls the model on a list of seed inputs, which
+    # Keras warns about when the model was built on a single tensor.
+    return keras.Model([images], score)
 
 
 def discriminator_saliency(discriminator: keras.Model, images, labels=None,
