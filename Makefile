@@ -5,9 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FASHION_DIR := /usr/share/datasets/fashion-mnist
-export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: demo test lint data browser venv clean docs docs-examples
+.PHONY: demo test test-fast lint data browser venv clean docs docs-examples
 
 $(STAMP): setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,6 +73,12 @@ docs: $(STAMP)
 docs-examples: $(STAMP) data
 	$(BIN)/python tools/docs_examples.py --list
 	$(BIN)/python tools/docs_examples.py
+
+# The edit-test loop: the suite without the tests marked `slow` (pyproject.toml's markers),
+# i.e. without the 2-replica equivalences, the every-recipe step, the resume / kill -9 /
+# multi-worker runs and the report's tiny-run setup. `make test` runs them all.
+test-fast: $(STAMP) lint
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) -m "not slow" tests
 
 demo: $(STAMP) data
 	$(BIN)/tfgan demo --out runs/demo

@@ -6,6 +6,7 @@ import sys
 import tempfile
 
 import numpy as np
+import pytest
 import tensorflow as tf
 from PIL import Image
 
@@ -90,6 +91,7 @@ class MultistageBenchTest(tf.test.TestCase):
         self.assertEqual(entry["values"]["fd_fmnist"], [12.5])
         self.assertEqual(entry["values"]["fd_fmnist_vgg"], [7.25])
 
+    @pytest.mark.slow
     def test_lapgan_picture_shows_every_level(self):
         overrides = ["data.name=digits", "data.image_size=28", "train.steps=1",
                      "train.steps_per_epoch=1", "train.steps_per_execution=1",

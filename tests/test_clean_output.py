@@ -16,6 +16,7 @@ import warnings
 from unittest import mock
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tfgan_suite import callbacks, cli, quiet, report
@@ -207,6 +208,7 @@ class SuiteCausesNoWarningTest(tf.test.TestCase):
                                                                      (2, 1.0)]})
 
 
+@pytest.mark.slow
 class CommandOutputTest(tf.test.TestCase):
     def test_train_sample_report_print_no_noise_and_the_bar_counts_steps(self):
         """train → sample → report of a tiny image run (no eval: the report measures the

@@ -9,6 +9,7 @@ import sys
 import tempfile
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tfgan_suite import cli
@@ -99,6 +100,7 @@ class BadInputTest(tf.test.TestCase):
         self.assertIn("objective.name: unknown value 'bogus'", result.stderr)
 
 
+@pytest.mark.slow
 class TrainSampleResumeTest(tf.test.TestCase):
     def test_train_writes_run_directory_then_sample_and_resume(self):
         out = os.path.join(tempfile.mkdtemp(), "run")

@@ -9,6 +9,7 @@ import tempfile
 import time
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tfgan_suite import distribute
@@ -51,6 +52,7 @@ class StrategyConfigTest(tf.test.TestCase):
         self.assertTrue(distribute.is_chief())
 
 
+@pytest.mark.slow
 class MultiWorkerTest(tf.test.TestCase):
     """Two worker processes on loopback ports train a toy GAN synchronously."""
 

@@ -6,6 +6,7 @@ import re
 import shlex
 import sys
 
+import pytest
 import tensorflow as tf
 
 from tfgan_suite import cli
@@ -16,6 +17,7 @@ import docs_examples  # noqa: E402
 from docs_examples import DEDICATED, ROOT, blocks, check_languages, pages, run_page  # noqa: E402
 
 
+@pytest.mark.slow
 class DocsExamplesRunTest(tf.test.TestCase):
     """One test per page that has short examples (added below the class)."""
 

@@ -12,6 +12,7 @@ import tempfile
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 import tfgan_suite as tg
@@ -314,6 +315,7 @@ class GuideExamplesTest(tf.test.TestCase):
             self.assertTrue(os.path.isfile(os.path.join(scratch, path)), path)
         self.assertTrue(glob.glob(os.path.join(scratch, "runs/byo/logs/train/events.*")))
 
+    @pytest.mark.slow
     def test_mirrored_block_and_two_replicas_equal_one_device_for_user_networks(self):
         script = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                               "keras_api_mirrored.py")

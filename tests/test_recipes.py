@@ -1,9 +1,16 @@
-"""Every recipe in configs/ loads, builds and takes a training step."""
+"""Every recipe in configs/ loads, builds and takes a training step.
+
+The step runs eagerly (``run_eagerly``): with the recipes' real networks, tracing and
+optimising each recipe's train graph took ~85 % of the test's time (BigGAN 18.7 s traced
+against 2.6 s eager). The graph path of every family's train step is exercised by the
+family tests (tests/gans/) and by the equivalence, resume and CLI tests; what this test
+guards is that each recipe's config loads, builds its real structure and trains."""
 
 import os
 import shutil
 import tempfile
 
+import pytest
 import tensorflow as tf
 
 from tests.data.test_domains import write_domain
@@ -15,6 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = os.path.join(ROOT, "configs")
 
 
+@pytest.mark.slow
 class RecipeTest(tf.test.TestCase):
     def test_every_recipe_builds_and_trains_one_step(self):
         recipes = sorted(name for name in os.listdir(CONFIGS) if name.endswith(".yaml"))
@@ -44,8 +52,9 @@ class RecipeTest(tf.test.TestCase):
                     overrides.append(f"generator.stage1_run={self.stage1_run(overrides)}")
                 config = config_lib.load(os.path.join(CONFIGS, recipe), overrides)
                 with precision_policy(config["precision"]):
-                    model = factory.build_gan(config)
+                    model = factory.build_gan(config, load_run=runs.load_run)
                     factory.compile_gan(model, config)
+                    model.run_eagerly = True  # see the module docstring
                     data = factory.dataset(config,
                                            with_labels=getattr(model, "conditional", False))
                     history = model.fit(data, steps_per_epoch=1, epochs=1, verbose=0).history

@@ -17,6 +17,7 @@ import threading
 
 import html5lib
 import numpy as np
+import pytest
 import tensorflow as tf
 from PIL import Image
 
@@ -72,6 +73,7 @@ def decode_data_uri(uri):
     return np.asarray(image)
 
 
+@pytest.mark.slow
 class ReportTest(tf.test.TestCase):
 
     @classmethod
@@ -228,6 +230,7 @@ document.getElementById("page").addEventListener("load", function () {
 </script></body></html>"""
 
 
+@pytest.mark.slow
 class DemoReportTest(tf.test.TestCase):
     """``tfgan demo`` ends by writing the run's report and printing its path (here on the
     digits fallback, as on a machine without Fashion-MNIST: a few seconds of training)."""
@@ -270,6 +273,7 @@ class EpochAxisTest(tf.test.TestCase):
                          (30, 3.0))
 
 
+@pytest.mark.slow
 class TranslationReportTest(tf.test.TestCase):
     """A CycleGAN run on a paired folder of tiny images: translation metrics, the
     translation grid, and the sections a translator does not have say so."""

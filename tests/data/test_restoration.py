@@ -5,6 +5,7 @@ import tempfile
 from unittest import mock
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tfgan_suite import config as config_lib
@@ -79,6 +80,7 @@ class RestorationTest(tf.test.TestCase):
         self.assertAllEqual(first, again)
         self.assertLen(os.listdir(os.path.join(directory, "restored")), 1)
 
+    @pytest.mark.slow
     def test_training_arrays_are_restored_when_the_config_says_so(self):
         overrides = {"data.name": "digits", "data.image_size": 28,
                      "data.corruption.measurement.kind": "block_pixels",

@@ -11,6 +11,7 @@ import tempfile
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tfgan_suite.export import QUANTIZE_MODES, export_saved_model, export_tflite
@@ -139,15 +140,18 @@ class FamilyExportTest(tf.test.TestCase):
         self.assertLess(sizes["float16"], sizes["none"])
         return generator
 
+    @pytest.mark.slow
     def test_sn_resnet(self):
         self.check_family("resnet")
 
     def test_conditional_dcgan(self):
         self.check_family("cgan")
 
+    @pytest.mark.slow
     def test_biggan(self):
         self.check_family("biggan")
 
+    @pytest.mark.slow
     def test_cpgan_probability_generator_from_class_ids(self):
         self.check_family("cpgan")
 
@@ -238,6 +242,7 @@ class FamilyExportTest(tf.test.TestCase):
 
 
 class TruncationSignatureTest(tf.test.TestCase):
+    @pytest.mark.slow
     def test_biggan_sample_truncated_signature(self):
         generator, _ = build("biggan")
         saved = export_saved_model(generator, tempfile.mkdtemp(), warmup_batch=0)

@@ -5,6 +5,7 @@ import tempfile
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tfgan_suite.export import QUANTIZE_MODES, export_saved_model, export_tflite
@@ -120,6 +121,7 @@ class TFLiteExportTest(tf.test.TestCase):
 
 
 class TFLiteSizeTest(tf.test.TestCase):
+    @pytest.mark.slow
     def test_quantised_models_are_smaller_int8_at_least_3_5x(self):
         # Wide enough (≈ 300k weights) that weights, not graph overhead, dominate the file.
         generator = generator_spanning_output_range(latent_dim=64, base_filters=32)

@@ -7,6 +7,7 @@ import tempfile
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tfgan_suite.export import export_saved_model, export_tflite, serving
@@ -58,6 +59,7 @@ class TranslatorExportTest(tf.test.TestCase):
             self.assertEqual(loaded.signatures[name](**inputs)["images"].shape, (2, 16, 16, 1))
 
 
+@pytest.mark.slow
 class TFLiteTranslatorTest(tf.test.TestCase):
     """Each direction converts alone from its ``translate_<d>`` signature, with TFLite
     builtins only (reflection padding, instance norm, the shape check)."""

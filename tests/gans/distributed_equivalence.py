@@ -51,6 +51,7 @@ def data():
 def run(case):
     single = build(case)
     start = (single.generator.get_weights(), single.discriminator.get_weights())
+    single.run_eagerly = True  # the reference's steps eagerly (family_equivalence.py)
     single.fit(data(), epochs=1, verbose=0)
     strategy = tf.distribute.MirroredStrategy(
         ["/cpu:0", "/cpu:1"], cross_device_ops=tf.distribute.ReductionToOneDevice())

@@ -8,6 +8,7 @@ import tempfile
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tfgan_suite import ops
@@ -168,6 +169,7 @@ class KerasFileResumeTest(tf.test.TestCase):
         self.assertEqual(int(restored.step_counter.numpy()), 5)
 
 
+@pytest.mark.slow
 class DistributionEquivalenceTest(tf.test.TestCase):
     """A 2-replica MirroredStrategy run equals the single-device run (1e-5).
 

@@ -5,6 +5,7 @@ import tempfile
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tfgan_suite import config as config_lib
@@ -175,6 +176,7 @@ class FactoryTest(tf.test.TestCase):
 
 
 class ConditionalCLITest(tf.test.TestCase):
+    @pytest.mark.slow
     def test_train_then_sample_with_labels_and_a_row_per_class_grid(self):
         from PIL import Image
 

@@ -9,6 +9,7 @@ import tempfile
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tfgan_suite import runs
@@ -235,6 +236,7 @@ class LAPGANModelTest(tf.test.TestCase):
                                                 "accepted: batch, none"):
             LAPGANGenerator(norm="layer")
 
+    @pytest.mark.slow
     def test_recipes_train_from_the_config_and_reload(self):
         root = os.path.join(os.path.dirname(__file__), "..", "..", "configs")
         overrides = ["data.name=digits", "train.steps=2", "train.steps_per_epoch=2",
@@ -254,6 +256,7 @@ class LAPGANModelTest(tf.test.TestCase):
                                     atol=1e-5)
 
 
+@pytest.mark.slow
 class LAPGANDistributionTest(tf.test.TestCase):
     def test_two_replica_steps_equal_single_device_steps(self):
         equivalence.assert_two_replicas_equal_one_device(self, ["lapgan", "lapgan_cond"],

@@ -8,6 +8,7 @@ import tempfile
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tfgan_suite import runs
@@ -101,6 +102,7 @@ def loaded_pyramid(directory, generator, z):
 
 
 class MSGGANModelTest(tf.test.TestCase):
+    @pytest.mark.slow
     def test_trains_samples_and_exports(self):
         gan = MSGGAN(*networks(), ema_decay=0.9, seed=2)
         gan.compile(d_optimizer=keras.optimizers.Adam(1e-3),
@@ -123,6 +125,7 @@ class MSGGANModelTest(tf.test.TestCase):
             self.assertAllClose(TFLiteGenerator(tflite).generate(z), gan.sampling_generator(z),
                                 atol=1e-4)
 
+    @pytest.mark.slow
     def test_recipe_trains_from_the_config(self):
         config = os.path.join(os.path.dirname(__file__), "..", "..", "configs",
                               "msggan_fashion_mnist.yaml")
@@ -140,6 +143,7 @@ class MSGGANModelTest(tf.test.TestCase):
                                 atol=1e-5)
 
 
+@pytest.mark.slow
 class MSGGANDistributionTest(tf.test.TestCase):
     def test_two_replica_steps_equal_single_device_steps(self):
         equivalence.assert_two_replicas_equal_one_device(self, ["msggan"], timeout=600)

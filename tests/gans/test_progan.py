@@ -8,6 +8,7 @@ import tempfile
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tfgan_suite import runs
@@ -123,6 +124,7 @@ class ProGANModelTest(tf.test.TestCase):
         self.assertAllClose(at_fade_end, staged.nearest(staged.pool(real, 2), 2), atol=1e-6)
         self.assertAllClose(progan.generator.get_layer("output").alpha, 1.0)
 
+    @pytest.mark.slow
     def test_fit_grows_through_the_phases_and_resets_adam_at_each_phase_start(self):
         progan = model()
         progan.fit(reals(), steps_per_epoch=6, epochs=1, verbose=0,
@@ -167,6 +169,7 @@ class ProGANModelTest(tf.test.TestCase):
             ProGAN(DCGANGenerator(latent_dim=8, image_size=28, base_filters=8),
                    DCGANDiscriminator(image_size=28, base_filters=8))
 
+    @pytest.mark.slow
     def test_a_run_resumed_mid_fade_ends_where_an_uninterrupted_one_does(self):
         overrides = ["progan.stabilise_images=16", "progan.fade_images=16",
                      "data.batch_size=8", "data.image_size=16", "generator.filters=[8,8,4]",
@@ -190,6 +193,7 @@ class ProGANModelTest(tf.test.TestCase):
         self.assertAllClose(loaded.sample(4, seed=2), whole.model.sample(4, seed=2), atol=1e-5)
 
 
+@pytest.mark.slow
 class ProGANDistributionTest(tf.test.TestCase):
     def test_two_replica_steps_within_a_fade_equal_single_device_steps(self):
         # Starts at step 5, mid-fade: α moves in the graph at every compared step.

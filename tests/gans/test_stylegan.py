@@ -9,6 +9,7 @@ import tempfile
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tfgan_suite import runs
@@ -203,6 +204,7 @@ class StyleGANModelTest(tf.test.TestCase):
                  for step in range(200)]
         self.assertNear(np.mean(mixed), 0.9, 0.07)
 
+    @pytest.mark.slow
     def test_training_tracks_w_avg_and_is_reproducible(self):
         results = []
         for _ in range(2):
@@ -320,6 +322,7 @@ class PathLengthTest(tf.test.TestCase):
         self.assertIn("mapping", moved)
         self.assertIn("synthesis", moved)
 
+    @pytest.mark.slow
     def test_training_logs_pl_and_bad_options_are_named(self):
         gan = model("stylegan2", pl_interval=2)
         history = gan.fit(tf.data.Dataset.from_tensor_slices(images()).batch(4), epochs=1,
@@ -332,6 +335,7 @@ class PathLengthTest(tf.test.TestCase):
             model("stylegan2", compile_it=False, pl_decay=2.0)
 
 
+@pytest.mark.slow
 class StyleExportTest(tf.test.TestCase):
     def test_saved_model_has_sample_truncated_and_tflite_matches(self):
         for kind in KINDS:
@@ -354,6 +358,7 @@ class StyleExportTest(tf.test.TestCase):
                                     gan.sampling_generator(z, training=False), atol=1e-4)
 
 
+@pytest.mark.slow
 class StyleRecipeTest(tf.test.TestCase):
     def test_recipes_train_resume_and_sample_from_the_cli_path(self):
         for recipe in ("stylegan_fashion_mnist.yaml", "stylegan2_fashion_mnist.yaml"):
@@ -384,6 +389,7 @@ class StyleRecipeTest(tf.test.TestCase):
                 self.assertAllClose(np.load(strips), loaded.interpolate(2, 3, along="w"))
 
 
+@pytest.mark.slow
 class StyleDistributionTest(tf.test.TestCase):
     def test_two_replica_steps_equal_single_device_steps(self):
         equivalence.assert_two_replicas_equal_one_device(self, ["stylegan", "stylegan2"])

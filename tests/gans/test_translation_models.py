@@ -9,6 +9,7 @@ import tempfile
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 from PIL import Image
 
@@ -52,6 +53,7 @@ def changed(before, after) -> bool:
 
 
 class CycleGANTest(tf.test.TestCase):
+    @pytest.mark.slow
     def test_one_step_trains_both_translators_and_discriminators_and_fills_both_pools(self):
         model = cyclegan()
         networks = ("generator", "generator_ba", "discriminator", "discriminator_a")
@@ -122,6 +124,7 @@ class CycleGANTest(tf.test.TestCase):
                                     r"penalties, got r1"):
             CycleGAN(translator, patchgan).compile(penalties={"r1": {"weight": 1.0}})
 
+    @pytest.mark.slow
     def test_resume_restores_both_optimizers_and_the_pools(self):
         """A run stopped at its step-4 checkpoint and resumed to step 8 (the restore that
         follows a kill -9) equals the straight 8-step run: four networks, both Adam states,
@@ -242,6 +245,7 @@ class ScheduleTest(tf.test.TestCase):
         self.assertAllClose(rates[5:], [1e-3 * (1 - k / 6) for k in range(1, 6)])
 
 
+@pytest.mark.slow
 class TwoReplicaTest(tf.test.TestCase):
     def test_two_replicas_equal_one_device(self):
         outcomes = assert_two_replicas_equal_one_device(self, ["cyclegan", "pix2pix"])

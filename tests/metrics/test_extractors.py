@@ -7,6 +7,7 @@ from unittest import mock
 import h5py
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 from keras.src.legacy.saving import legacy_h5_format
 
@@ -68,6 +69,7 @@ class PreprocessTest(tf.test.TestCase):
 
 class InceptionExtractorTest(tf.test.TestCase):
 
+    @pytest.mark.slow
     def test_weights_saved_in_the_keras_applications_format_load_through_an_explicit_path(self):
         # A randomly initialised InceptionV3 stands in for the ImageNet file: same layer
         # names, same legacy HDF5 layout, so the loading code is exercised offline.
