@@ -59,9 +59,11 @@ lint: $(STAMP)
 
 # Two pytest workers (pytest-xdist): on the 2-core machine the suite took 13 min against 23 min
 # serially (804 tests, a fresh clone on 2026-12-07). PYTEST_WORKERS=0 runs it serially.
+# worksteal: a worker that runs dry takes queued tests from the other, so one long test at
+# the end does not leave a core idle.
 PYTEST_WORKERS ?= 2
 test: $(STAMP) data browser lint docs
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) tests
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal tests
 
 # The documentation site (MkDocs + Material, API pages by mkdocstrings) into build/site,
 # strictly: a broken link, a page missing from the navigation or an unresolved reference
@@ -78,7 +80,7 @@ docs-examples: $(STAMP) data
 # i.e. without the 2-replica equivalences, the every-recipe step, the resume / kill -9 /
 # multi-worker runs and the report's tiny-run setup. `make test` runs them all.
 test-fast: $(STAMP) lint
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) -m "not slow" tests
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal -m "not slow" tests
 
 demo: $(STAMP) data
 	$(BIN)/tfgan demo --out runs/demo

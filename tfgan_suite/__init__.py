@@ -7,7 +7,7 @@ From a recipe:
     model = tg.load_run("runs/x")
     samples = model.sample(16, seed=0)
 
-With your own Keras networks (README, "Bring your own Keras models"):
+With your own Keras networks (docs/guides/keras.md has runnable examples):
 
     gan = tg.AdversarialModel(generator=my_generator, discriminator=my_discriminator)
     gan.compile(d_optimizer=keras.optimizers.Adam(2e-4), g_optimizer=keras.optimizers.Adam(2e-4),

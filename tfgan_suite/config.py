@@ -103,8 +103,8 @@ SCHEMA: dict[str, Any] = {
     "seed": Field(0, "Seed of initial weights, data order and every training draw.", (int,)),
     "deterministic": Field(False, "TensorFlow deterministic kernels (slower). Most reruns "
                            "and kill -9 resumes then reproduce the weights bit for bit; about "
-                           "one run in ten still differs by float round-off (README, Known "
-                           "weaknesses).", (bool,)),
+                           "one run in ten still differs by float round-off "
+                           "(docs/concepts/randomness.md).", (bool,)),
     "model": Field("gan", "GAN family (gans registry): gan = unconditional adversarial model; "
                    "cgan = class-conditional G(z, y) and D(x, y) (concat or projection "
                    "discriminator); acgan = G(z, y) and D(x) with an auxiliary classifier; "

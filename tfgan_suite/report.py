@@ -649,7 +649,7 @@ def browse(url: str, *arguments: str, timeout: float = 180.0) -> str:
 
 def screenshot(page: str, out: str, width: int = 1200, height: int = 1800) -> str:
     """A PNG of the top ``width`` × ``height`` pixels of HTML file ``page`` in headless
-    Chromium (the README's pictures of reports)."""
+    Chromium (the pictures of reports in the docs)."""
     browse("file://" + os.path.abspath(page), f"--screenshot={os.path.abspath(out)}",
            f"--window-size={width},{height}")
     if not os.path.isfile(out):

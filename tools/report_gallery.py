@@ -1,5 +1,5 @@
-"""The README's report pictures (issue #19): trains four small runs, writes their ``tfgan
-report`` pages and screenshots them in headless Chromium.
+"""The report pictures of the docs, docs/report/ (issue #19): trains four small runs, writes
+their ``tfgan report`` pages and screenshots them in headless Chromium.
 
 Reports (``docs/report/<name>.png``; the pages themselves under ``--runs``):
 

@@ -167,7 +167,7 @@ class AdversarialModel(keras.Model):
             any sampling or checkpoint.
         standing_batches, standing_batch_size: the batches of standing statistics.
 
-    Example (README, "Bring your own Keras models", has runnable ones):
+    Example (docs/guides/keras.md has runnable ones):
         >>> import tfgan_suite as tg
         >>> gan = tg.AdversarialModel(tg.networks.MLPGenerator(latent_dim=8),
         ...                           tg.networks.MLPDiscriminator())

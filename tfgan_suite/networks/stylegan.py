@@ -14,9 +14,10 @@ conv: fromRGB (1×1, LReLU) → per resolution conv3×3 → LReLU → blur → c
 pool → LReLU (the reference's ``conv2d_downscale2d`` pools before the bias and activation)
 → at 4×4 minibatch stddev (group 4) → conv3×3 → dense → dense to 1.
 
-Deviation (2-core budget, stated in the README): no progressive growing — the networks
-train at their final resolution from step 0, as StyleGAN2's configs E/F do. The reference
-grows from 8×8 (ProGAN's machinery, ``gans/progan.py``, is this suite's growing model).
+Deviation (2-core budget, stated in docs/guides/progressive-style.md): no progressive
+growing — the networks train at their final resolution from step 0, as StyleGAN2's configs
+E/F do. The reference grows from 8×8 (ProGAN's machinery, ``gans/progan.py``, is this
+suite's growing model).
 """
 
 from __future__ import annotations
