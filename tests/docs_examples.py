@@ -16,7 +16,7 @@ line right above a fence says more about the block that follows it:
   must be listed in ``DEDICATED`` with the test file that runs them.
 
 A page's blocks run in order in one scratch directory that stands for the repository's
-root (links to its ``configs``, ``tools`` and ``serving``): Python blocks in one namespace
+root (links to its ``configs``, ``docs``, ``serving``, ``tools``): Python blocks in one namespace
 (as pasted into one session), shell blocks with ``bash -euo pipefail`` and the virtualenv's
 ``tfgan`` on ``PATH``.
 """
@@ -112,7 +112,7 @@ class Scratch:
 
     def __enter__(self):
         self.path = tempfile.mkdtemp(prefix="tfgan_docs_")
-        for name in ("configs", "tools", "serving"):
+        for name in ("configs", "docs", "serving", "tools"):
             os.symlink(os.path.join(ROOT, name), os.path.join(self.path, name))
         self._cwd = os.getcwd()
         os.chdir(self.path)
