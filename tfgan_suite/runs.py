@@ -602,8 +602,8 @@ def _merge_into_json(path: str, key: str, value: dict) -> None:
         with open(path, encoding="utf-8") as handle:
             existing = json.load(handle)
         if not isinstance(existing, dict):
-            raise ValueError(f"--out: {path} holds JSON that is not an object; choose another "
-                             f"file")
+            raise ValueError(f"{argument('out')}: {path} holds JSON that is not an object; "
+                             f"choose another file")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     temporary = path + ".tmp"
     with open(temporary, "w", encoding="utf-8") as handle:
@@ -618,8 +618,8 @@ def _json_default(value):
 
 
 def evaluate_run(run_dir: str, n: int = 10000, out: Optional[str] = None, seed: int = 0,
-                 classifier=None,
-                 groups: Optional[Sequence[str]] = None, checkpoint: str = "auto") -> dict:
+                 classifier=None, groups: Optional[Sequence[str]] = None,
+                 checkpoint: str = "auto") -> dict:
     """Evaluates a checkpoint of ``run_dir`` (``tfgan eval``): the latest, or the kept best
     when the run sets ``eval.keep_best`` (``checkpoint``: ``load_run``'s choices).
 
