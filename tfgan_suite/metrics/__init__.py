@@ -12,9 +12,11 @@
 | Memorisation (copying check) | `memorisation_check` | Meehan et al., 2020 (reduced) |
 
 Feature extraction (InceptionV3, the Fashion-MNIST classifier) lives elsewhere; these
-functions take the (num_samples, d) feature matrices it produces.
+functions take the (num_samples, d) feature matrices it produces. Speech measures (MCD, DTW,
+global variance, modulation spectrum, LSD, F0 errors) are in ``metrics.speech``.
 """
 
+from tfgan_suite.metrics import speech
 from tfgan_suite.metrics.frechet import frechet_distance, frechet_distance_from_moments
 from tfgan_suite.metrics.inception_score import inception_score
 from tfgan_suite.metrics.kernel import kernel_distance
@@ -34,4 +36,5 @@ __all__ = [
     "mode_coverage",
     "nearest_neighbours",
     "precision_recall",
+    "speech",
 ]
