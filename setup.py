@@ -25,6 +25,10 @@ setup(
         "fonttools>=4.40",
         "matplotlib>=3.8",
         "PyYAML>=6",
+        # the speech front end: WORLD (the prebuilt wheel of pyworld, import name pyworld)
+        # and WAV I/O
+        "pyworld-prebuilt==0.3.6.post1",
+        "soundfile>=0.12",
     ],
     extras_require={"dev": ["pytest>=8", "pytest-xdist>=3.5", "ruff>=0.6", "html5lib>=1.1",
                             # the documentation site (make docs)

@@ -23,7 +23,7 @@ PACKAGE_DIR = pathlib.Path(tfgan_suite.__file__).parent
 LAYERS = {
     # Base: no imports from the package.
     "registry": 0, "ops": 0, "arguments": 0, "hardware": 0, "cache": 0, "distribute": 0,
-    "viz": 0, "quiet": 0,
+    "viz": 0, "quiet": 0, "audio": 0,
     # Pure modules over the base: the data, the losses, the run records, the exporters
     # (which read models by their protocol, never the families).
     "data": 1, "objectives": 1, "penalties": 1, "provenance": 1, "export": 1,

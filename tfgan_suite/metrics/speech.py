@@ -28,10 +28,11 @@ benchmarks state which they use.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Optional, Sequence
 
 import numpy as np
+
+from tfgan_suite.audio.prosody import LogF0Transform, voiced_log
 
 #: (10 / ln 10) · √2: the dB factor of MCD.
 MCD_CONSTANT = 10.0 / np.log(10.0) * np.sqrt(2.0)
@@ -198,51 +199,10 @@ def log_spectral_distance(amplitude, reference, eps: float = 1e-10) -> float:
     return float(np.mean(np.sqrt(np.mean(difference ** 2, axis=1))))
 
 
-def _voiced_log(f0) -> tuple[np.ndarray, np.ndarray]:
-    f0 = np.asarray(f0, dtype=np.float64)
-    voiced = f0 > 0
-    return voiced, np.log(np.where(voiced, f0, 1.0))
-
-
-@dataclasses.dataclass(frozen=True)
-class LogF0Transform:
-    """The voice-conversion F0 mapping: a voiced frame's log F0 standardised with the
-    source speaker's statistics and rescaled with the target's; unvoiced frames (F0 = 0)
-    stay 0. ``fit`` takes the statistics from training F0 tracks (voiced frames only)."""
-
-    source_mean: float
-    source_std: float
-    target_mean: float
-    target_std: float
-
-    @staticmethod
-    def statistics(f0_tracks: Sequence) -> tuple[float, float]:
-        """Mean and standard deviation of log F0 over the voiced frames of ``f0_tracks``."""
-        logs = [np.log(np.asarray(f0, np.float64)[np.asarray(f0) > 0]) for f0 in f0_tracks]
-        values = np.concatenate(logs) if logs else np.zeros(0)
-        if values.size < 2:
-            raise ValueError("f0 statistics need at least two voiced frames")
-        return float(values.mean()), float(values.std())
-
-    @classmethod
-    def fit(cls, source_f0: Sequence, target_f0: Sequence) -> LogF0Transform:
-        return cls(*cls.statistics(source_f0), *cls.statistics(target_f0))
-
-    def __call__(self, f0) -> np.ndarray:
-        voiced, log_f0 = _voiced_log(f0)
-        mapped = (log_f0 - self.source_mean) / self.source_std * self.target_std
-        return np.where(voiced, np.exp(mapped + self.target_mean), 0.0)
-
-    def inverse(self) -> LogF0Transform:
-        """The mapping from the target back to the source."""
-        return LogF0Transform(self.target_mean, self.target_std, self.source_mean,
-                              self.source_std)
-
-
 def log_f0_rmse(f0, reference) -> float:
     """RMS difference of log F0 over the frames voiced in both tracks (nan when none is)."""
-    voiced_a, log_a = _voiced_log(f0)
-    voiced_b, log_b = _voiced_log(reference)
+    voiced_a, log_a = voiced_log(f0)
+    voiced_b, log_b = voiced_log(reference)
     if voiced_a.shape != voiced_b.shape:
         raise ValueError(f"f0 tracks of {voiced_a.shape} and {voiced_b.shape} frames")
     both = voiced_a & voiced_b
@@ -251,8 +211,8 @@ def log_f0_rmse(f0, reference) -> float:
 
 def vuv_error(f0, reference) -> float:
     """The fraction of frames whose voiced / unvoiced decision differs."""
-    voiced_a, _ = _voiced_log(f0)
-    voiced_b, _ = _voiced_log(reference)
+    voiced_a, _ = voiced_log(f0)
+    voiced_b, _ = voiced_log(reference)
     if voiced_a.shape != voiced_b.shape:
         raise ValueError(f"f0 tracks of {voiced_a.shape} and {voiced_b.shape} frames")
     return float(np.mean(voiced_a != voiced_b))
