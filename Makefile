@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FASHION_DIR := /usr/share/datasets/fashion-mnist
 
-.PHONY: demo test test-fast lint data browser venv clean docs docs-examples
+.PHONY: demo test test-fast lint data voices browser venv clean docs docs-examples
 
 $(STAMP): setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,25 @@ data:
 		fi; \
 	fi
 
+# The speech corpus is rendered from Debian's synthesisers and word lists
+# (tfgan_suite/data/voice_packages.txt): install the missing ones when we can, else say what
+# the speech tests and benchmarks need (they skip with that reason).
+VOICE_PACKAGES := $(shell grep -v '^\#' tfgan_suite/data/voice_packages.txt)
+voices:
+	@missing=""; for p in $(VOICE_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+			echo "installing the speech synthesisers and word lists:$$missing"; \
+			(apt-get install -y --no-install-recommends $$missing || \
+			 (apt-get update && apt-get install -y --no-install-recommends $$missing)) >/dev/null \
+			 || echo "warning: could not install$$missing; the voices corpus is unavailable"; \
+		else \
+			echo "note: the voices corpus needs (as root): apt-get install$$missing"; \
+		fi; \
+	fi
+
 # Debian's Chromium renders a `tfgan report` page in tests/test_report.py (headless); install
 # it when we can, else that one test skips and says why.
 browser:
@@ -62,7 +81,7 @@ lint: $(STAMP)
 # worksteal: a worker that runs dry takes queued tests from the other, so one long test at
 # the end does not leave a core idle.
 PYTEST_WORKERS ?= 2
-test: $(STAMP) data browser lint docs
+test: $(STAMP) data voices browser lint docs
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal tests
 
 # The documentation site (MkDocs + Material, API pages by mkdocstrings) into build/site,
@@ -79,7 +98,7 @@ docs-examples: $(STAMP) data
 # The edit-test loop: the suite without the tests marked `slow` (pyproject.toml's markers),
 # i.e. without the 2-replica equivalences, the every-recipe step, the resume / kill -9 /
 # multi-worker runs and the report's tiny-run setup. `make test` runs them all.
-test-fast: $(STAMP) lint
+test-fast: $(STAMP) voices lint
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal -m "not slow" tests
 
 demo: $(STAMP) data

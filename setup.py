@@ -36,5 +36,5 @@ setup(
                             "mkdocstrings-python>=1.10,<3"]},
     entry_points={"console_scripts": ["tfgan=tfgan_suite.cli:main"]},
     include_package_data=True,
-    package_data={"tfgan_suite.data": ["glyph_packages.txt"]},
+    package_data={"tfgan_suite.data": ["glyph_packages.txt", "voice_packages.txt"]},
 )

@@ -7,6 +7,8 @@
     tfgan translate --run RUN --in DIR|IMAGE --out DIR [--direction a2b|b2a]
     tfgan export --run RUN --format saved_model|tflite [--quantize MODE] [--direction D] --out PATH
     tfgan report --run RUN [--run RUN2 ...] --out REPORT.html [--n N] [--spaces S]
+    tfgan baseline --voices CORPUS --kind f0_only|mean_variance|parallel_mse --out RUN
+    tfgan convert --run RUN --in WAV|DIR --out DIR [--source S --target T]
     tfgan demo   [--out RUN] [--minutes M]
 
 Bad input exits with status 2 and one line on stderr naming the field and the accepted
@@ -94,7 +96,16 @@ def _sample(args) -> int:
 
 
 def _eval(args) -> int:
-    from tfgan_suite import runs
+    from tfgan_suite import conversion, runs
+
+    if conversion.is_converter_run(args.run):
+        from tfgan_suite import speech_evaluation
+
+        result = speech_evaluation.evaluate_converter_run(args.run, log=print)
+        print(f"wrote evaluation to {os.path.join(args.run, 'metrics.json')} "
+              f"(key \"speech_evaluation\")")
+        print(speech_evaluation.summary_line(result))
+        return 0
 
     if args.n < 2:
         raise ValueError(f"--n: must be an integer >= 2, got {args.n}")
@@ -117,6 +128,30 @@ def _translate(args) -> int:
     written = runs.translate_files(model, args.direction, args.input, args.out)
     print(f"wrote {len(written)} translation(s) ({args.direction}) to "
           f"{os.path.abspath(args.out)}")
+    return 0
+
+
+def _baseline(args) -> int:
+    from tfgan_suite import conversion
+    from tfgan_suite.data.voices import corpus as voice_corpus
+
+    corpus = voice_corpus.load_corpus(args.voices, subset=args.subset)
+    converter = conversion.fit_baseline(args.kind, corpus, steps=args.steps, seed=args.seed,
+                                        log=print)
+    path = conversion.save_converter(converter, args.out, corpus=args.voices,
+                                       subset=args.subset)
+    print(f"{converter.name} of {args.voices} ({', '.join(corpus.voices)}) written to "
+          f"{os.path.abspath(os.path.dirname(path))}")
+    return 0
+
+
+def _convert(args) -> int:
+    from tfgan_suite import conversion
+
+    converter, _ = conversion.load_converter(args.run)
+    written = conversion.convert_files(converter, args.input, args.out, args.source,
+                                       args.target)
+    print(f"wrote {len(written)} converted file(s) to {os.path.abspath(args.out)}")
     return 0
 
 
@@ -255,7 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     _checkpoint_option(sample)
     sample.set_defaults(handler=_sample)
     evaluate = commands.add_parser("eval", help="measure a trained run (FD_fmnist, KID, "
-                                   "PRDC; mode coverage for toy data)")
+                                   "PRDC; mode coverage for toy data; speech conversion runs: "
+                                   "MCD, F0, GV, MSD, speaker and content judges on the "
+                                   "hidden test pairs)")
     evaluate.add_argument("--run", required=True)
     evaluate.add_argument("--out", help="JSON file to merge into (default RUN/metrics.json)")
     evaluate.add_argument("--n", type=int, default=10000, help="generated samples")
@@ -276,6 +313,32 @@ def build_parser() -> argparse.ArgumentParser:
                                 "(cyclegan only)")
     _checkpoint_option(translate)
     translate.set_defaults(handler=_translate)
+    baseline = commands.add_parser("baseline", help="fit a voice-conversion baseline on a "
+                                   "speech corpus (B0 f0_only, B1 mean_variance, B2 "
+                                   "parallel_mse) into a run directory")
+    baseline.add_argument("--voices", required=True,
+                          help="esp4, mix4 (rendered) or folder:<path> (one sub-folder of "
+                               "WAV files per speaker)")
+    baseline.add_argument("--kind", required=True,
+                          choices=["f0_only", "mean_variance", "parallel_mse"])
+    baseline.add_argument("--out", required=True, help="run directory")
+    baseline.add_argument("--subset", default="full", choices=["full", "tiny"],
+                          help="rendered corpora: tiny = 2 voices, 24 sentences")
+    baseline.add_argument("--steps", type=int, default=1500,
+                          help="parallel_mse: training steps per direction")
+    baseline.add_argument("--seed", type=int, default=0)
+    baseline.set_defaults(handler=_baseline)
+    convert = commands.add_parser("convert", help="speech conversion runs: convert WAV files "
+                                  "(analysis, the run's converter, WORLD synthesis)")
+    convert.add_argument("--run", required=True)
+    convert.add_argument("--in", dest="input", required=True,
+                         help="a WAV file or a directory of them (mono; other rates are "
+                              "resampled to 16 kHz)")
+    convert.add_argument("--out", required=True, help="directory for the converted WAVs")
+    convert.add_argument("--source", help="the source speaker (optional when the run has one "
+                         "direction)")
+    convert.add_argument("--target", help="the target speaker")
+    convert.set_defaults(handler=_convert)
     export = commands.add_parser("export", help="export the sampling generator for serving")
     export.add_argument("--run", required=True)
     export.add_argument("--format", required=True, choices=["saved_model", "tflite"])
@@ -292,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     _checkpoint_option(export)
     export.set_defaults(handler=_export)
     report = commands.add_parser("report", help="one self-contained HTML page of a run, or a "
-                                 "comparison of several (tfgan_suite/report.py)")
+                                 "comparison of several (tfgan_suite/report/)")
     report.add_argument("--run", required=True, action="append",
                         help="run directory; repeat to compare runs")
     report.add_argument("--out", required=True, help="the .html file to write")

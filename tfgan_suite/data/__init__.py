@@ -1,4 +1,5 @@
-"""Data for tfgan_suite: named image datasets and 2-D toy mixtures.
+"""Data for tfgan_suite: named image datasets, 2-D toy mixtures and the speech corpus
+(``voices``).
 
 Example:
 
@@ -7,6 +8,7 @@ Example:
     mix = data.toy2d("grid", side=5, spacing=2.0, std=0.05)
     x = mix.sample(10000, seed=0)                                   # [10000, 2]
 """
+from tfgan_suite.data import voices
 from tfgan_suite.data.sources import (
     DATA_DIR_ENV,
     DATASET_NAMES,
@@ -49,4 +51,5 @@ __all__ = [
     "read_idx",
     "ring_centers",
     "toy2d",
+    "voices",
 ]

@@ -13,10 +13,12 @@
 
 Feature extraction (InceptionV3, the Fashion-MNIST classifier) lives elsewhere; these
 functions take the (num_samples, d) feature matrices it produces. Speech measures (MCD, DTW,
-global variance, modulation spectrum, LSD, F0 errors) are in ``metrics.speech``.
+global variance, modulation spectrum, LSD, F0 errors) are in ``metrics.speech``; the
+independent judges of converted speech (speaker identification, sentence retrieval) and
+bootstrap intervals over utterances in ``metrics.speaker``.
 """
 
-from tfgan_suite.metrics import speech
+from tfgan_suite.metrics import speaker, speech
 from tfgan_suite.metrics.frechet import frechet_distance, frechet_distance_from_moments
 from tfgan_suite.metrics.inception_score import inception_score
 from tfgan_suite.metrics.kernel import kernel_distance
@@ -36,5 +38,6 @@ __all__ = [
     "mode_coverage",
     "nearest_neighbours",
     "precision_recall",
+    "speaker",
     "speech",
 ]

@@ -27,6 +27,8 @@ several runs are compared):
 - **Comparison** (several runs): their metrics side by side and their curves overlaid.
 
 Sections that do not apply to a run (a toy 2-D run has no saliency) say why in one line.
+A speech conversion run (``conversion.save_converter``) gets its own sections — the
+converter, its measures, and hidden-test conversions to listen to (``report.speech``).
 """
 
 from __future__ import annotations
@@ -569,19 +571,28 @@ def render(reports: Sequence[RunReport]) -> str:
     from tfgan_suite import provenance
 
     several = len(reports) > 1
+    speech_runs = sum(hasattr(r, "section_names") for r in reports)
+    if speech_runs not in (0, len(reports)):
+        raise ValueError("--run: a speech conversion run compares only with other speech "
+                         "runs")
     title = ("tfgan report: " + ", ".join(r.name for r in reports))
     made = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     body, nav = [], []
     if several:
         nav.append(f'<a href="#comparison">{COMPARISON}</a>')
-        body.append(f'<section id="comparison"><h2>{COMPARISON}</h2>'
-                    f"{_comparison(reports)}</section>")
+        if speech_runs:
+            from tfgan_suite.report import speech
+
+            compared = speech.comparison(reports)
+        else:
+            compared = _comparison(reports)
+        body.append(f'<section id="comparison"><h2>{COMPARISON}</h2>{compared}</section>')
     for report in reports:
         level = "h3" if several else "h2"
         if several:
             nav.append(f'<a href="#{_anchor(report.name)}">{html.escape(report.name)}</a>')
             body.append(f'<h2 id="{_anchor(report.name)}">Run {html.escape(report.name)}</h2>')
-        for section in SECTIONS:
+        for section in getattr(report, "section_names", SECTIONS):
             anchor = _anchor(report.name, section) if several else _anchor(section)
             if not several:
                 nav.append(f'<a href="#{anchor}">{section}</a>')
@@ -608,7 +619,11 @@ def write_report(runs: Sequence[str], out: str, n: int = 2000, checkpoint: str =
         raise ValueError(f"--n: must be an integer >= 2, got {n!r}")
     if not out.endswith((".html", ".htm")):
         raise ValueError(f"--out: expected an .html file, got {out!r}")
-    reports = [RunReport(run, n=n, checkpoint=checkpoint, seed=seed, spaces=spaces)
+    from tfgan_suite import conversion
+    from tfgan_suite.report import speech
+
+    reports = [speech.SpeechRunReport(run) if conversion.is_converter_run(run)
+               else RunReport(run, n=n, checkpoint=checkpoint, seed=seed, spaces=spaces)
                for run in runs]
     page = render(reports)
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)

@@ -1,0 +1,382 @@
+"""Voice conversion on analysed speech: the baselines every conversion model must beat, and
+the one path from a waveform to a converted waveform.
+
+A converter maps a source utterance's analysis (F0, mel-cepstrum c0..cD, aperiodicity) to
+the target speaker's; ``convert_wave`` wraps it in analysis and WORLD synthesis. The
+baselines (speech.md §11.5, this library's design):
+
+- B0 ``F0Only``: F0 by the log-Gaussian transform (speech.md §1.5); the mel-cepstrum and
+  aperiodicity are the source's. Needs each speaker's log-F0 statistics.
+- B1 ``MeanVariance``: also c1..cD, each dimension standardised with the source's
+  statistics and rescaled with the target's (non-parallel).
+- B2 ``ParallelMse``: c1..cD by a small residual 1-D CNN trained with squared error on
+  DTW-aligned parallel pairs — an unfair advantage (parallel data), the papers' parallel
+  reference; not adversarial.
+
+c0 (energy) and the aperiodicity are passed through from the source in every baseline (the
+library's default preset, speech.md §1.4); a model may do otherwise.
+
+Statistics (``SpeakerStatistics``): per-dimension mean and standard deviation of c0..cD
+over the speech frames (``metrics.speech.speech_frames``) of a speaker's training
+utterances, and the mean and standard deviation of log F0 over their voiced frames.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from typing import Optional, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfgan_suite.audio import analysis as speech_analysis
+from tfgan_suite.audio import io as audio_io
+from tfgan_suite.audio.prosody import LogF0Transform, NormStats
+from tfgan_suite.data.voices import features as voice_features
+from tfgan_suite.metrics import speech as speech_metrics
+
+
+@dataclasses.dataclass(frozen=True)
+class SpeakerStatistics:
+    """One speaker's normalisation statistics (speech frames; voiced frames for F0)."""
+
+    mcep: NormStats
+    log_f0_mean: float
+    log_f0_std: float
+
+    @classmethod
+    def fit(cls, analyses: Sequence[speech_analysis.Analysis]) -> SpeakerStatistics:
+        """From a speaker's training analyses."""
+        if not analyses:
+            raise ValueError("analyses: a speaker's statistics need at least one utterance")
+        frames = [a.mcep[speech_metrics.speech_frames(a.mcep)] for a in analyses]
+        mean, std = LogF0Transform.statistics([a.f0 for a in analyses])
+        return cls(NormStats.fit(frames), mean, std)
+
+    def to_dict(self) -> dict:
+        """A JSON-able form (``from_dict`` inverts it)."""
+        return {"mcep": self.mcep.to_dict(), "log_f0_mean": self.log_f0_mean,
+                "log_f0_std": self.log_f0_std}
+
+    @classmethod
+    def from_dict(cls, stored: dict) -> SpeakerStatistics:
+        """The statistics ``to_dict`` wrote."""
+        return cls(NormStats.from_dict(stored["mcep"]), float(stored["log_f0_mean"]),
+                   float(stored["log_f0_std"]))
+
+
+def f0_transform(statistics: dict, source: str, target: str) -> LogF0Transform:
+    """The log-Gaussian F0 map from ``source`` to ``target`` (speaker names in
+    ``statistics``)."""
+    _check_speakers(statistics, source, target)
+    s, t = statistics[source], statistics[target]
+    return LogF0Transform(s.log_f0_mean, s.log_f0_std, t.log_f0_mean, t.log_f0_std)
+
+
+def _check_speakers(statistics: dict, *names: str) -> None:
+    for name in names:
+        if name not in statistics:
+            raise ValueError(f"unknown speaker {name!r}; known: {', '.join(sorted(statistics))}")
+
+
+class Converter:
+    """The protocol: ``convert(analysis, source, target)`` → (f0, mcep, ap) of the target
+    speaker saying what the source analysis says, frame-synchronous with it."""
+
+    name = "converter"
+
+    def convert(self, analysis: speech_analysis.Analysis, source: str,
+                target: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+
+class F0Only(Converter):
+    """B0: the source's spectrum and aperiodicity with the target's F0 statistics."""
+
+    name = "B0 F0 only"
+
+    def __init__(self, statistics: dict):
+        self.statistics = dict(statistics)
+
+    def convert(self, analysis, source, target):
+        return (f0_transform(self.statistics, source, target)(analysis.f0),
+                np.array(analysis.mcep, copy=True), analysis.ap)
+
+
+class MeanVariance(F0Only):
+    """B1: B0 plus c1..cD standardised with the source's statistics and rescaled with the
+    target's, dimension by dimension."""
+
+    name = "B1 mean-variance"
+
+    def convert(self, analysis, source, target):
+        f0, mcep, ap = super().convert(analysis, source, target)
+        standard = self.statistics[source].mcep.normalise(analysis.mcep)
+        mapped = self.statistics[target].mcep.denormalise(standard)
+        mcep[:, 1:] = mapped[:, 1:]
+        return f0, mcep, ap
+
+
+def aligned_pair(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """The source mel-cepstrum re-timed onto the target's frames along their DTW path on
+    c1..cD (each target frame takes the mean of the source frames the path maps to it):
+    ``[target frames, dims]``."""
+    path = np.asarray(speech_metrics.dtw_path(source[:, 1:], target[:, 1:]))
+    total = np.zeros_like(target, dtype=np.float64)
+    count = np.zeros(len(target))
+    np.add.at(total, path[:, 1], source[path[:, 0]])
+    np.add.at(count, path[:, 1], 1.0)
+    return total / count[:, None]
+
+
+def _mse_network(dims: int, channels: int, layers: int, seed: int) -> keras.Model:
+    """A residual 1-D CNN on ``[batch, frames, dims]`` standardised c1..cD."""
+    inputs = keras.Input([None, dims])
+    x = inputs
+    for index in range(layers):
+        x = keras.layers.Conv1D(channels, 5, padding="same", activation="gelu",
+                                kernel_initializer=keras.initializers.GlorotUniform(
+                                    seed + index), name=f"conv{index}")(x)
+    delta = keras.layers.Conv1D(dims, 5, padding="same", name="out",
+                                kernel_initializer=keras.initializers.GlorotUniform(
+                                    seed + layers))(x)
+    return keras.Model(inputs, keras.layers.Add()([inputs, delta]), name="parallel_mse")
+
+
+class ParallelMse(F0Only):
+    """B2: c1..cD by a residual 1-D CNN per (source, target) pair, trained with squared
+    error on standardised DTW-aligned parallel pairs (the papers' parallel reference; not
+    adversarial)."""
+
+    name = "B2 parallel MSE"
+
+    def __init__(self, statistics: dict, channels: int = 128, layers: int = 3,
+                 segment_frames: int = 64, batch_size: int = 16, steps: int = 1500,
+                 learning_rate: float = 1e-3, seed: int = 0):
+        super().__init__(statistics)
+        self.options = dict(channels=channels, layers=layers, segment_frames=segment_frames,
+                            batch_size=batch_size, steps=steps, learning_rate=learning_rate,
+                            seed=seed)
+        self.networks: dict[tuple[str, str], keras.Model] = {}
+
+    def _standard(self, speaker: str, mcep: np.ndarray) -> np.ndarray:
+        return self.statistics[speaker].mcep.normalise(mcep)[:, 1:].astype(np.float32)
+
+    def fit_pair(self, source: str, target: str,
+                 pairs: Sequence[tuple[speech_analysis.Analysis, speech_analysis.Analysis]]
+                 ) -> list[float]:
+        """Trains the ``source`` → ``target`` network on parallel analyses; returns the
+        loss every 100 steps."""
+        _check_speakers(self.statistics, source, target)
+        if not pairs:
+            raise ValueError(f"pairs: {source} -> {target} needs at least one parallel pair")
+        options = self.options
+        joined = []
+        for source_analysis, target_analysis in pairs:
+            aligned = aligned_pair(source_analysis.mcep, target_analysis.mcep)
+            joined.append(np.concatenate([self._standard(source, aligned),
+                                          self._standard(target, target_analysis.mcep)], 1))
+        dims = joined[0].shape[1] // 2
+        keep = [j for j in joined if len(j) >= options["segment_frames"]]
+        stream = iter(voice_features.segments(keep, options["segment_frames"],
+                                              options["batch_size"], options["seed"]))
+        network = _mse_network(dims, options["channels"], options["layers"], options["seed"])
+        optimizer = keras.optimizers.Adam(options["learning_rate"])
+
+        @tf.function(reduce_retracing=True)
+        def step(batch):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(network(batch[..., :dims], training=True)
+                                                - batch[..., dims:]))
+            gradients = tape.gradient(loss, network.trainable_variables)
+            optimizer.apply_gradients(zip(gradients, network.trainable_variables, strict=True))
+            return loss
+
+        losses = []
+        for index in range(options["steps"]):
+            loss = step(next(stream))
+            if index % 100 == 99:
+                losses.append(float(loss))
+        self.networks[(source, target)] = network
+        return losses
+
+    def convert(self, analysis, source, target):
+        if (source, target) not in self.networks:
+            raise ValueError(f"ParallelMse: no network for {source} -> {target}; trained: "
+                             f"{sorted(self.networks) or 'none'} (call fit_pair first)")
+        f0, mcep, ap = super().convert(analysis, source, target)
+        standard = self._standard(source, analysis.mcep)
+        output = self.networks[(source, target)](standard[None], training=False)[0]
+        full = np.zeros_like(analysis.mcep, dtype=np.float64)
+        full[:, 1:] = np.asarray(output, np.float64)
+        mcep[:, 1:] = self.statistics[target].mcep.denormalise(full)[:, 1:]
+        return f0, mcep, ap
+
+
+def convert_wave(converter: Converter, wave: np.ndarray, source: str, target: str,
+                 sample_rate: int = 16000, f0_method: str = "dio") -> np.ndarray:
+    """Analysis → ``converter`` → WORLD synthesis of one waveform."""
+    analysis = speech_analysis.analyse(wave, sample_rate, f0_method=f0_method)
+    return synthesise(converter, analysis, source, target)
+
+
+def synthesise(converter: Converter, analysis: speech_analysis.Analysis, source: str,
+               target: str) -> np.ndarray:
+    """The converted waveform of an analysed source utterance."""
+    f0, mcep, ap = converter.convert(analysis, source, target)
+    return speech_analysis.synthesise(f0, mcep, ap, analysis.sample_rate, analysis.alpha,
+                                      analysis.frame_period)
+
+
+def reanalysed(wave: np.ndarray, sample_rate: int = 16000,
+               reference: Optional[speech_analysis.Analysis] = None) -> speech_analysis.Analysis:
+    """A converted waveform analysed the one way every system is measured (with the
+    reference's order, when given)."""
+    order = 24 if reference is None else reference.mcep.shape[1] - 1
+    return speech_analysis.analyse(wave, sample_rate, order=order)
+
+
+#: The converters a run directory can hold, by the name ``converter.json`` records.
+CONVERTERS = {"f0_only": F0Only, "mean_variance": MeanVariance, "parallel_mse": ParallelMse}
+CONVERTER_FILE = "converter.json"
+
+
+def _kind(converter: Converter) -> str:
+    for kind, cls in CONVERTERS.items():
+        if type(converter) is cls:
+            return kind
+    accepted = ", ".join(cls.__name__ for cls in CONVERTERS.values())
+    raise TypeError(f"converter: expected one of {accepted}, got {type(converter).__name__}")
+
+
+def save_converter(converter: Converter, directory: str, corpus: str = "",
+                   subset: str = "full") -> str:
+    """Writes a baseline converter into ``directory`` (``converter.json``, and for B2 one
+    ``.keras`` network per direction) with the corpus it was fitted on (``load_corpus``'s
+    name and subset: evaluation and the report convert its hidden test); returns the JSON
+    file's path."""
+    kind = _kind(converter)
+    os.makedirs(directory, exist_ok=True)
+    record = {"kind": kind, "name": converter.name, "corpus": corpus, "subset": subset,
+              "statistics": {k: v.to_dict() for k, v in converter.statistics.items()}}
+    if isinstance(converter, ParallelMse):
+        record["options"] = converter.options
+        record["directions"] = [list(pair) for pair in sorted(converter.networks)]
+        for (source, target), network in converter.networks.items():
+            network.save(os.path.join(directory, f"{source}__{target}.keras"))
+    path = os.path.join(directory, CONVERTER_FILE)
+    with open(path, "w", encoding="utf-8") as stream:
+        json.dump(record, stream, indent=1, sort_keys=True)
+    return path
+
+
+def is_converter_run(directory: str) -> bool:
+    """Whether ``directory`` holds a saved converter."""
+    return os.path.isfile(os.path.join(directory, CONVERTER_FILE))
+
+
+def load_converter(directory: str) -> tuple[Converter, dict]:
+    """The converter ``save_converter`` wrote, and its record (``corpus``, ``kind``)."""
+    path = os.path.join(directory, CONVERTER_FILE)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{directory}: no {CONVERTER_FILE}; not a speech conversion "
+                                f"run")
+    with open(path, encoding="utf-8") as stream:
+        record = json.load(stream)
+    if record.get("kind") not in CONVERTERS:
+        raise ValueError(f"{path}: unknown converter kind {record.get('kind')!r}; known: "
+                         f"{', '.join(CONVERTERS)}")
+    statistics = {k: SpeakerStatistics.from_dict(v) for k, v in record["statistics"].items()}
+    if record["kind"] != "parallel_mse":
+        return CONVERTERS[record["kind"]](statistics), record
+    converter = ParallelMse(statistics, **record["options"])
+    for source, target in record["directions"]:
+        converter.networks[(source, target)] = keras.models.load_model(
+            os.path.join(directory, f"{source}__{target}.keras"), compile=False)
+    return converter, record
+
+
+def speaker_statistics(corpus) -> dict:
+    """Every voice's statistics from its NP-train utterances (what a non-parallel model
+    may see)."""
+    return {voice: SpeakerStatistics.fit(
+        [voice_features.analysed(u.path)
+         for u in corpus.utterances("np-train", voice, consumer="nonparallel")])
+        for voice in corpus.voices}
+
+
+def fit_baseline(kind: str, corpus, steps: int = 1500, seed: int = 0,
+                 directions: Optional[Sequence[tuple[str, str]]] = None,
+                 log=None) -> Converter:
+    """A baseline converter (``CONVERTERS``) fitted on a corpus's training splits: the
+    statistics from NP-train; B2's networks on P-train pairs, one per direction (every
+    ordered voice pair unless ``directions``)."""
+    if kind not in CONVERTERS:
+        raise ValueError(f"kind: expected one of {', '.join(CONVERTERS)}, got {kind!r}")
+    statistics = speaker_statistics(corpus)
+    if kind != "parallel_mse":
+        return CONVERTERS[kind](statistics)
+    converter = ParallelMse(statistics, steps=steps, seed=seed)
+    for source, target in directions or [(s, t) for s in corpus.voices
+                                         for t in corpus.voices if s != t]:
+        pairs = [(voice_features.analysed(s.path), voice_features.analysed(t.path))
+                 for s, t in corpus.pairs("p-train", source, target)]
+        losses = converter.fit_pair(source, target, pairs)
+        if log is not None:
+            log(f"B2 {source} -> {target}: squared error {losses[0]:.3f} -> {losses[-1]:.3f}")
+    return converter
+
+
+def directions_of(converter: Converter) -> list[tuple[str, str]]:
+    """The (source, target) pairs the converter can convert."""
+    if isinstance(converter, ParallelMse):
+        return sorted(converter.networks)
+    voices = sorted(converter.statistics)
+    return [(s, t) for s in voices for t in voices if s != t]
+
+
+def convert_files(converter: Converter, source_path: str, out: str,
+                  source: Optional[str] = None, target: Optional[str] = None) -> list[str]:
+    """Converts a WAV file, or every WAV file of a directory, into ``out`` (same file
+    names, 16 kHz); ``source`` / ``target`` may be left out when the converter has one
+    direction."""
+    directions = directions_of(converter)
+    if source is None or target is None:
+        if len(directions) != 1:
+            voices = sorted({v for pair in directions for v in pair})
+            raise ValueError(f"source= and target=: this converter has "
+                             f"{len(directions)} directions; name them (voices: "
+                             f"{', '.join(voices)})")
+        source, target = directions[0]
+    if (source, target) not in directions:
+        _check_speakers(converter.statistics, source, target)
+        raise ValueError(f"target: the converter has no {source} -> {target} direction; it "
+                         f"has {', '.join(f'{s}->{t}' for s, t in directions)}")
+    if os.path.isdir(source_path):
+        files = sorted(os.path.join(source_path, f) for f in os.listdir(source_path)
+                       if f.lower().endswith(".wav"))
+        if not files:
+            raise ValueError(f"in: {source_path} holds no .wav files")
+    elif os.path.isfile(source_path):
+        files = [source_path]
+    else:
+        raise FileNotFoundError(f"in: {source_path}: no such file or directory")
+    os.makedirs(out, exist_ok=True)
+    written = []
+    for path in files:
+        wave = audio_io.check_speech(audio_io.read_wav(path), name=path)
+        converted = convert_wave(converter, wave, source, target)
+        target_path = os.path.join(out, os.path.basename(path))
+        audio_io.write_wav(target_path, converted)
+        written.append(target_path)
+    return written
+
+
+__all__ = ["CONVERTERS", "CONVERTER_FILE", "Converter", "F0Only", "MeanVariance",
+           "ParallelMse", "SpeakerStatistics", "aligned_pair", "convert_files", "convert_wave",
+           "directions_of", "f0_transform", "fit_baseline", "is_converter_run",
+           "load_converter", "reanalysed", "save_converter", "speaker_statistics",
+           "synthesise"]
