@@ -13,7 +13,7 @@ import tfgan_suite
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Public modules beyond those tfgan_suite exports by name.
-ALSO_PUBLIC = ("tfgan_suite.layers", "tfgan_suite.viz")
+ALSO_PUBLIC = ("tfgan_suite.layers", "tfgan_suite.viz", "tfgan_suite.speech_evaluation")
 
 
 def _read(path):

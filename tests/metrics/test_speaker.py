@@ -242,6 +242,18 @@ class ContentRetrievalTest(tf.test.TestCase):
         hits, _ = speaker.content_retrieval(converted, references, np.roll(order, 1))
         self.assertFalse(hits.any())
 
+    def test_removing_the_mean_ignores_a_constant_spectral_offset(self):
+        """A speaker's average spectrum shifts every frame; the plain measure then prefers a
+        wrong sentence with that shift, cepstral mean normalisation the right one."""
+        first, second = self.sentences(count=2, seed=4)
+        shift = np.r_[0.0, np.full(ORDER, 3.0)]
+        references = [first, second + shift]
+        converted = [stretch(first, 1.1) + shift]
+        hits, _ = speaker.content_retrieval(converted, references, [0])
+        self.assertFalse(hits[0])
+        hits, _ = speaker.content_retrieval(converted, references, [0], remove_mean=True)
+        self.assertTrue(hits[0])
+
     def test_the_nearest_reference_has_the_least_mcd_dtw(self):
         references = self.sentences(count=5, seed=2)
         converted = self.sentences(count=3, seed=3)

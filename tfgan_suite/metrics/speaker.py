@@ -171,6 +171,9 @@ class LinearSpeakerJudge(_SpeakerJudge):
         with_f0: add the log-F0 mean and std to the embedding (the second judge); by default
             the judge never looks at F0, so a change of F0 alone cannot fool it.
 
+    Measured: 100 % test accuracy on natural esp4 and mix4 speech, with or without F0
+    (the data of ``CnnSpeakerJudge``'s measurement); fitting takes about 0.2 s.
+
     Example:
 
         judge = LinearSpeakerJudge().fit(train_mceps, train_speakers)
@@ -251,6 +254,10 @@ class CnnSpeakerJudge(_SpeakerJudge):
     deterministic. Being fully convolutional, it judges a whole utterance at once: the
     pooling averages the evidence of all its speech frames. F0 is never seen (``f0s`` is
     accepted and ignored, like the default linear judge).
+
+    Measured (2 busy cores): the default 1500 steps train in about 7 s on 4 voices × 140
+    utterances of ~700 frames; test accuracy on natural speech was 100 % for esp4 (140
+    training utterances per voice) and mix4 (60), 30 test utterances per voice.
 
     Args:
         seed: initialisers and crops.
@@ -370,19 +377,38 @@ class CnnSpeakerJudge(_SpeakerJudge):
         return judge
 
 
+def _retrieval_cepstrum(mcep, name: str, decimation: int, remove_mean: bool) -> np.ndarray:
+    cepstrum = _mcep(mcep, name)[::decimation, 1:]
+    return cepstrum - cepstrum.mean(axis=0) if remove_mean else cepstrum
+
+
 def content_retrieval(converted: Sequence, references: Sequence, truth: Sequence[int],
-                      decimation: int = 1) -> tuple[np.ndarray, np.ndarray]:
+                      decimation: int = 1, remove_mean: bool = False
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """Sentence retrieval, the content judge (speech.md §11.4): for each converted utterance
-    (mel-cepstrum ``[frames, 1 + order]``), the reference nearest by MCD-DTW on c1..
-    (``speech.dtw_distance``; every frame, silences included, as ``mel_cepstral_distortion_dtw``
-    measures), and whether it is the true one.
+    (mel-cepstrum ``[frames, 1 + order]``), the reference nearest by MCD-DTW on c1.. over
+    every frame (``speech.dtw_distance``, as ``mel_cepstral_distortion_dtw`` measures), and
+    whether it is the true one.
+
+    Choices, measured on natural mix4 speech (4 voices × 30 test sentences, ~820 frames;
+    each voice's utterances retrieved among another voice's: 12 directions, 360 queries,
+    the natural-source ceiling of speech.md §11.4):
+
+    - every frame, silences included: keeping only ``speech_frames`` gave about the same
+      top-1 rate (92.5 % against 92.2 %, both at decimation 2);
+    - ``remove_mean`` (cepstral mean normalisation: each utterance's mean c1.. subtracted)
+      takes away most of the speaker and keeps the content: top-1 99.2 % against 91.9 %.
+      Off by default, as speech.md §11.4 defines plain MCD-DTW;
+    - ``decimation`` 2 is 2.6 times faster (0.21 s against 0.55 s per query of 30
+      references) but changed the nearest reference for 10 of the 360 queries (top-1
+      92.2 % against 91.9 %), so it is not the default.
 
     Args:
         converted: the utterances to judge.
         references: the candidates, e.g. the natural target-voice test utterances.
         truth: for each converted utterance, the index in ``references`` of its sentence.
-        decimation: compare every ``decimation``-th frame only (2: four times fewer DTW
-            cells; 10 ms frames still resolve phones).
+        decimation: compare every ``decimation``-th frame only.
+        remove_mean: subtract each utterance's mean c1.. before warping.
 
     Returns:
         ``hits`` (bool ``[N]``: nearest == truth) and ``nearest`` (int ``[N]``; the first of
@@ -398,12 +424,13 @@ def content_retrieval(converted: Sequence, references: Sequence, truth: Sequence
     if truth.size and (truth.min() < 0 or truth.max() >= len(references)):
         raise ValueError(f"truth: indices must lie in [0, {len(references)}), got "
                          f"{truth.min()}..{truth.max()}")
-    candidates = [_mcep(r, f"references[{i}]")[::decimation, 1:]
+    candidates = [_retrieval_cepstrum(r, f"references[{i}]", decimation, remove_mean)
                   for i, r in enumerate(references)]
-    nearest = np.array([np.argmin([speech.dtw_distance(
-        _mcep(utterance, f"converted[{index}]")[::decimation, 1:], candidate)
-        for candidate in candidates]) for index, utterance in enumerate(converted)],
-        dtype=np.int64)
+    nearest = []
+    for index, utterance in enumerate(converted):
+        query = _retrieval_cepstrum(utterance, f"converted[{index}]", decimation, remove_mean)
+        nearest.append(np.argmin([speech.dtw_distance(query, c) for c in candidates]))
+    nearest = np.array(nearest, dtype=np.int64)
     return nearest == truth, nearest
 
 
