@@ -47,6 +47,7 @@ from tfgan_suite import cache, conversion
 from tfgan_suite.audio import analysis as speech_analysis
 from tfgan_suite.audio.analysis import Analysis
 from tfgan_suite.data.voices import features as voice_features
+from tfgan_suite.metrics import intervals
 from tfgan_suite.metrics import speaker as speaker_metrics
 from tfgan_suite.metrics import speech as speech_metrics
 
@@ -157,7 +158,7 @@ def summarise(rows: Sequence[dict], directions: Sequence[dict],
     for key, values in columns.items():
         values = np.asarray(values, np.float64)
         values = values[np.isfinite(values)]
-        summary[key] = (speaker_metrics.bootstrap_ci(values, seed=seed) if len(values)
+        summary[key] = (intervals.bootstrap_ci(values, seed=seed) if len(values)
                         else (np.nan, np.nan, np.nan))
     return summary
 
@@ -172,7 +173,7 @@ def judge_accuracy(judge, analyses: Sequence[Analysis], speakers: Sequence[str],
     for truth, guess in zip(speakers, predicted, strict=True):
         confusion[names.index(truth), names.index(guess)] += 1
     correct = np.array([t == g for t, g in zip(speakers, predicted, strict=True)], np.float64)
-    return speaker_metrics.bootstrap_ci(correct, seed=seed), confusion
+    return intervals.bootstrap_ci(correct, seed=seed), confusion
 
 
 def format_interval(value: tuple[float, float, float], digits: int = 2,

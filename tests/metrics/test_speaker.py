@@ -10,7 +10,7 @@ import tensorflow as tf
 from scipy.signal import lfilter
 from sklearn.linear_model import LogisticRegression
 
-from tfgan_suite.metrics import speaker, speech
+from tfgan_suite.metrics import intervals, speaker, speech
 
 ORDER = 24
 
@@ -276,12 +276,12 @@ class ContentRetrievalTest(tf.test.TestCase):
 class BootstrapTest(tf.test.TestCase):
     def test_the_interval_surrounds_the_estimate_and_is_deterministic(self):
         values = np.random.default_rng(0).normal(3.0, 1.0, 40)
-        estimate, low, high = speaker.bootstrap_ci(values)
+        estimate, low, high = intervals.bootstrap_ci(values)
         self.assertEqual(estimate, np.mean(values))
         self.assertLess(low, estimate)
         self.assertLess(estimate, high)
-        self.assertEqual(speaker.bootstrap_ci(values), (estimate, low, high))
-        self.assertNotEqual(speaker.bootstrap_ci(values, seed=1), (estimate, low, high))
+        self.assertEqual(intervals.bootstrap_ci(values), (estimate, low, high))
+        self.assertNotEqual(intervals.bootstrap_ci(values, seed=1), (estimate, low, high))
         # the interval of a mean is about ±1.96 standard errors
         self.assertAllClose(high - low, 2 * 1.96 * values.std() / np.sqrt(40), rtol=0.15)
 
@@ -289,20 +289,20 @@ class BootstrapTest(tf.test.TestCase):
         rng = np.random.default_rng(1)
         widths = []
         for count in (25, 100, 400):  # the width halves each time, about
-            _, low, high = speaker.bootstrap_ci(rng.normal(0.0, 1.0, count))
+            _, low, high = intervals.bootstrap_ci(rng.normal(0.0, 1.0, count))
             widths.append(high - low)
         self.assertLess(widths[1], 0.75 * widths[0])
         self.assertLess(widths[2], 0.75 * widths[1])
 
     def test_booleans_give_a_rate_and_a_narrower_level_a_narrower_interval(self):
         hits = np.arange(20) < 15
-        estimate, low, high = speaker.bootstrap_ci(hits)
+        estimate, low, high = intervals.bootstrap_ci(hits)
         self.assertEqual(estimate, 0.75)
         self.assertTrue(0.5 <= low < 0.75 < high <= 1.0)
-        _, low_80, high_80 = speaker.bootstrap_ci(hits, level=0.8)
+        _, low_80, high_80 = intervals.bootstrap_ci(hits, level=0.8)
         self.assertLess(high_80 - low_80, high - low)
-        self.assertEqual(speaker.bootstrap_ci(np.ones(5)), (1.0, 1.0, 1.0))
-        median = speaker.bootstrap_ci([1.0, 2.0, 10.0], statistic=np.median)
+        self.assertEqual(intervals.bootstrap_ci(np.ones(5)), (1.0, 1.0, 1.0))
+        median = intervals.bootstrap_ci([1.0, 2.0, 10.0], statistic=np.median)
         self.assertEqual(median[0], 2.0)
 
     def test_the_paired_difference_cancels_what_the_utterances_share(self):
@@ -310,20 +310,20 @@ class BootstrapTest(tf.test.TestCase):
         difficulty = rng.normal(0.0, 3.0, 50)  # per-utterance, shared by both systems
         a = difficulty + 1.0 + rng.normal(0.0, 0.1, 50)
         b = difficulty + rng.normal(0.0, 0.1, 50)
-        estimate, low, high = speaker.bootstrap_difference(a, b)
+        estimate, low, high = intervals.bootstrap_difference(a, b)
         self.assertAllClose(estimate, np.mean(a) - np.mean(b))
         self.assertTrue(0.9 < low < estimate < high < 1.1)
-        _, low_a, high_a = speaker.bootstrap_ci(a)
+        _, low_a, high_a = intervals.bootstrap_ci(a)
         self.assertGreater(high_a - low_a, 10 * (high - low))  # unpaired: lost in the spread
-        self.assertEqual(speaker.bootstrap_difference(a, a), (0.0, 0.0, 0.0))
+        self.assertEqual(intervals.bootstrap_difference(a, a), (0.0, 0.0, 0.0))
 
     def test_errors_name_the_argument(self):
         with self.assertRaisesRegex(ValueError, "values: expected a non-empty vector"):
-            speaker.bootstrap_ci([])
+            intervals.bootstrap_ci([])
         with self.assertRaisesRegex(ValueError, r"level: expected a coverage in \(0, 1\)"):
-            speaker.bootstrap_ci([1.0], level=95)
+            intervals.bootstrap_ci([1.0], level=95)
         with self.assertRaisesRegex(ValueError, "a and b: expected one value per utterance"):
-            speaker.bootstrap_difference([1.0, 2.0], [1.0])
+            intervals.bootstrap_difference([1.0, 2.0], [1.0])
 
 
 class JudgeConversionsTest(tf.test.TestCase):

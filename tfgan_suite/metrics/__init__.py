@@ -14,11 +14,11 @@
 Feature extraction (InceptionV3, the Fashion-MNIST classifier) lives elsewhere; these
 functions take the (num_samples, d) feature matrices it produces. Speech measures (MCD, DTW,
 global variance, modulation spectrum, LSD, F0 errors) are in ``metrics.speech``; the
-independent judges of converted speech (speaker identification, sentence retrieval) and
-bootstrap intervals over utterances in ``metrics.speaker``.
+independent judges of converted speech (speaker identification, sentence retrieval) in
+``metrics.speaker``; bootstrap intervals over utterances in ``metrics.intervals``.
 """
 
-from tfgan_suite.metrics import speaker, speech
+from tfgan_suite.metrics import intervals, speaker, speech
 from tfgan_suite.metrics.frechet import frechet_distance, frechet_distance_from_moments
 from tfgan_suite.metrics.inception_score import inception_score
 from tfgan_suite.metrics.kernel import kernel_distance
@@ -33,6 +33,7 @@ __all__ = [
     "frechet_distance",
     "frechet_distance_from_moments",
     "inception_score",
+    "intervals",
     "kernel_distance",
     "memorisation_check",
     "mode_coverage",

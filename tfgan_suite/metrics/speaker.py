@@ -9,7 +9,6 @@ tracks ``[frames]`` (Hz, 0 = unvoiced), as ``audio.analysis.analyse`` gives them
 | speaker ID: 2 × Conv1D → average pooling → softmax | `CnnSpeakerJudge` |
 | target acceptance, source retention, target posterior | `judge_conversions` |
 | content: sentence retrieval by MCD-DTW | `content_retrieval` |
-| bootstrap interval over utterances, paired difference | `bootstrap_ci`, `bootstrap_difference` |
 
 Sources. The judges, their features and the rates they report are this library's design
 (speech.md §11.4, ``[design]``): the VC papers judged similarity by listening tests (XAB),
@@ -23,10 +22,7 @@ mel-cepstra instead of learned frame features. Logistic regression is scikit-lea
 ``LogisticRegression`` (L2, C = 1, L-BFGS: the multinomial loss for three or more classes).
 Content is judged by retrieval instead of ASR (no recogniser offline): the nearest natural
 test utterance by MCD-DTW (``metrics.speech.dtw_distance``) should be the same sentence.
-Intervals are percentile bootstrap intervals (Efron & Tibshirani, "An Introduction to the
-Bootstrap", 1993, ch. 13) over test utterances; comparing two systems on the same
-utterances resamples the pairs (paired bootstrap, Koehn, "Statistical significance tests
-for machine translation evaluation", EMNLP 2004).
+Intervals over test utterances come from ``metrics.intervals`` (percentile bootstrap).
 
 The CNN judge is deterministic given its seed on one machine (seeded initialisers, a numpy
 generator for the crops, no dropout); TensorFlow's CPU kernels may differ in the last bits
@@ -37,7 +33,7 @@ retrains it.
 from __future__ import annotations
 
 import json
-from typing import Callable, Optional, Sequence
+from typing import Optional, Sequence
 
 import keras
 import numpy as np
@@ -45,6 +41,7 @@ import tensorflow as tf
 
 from tfgan_suite.audio.prosody import NormStats, voiced_log
 from tfgan_suite.metrics import speech
+from tfgan_suite.metrics.intervals import bootstrap_ci
 
 
 def _mcep(mcep, name: str) -> np.ndarray:
@@ -434,55 +431,6 @@ def content_retrieval(converted: Sequence, references: Sequence, truth: Sequence
     return nearest == truth, nearest
 
 
-def _check_interval(level: float, resamples: int) -> None:
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level: expected a coverage in (0, 1), got {level!r}")
-    if int(resamples) != resamples or resamples < 1:
-        raise ValueError(f"resamples: expected a positive integer, got {resamples!r}")
-
-
-def _sample(values, name: str) -> np.ndarray:
-    values = np.asarray(values, dtype=np.float64)  # booleans count as 0 / 1: a rate
-    if values.ndim != 1 or values.size == 0:
-        raise ValueError(f"{name}: expected a non-empty vector of per-utterance values, got "
-                         f"shape {values.shape}")
-    return values
-
-
-def _interval(estimate: float, replicates: np.ndarray, level: float):
-    low, high = np.percentile(replicates, [50.0 * (1.0 - level), 50.0 * (1.0 + level)])
-    return float(estimate), float(low), float(high)
-
-
-def bootstrap_ci(values, statistic: Callable = np.mean, level: float = 0.95,
-                 resamples: int = 2000, seed: int = 0) -> tuple[float, float, float]:
-    """(estimate, low, high): ``statistic`` of the per-utterance ``values`` ``[N]`` and its
-    percentile bootstrap interval at ``level``: the utterances resampled with replacement
-    ``resamples`` times by a generator seeded with ``seed`` (deterministic). Booleans give a
-    rate."""
-    values = _sample(values, "values")
-    _check_interval(level, resamples)
-    indices = np.random.default_rng(seed).integers(0, len(values), (resamples, len(values)))
-    replicates = np.array([statistic(values[rows]) for rows in indices])
-    return _interval(statistic(values), replicates, level)
-
-
-def bootstrap_difference(a, b, statistic: Callable = np.mean, level: float = 0.95,
-                         resamples: int = 2000, seed: int = 0) -> tuple[float, float, float]:
-    """(estimate, low, high) of ``statistic(a) − statistic(b)`` for two systems measured on
-    the same utterances (``a[i]`` and ``b[i]`` of one utterance): the paired bootstrap, each
-    resample taking the same utterances from both. An interval that excludes 0 separates
-    the systems."""
-    a, b = _sample(a, "a"), _sample(b, "b")
-    if a.shape != b.shape:
-        raise ValueError(f"a and b: expected one value per utterance for both, got {a.size} "
-                         f"and {b.size}")
-    _check_interval(level, resamples)
-    indices = np.random.default_rng(seed).integers(0, len(a), (resamples, len(a)))
-    replicates = np.array([statistic(a[rows]) - statistic(b[rows]) for rows in indices])
-    return _interval(statistic(a) - statistic(b), replicates, level)
-
-
 def judge_conversions(judge, converted_mceps: Sequence, sources: Sequence[str],
                       targets: Sequence[str], f0s: Optional[Sequence] = None,
                       level: float = 0.95, seed: int = 0) -> dict:
@@ -518,5 +466,5 @@ def judge_conversions(judge, converted_mceps: Sequence, sources: Sequence[str],
                 probabilities[np.arange(len(targets)), target_index], **options)}
 
 
-__all__ = ["CnnSpeakerJudge", "LinearSpeakerJudge", "bootstrap_ci", "bootstrap_difference",
-           "content_retrieval", "judge_conversions", "utterance_statistics"]
+__all__ = ["CnnSpeakerJudge", "LinearSpeakerJudge", "content_retrieval", "judge_conversions",
+           "utterance_statistics"]
