@@ -191,6 +191,7 @@ def main(argv=None) -> int:
                         help="where the baseline converters are saved")
     args = parser.parse_args(argv)
     started = time.time()
+    revision = provenance.git_revision(ROOT)  # the code that runs, not the code at the end
     results = {}
     for name in args.sets.split(","):
         corpus = voice_corpus.load_corpus(name, subset=args.subset, seed=args.seed)
@@ -212,7 +213,7 @@ def main(argv=None) -> int:
                             os.path.join(PICTURES, f"{name}_spectrograms.png"))
         results[name] = result
     meta = {"command": "python tools/voices_report.py " + " ".join(argv or sys.argv[1:]),
-            "revision": provenance.git_revision(ROOT),
+            "revision": revision,
             "date": datetime.date.today().isoformat(),
             "machine": provenance.machine_description(),
             "minutes": (time.time() - started) / 60.0}

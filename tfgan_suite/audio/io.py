@@ -24,7 +24,6 @@ from typing import Union
 
 import numpy as np
 import soundfile
-from scipy import signal
 
 #: The corpus sample rate in Hz.
 SAMPLE_RATE = 16000
@@ -71,6 +70,8 @@ def resample(wave, rate_in: int, rate_out: int) -> np.ndarray:
     rate_in, rate_out = int(rate_in), int(rate_out)
     if rate_in == rate_out:
         return wave.copy()
+    from scipy import signal  # here: scipy.signal takes ~1.5 s to import, every tfgan start
+
     common = math.gcd(rate_in, rate_out)
     return signal.resample_poly(wave, rate_out // common, rate_in // common, axis=-1)
 
