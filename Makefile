@@ -26,52 +26,20 @@ data:
 		 (apt-get update && apt-get install -y dataset-fashion-mnist)) >/dev/null \
 		 || echo "warning: could not install dataset-fashion-mnist; digits fallback will be used"; \
 	fi
-	@missing=""; for p in $(GLYPH_PACKAGES); do \
-		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-			echo "installing the glyph fonts:$$missing"; \
-			(apt-get install -y --no-install-recommends $$missing || \
-			 (apt-get update && apt-get install -y --no-install-recommends $$missing)) >/dev/null \
-			 || echo "warning: could not install$$missing; the glyphs dataset is unavailable"; \
-		else \
-			echo "note: the glyphs dataset needs (as root): apt-get install$$missing"; \
-		fi; \
-	fi
+	@sh tools/apt_missing.sh "the glyph fonts" "the glyphs dataset" $(GLYPH_PACKAGES)
 
 # The speech corpus is rendered from Debian's synthesisers and word lists
 # (tfgan_suite/data/voice_packages.txt): install the missing ones when we can, else say what
 # the speech tests and benchmarks need (they skip with that reason).
 VOICE_PACKAGES := $(shell grep -v '^\#' tfgan_suite/data/voice_packages.txt)
 voices:
-	@missing=""; for p in $(VOICE_PACKAGES); do \
-		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-			echo "installing the speech synthesisers and word lists:$$missing"; \
-			(apt-get install -y --no-install-recommends $$missing || \
-			 (apt-get update && apt-get install -y --no-install-recommends $$missing)) >/dev/null \
-			 || echo "warning: could not install$$missing; the voices corpus is unavailable"; \
-		else \
-			echo "note: the voices corpus needs (as root): apt-get install$$missing"; \
-		fi; \
-	fi
+	@sh tools/apt_missing.sh "the speech synthesisers and word lists" "the voices corpus" \
+		$(VOICE_PACKAGES)
 
 # Debian's Chromium renders a `tfgan report` page in tests/test_report.py (headless); install
 # it when we can, else that one test skips and says why.
 browser:
-	@if ! command -v chromium >/dev/null; then \
-		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-			echo "installing chromium (the report's browser test)"; \
-			(apt-get install -y --no-install-recommends chromium || \
-			 (apt-get update && apt-get install -y --no-install-recommends chromium)) >/dev/null \
-			 || echo "warning: could not install chromium; the browser test will skip"; \
-		else \
-			echo "note: the report's browser test needs (as root): apt-get install chromium"; \
-		fi; \
-	fi
+	@sh tools/apt_missing.sh "chromium" "the report's browser test" chromium
 
 lint: $(STAMP)
 	$(BIN)/ruff check tfgan_suite tests tools

@@ -4,16 +4,13 @@ two runs — and the page rendered in headless Chromium (screenshot not blank; e
 and image present in the browser's DOM)."""
 
 import base64
-import functools
 import html.parser
-import http.server
 import io
-import json
 import os
 import re
 import shutil
+import sys
 import tempfile
-import threading
 
 import html5lib
 import numpy as np
@@ -22,6 +19,9 @@ import tensorflow as tf
 from PIL import Image
 
 from tfgan_suite import cli, report, runs
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import browser_harness  # noqa: E402  (tests/browser_harness.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FAST = ["train.steps_per_execution=10", "train.jit_compile=false", "data.batch_size=32"]
@@ -178,35 +178,17 @@ class ReportTest(tf.test.TestCase):
                                    "--out", "x.html"]), cli.EXIT_BAD_INPUT)
 
     # ------------------------------------------------------------------ headless Chromium
-    def require_chromium(self):
-        if report.chromium() is None:
-            self.skipTest("Chromium is not installed (make test installs Debian's chromium "
-                          "as root; this machine could not)")
-
     def test_page_renders_in_headless_chromium(self):
-        self.require_chromium()
-        served = os.path.join(self.workdir, "served")
-        os.makedirs(served, exist_ok=True)
-        shutil.copy(self.pair, os.path.join(served, "report.html"))
-        # A harness page of the same origin reads the rendered report's DOM.
-        with open(os.path.join(served, "check.html"), "w", encoding="utf-8") as handle:
-            handle.write(CHECK_PAGE)
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=served)
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        self.addCleanup(server.shutdown)
-        base = f"http://127.0.0.1:{server.server_address[1]}"
-        dom = report.browse(f"{base}/check.html", "--virtual-time-budget=20000", "--dump-dom")
-        found = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
-        self.assertIsNotNone(found, f"the harness did not report: {dom[-500:]}")
-        result = json.loads(html.unescape(found.group(1)))
+        browser_harness.require_chromium(self)
+        result = browser_harness.harness_result(self, self.pair, CHECK_PAGE,
+                                                os.path.join(self.workdir, "served"))
         expected = ["Comparison"] + ["Run dcgan_digits", *report.SECTIONS] + [
             "Run cgan_digits", *report.SECTIONS]
         self.assertEqual(result["headings"], expected)
         self.assertGreater(result["images"], 10)
         self.assertEqual(result["broken"], [])
         screenshot = os.path.join(self.workdir, "screenshot.png")
-        report.screenshot(os.path.join(served, "report.html"), screenshot, 1200, 1800)
+        report.screenshot(self.pair, screenshot, 1200, 1800)
         pixels = np.asarray(Image.open(screenshot).convert("L"), np.float32)
         self.assertEqual(pixels.shape, (1800, 1200))
         self.assertGreater(pixels.std(), 20.0)  # not blank: text, tables and images

@@ -2,15 +2,11 @@
 analyses, and the speech conversion run end to end from the command line (``tfgan
 baseline``, ``eval``, ``convert``, ``report``) on the tiny esp4 corpus."""
 
-import functools
-import html
-import http.server
 import json
 import os
-import re
 import shutil
+import sys
 import tempfile
-import threading
 
 import numpy as np
 import pytest
@@ -20,6 +16,9 @@ from tfgan_suite import cli, speech_evaluation
 from tfgan_suite.audio import io as audio_io
 from tfgan_suite.audio.analysis import Analysis
 from tfgan_suite.metrics import speech as speech_metrics
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import browser_harness  # noqa: E402  (tests/browser_harness.py)
 
 
 def smooth_analysis(rng, frames, offset=0.0):
@@ -155,26 +154,10 @@ class SpeechRunCommandsTest(tf.test.TestCase):
         self.assertIn("MCD-fixed (dB)", page)
 
     def test_every_audio_element_loads_in_headless_chromium(self):
-        from tfgan_suite import report
-
-        if report.chromium() is None:
-            self.skipTest("Chromium is not installed (make test installs Debian's chromium "
-                          "as root; this machine could not)")
-        served = os.path.join(self.workdir, "served")
-        os.makedirs(served, exist_ok=True)
-        shutil.copy(self.page, os.path.join(served, "report.html"))
-        with open(os.path.join(served, "check.html"), "w", encoding="utf-8") as handle:
-            handle.write(CHECK_AUDIO_PAGE)
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=served)
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        self.addCleanup(server.shutdown)
-        base = f"http://127.0.0.1:{server.server_address[1]}"
-        dom = report.browse(f"{base}/check.html", "--virtual-time-budget=20000",
-                            "--autoplay-policy=no-user-gesture-required", "--dump-dom")
-        found = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
-        self.assertIsNotNone(found, f"the harness did not report: {dom[-500:]}")
-        result = json.loads(html.unescape(found.group(1)))
+        browser_harness.require_chromium(self)
+        result = browser_harness.harness_result(
+            self, self.page, CHECK_AUDIO_PAGE, os.path.join(self.workdir, "served"),
+            "--autoplay-policy=no-user-gesture-required")
         self.assertEqual(result["headings"], ["Run", "Metrics", "Listening"])
         self.assertEqual(result["scripts"], 0)
         self.assertLen(result["durations"], 12)
