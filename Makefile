@@ -49,8 +49,10 @@ lint: $(STAMP)
 # worksteal: a worker that runs dry takes queued tests from the other, so one long test at
 # the end does not leave a core idle.
 PYTEST_WORKERS ?= 2
+# Extra pytest options, e.g. PYTEST_FLAGS=--durations=40.
+PYTEST_FLAGS ?=
 test: $(STAMP) data voices browser lint docs
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal tests
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_FLAGS) tests
 
 # The documentation site (MkDocs + Material, API pages by mkdocstrings) into build/site,
 # strictly: a broken link, a page missing from the navigation or an unresolved reference
@@ -67,7 +69,7 @@ docs-examples: $(STAMP) data
 # i.e. without the 2-replica equivalences, the every-recipe step, the resume / kill -9 /
 # multi-worker runs and the report's tiny-run setup. `make test` runs them all.
 test-fast: $(STAMP) voices lint
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal -m "not slow" tests
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal -m "not slow" $(PYTEST_FLAGS) tests
 
 demo: $(STAMP) data
 	$(BIN)/tfgan demo --out runs/demo
