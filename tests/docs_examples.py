@@ -18,13 +18,17 @@ line right above a fence says more about the block that follows it:
 A page's blocks run in order in one scratch directory that stands for the repository's
 root (links to its ``configs``, ``docs``, ``serving``, ``tools``): Python blocks in one namespace
 (as pasted into one session), shell blocks with ``bash -euo pipefail`` and the virtualenv's
-``tfgan`` on ``PATH``.
+``tfgan`` on ``PATH``. A shell block whose every line is a plain ``tfgan`` command (no pipe,
+redirection, variable or chaining; comments allowed) runs those commands in this process
+through ``cli.main`` — the console script's own entry point — each expected to return 0: a
+``tfgan`` process spends seconds importing TensorFlow before it starts.
 """
 
 import dataclasses
 import glob
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -130,6 +134,26 @@ def _environment() -> dict:
     return env
 
 
+_SHELL_SYNTAX = re.compile(r"[|&;<>$`(){}\\*?]")
+
+
+def plain_tfgan_commands(code: str) -> list[list[str]] | None:
+    """The argument lists of a shell script made only of plain ``tfgan`` commands (comments
+    and blank lines allowed), or None when any line needs a shell."""
+    commands = []
+    for line in code.splitlines():
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError:  # an open quote or a continuation: a shell's business
+            return None
+        if not words:
+            continue
+        if words[0] != "tfgan" or any(_SHELL_SYNTAX.search(w) for w in words):
+            return None
+        commands.append(words[1:])
+    return commands or None
+
+
 def run_block(block: Block, namespace: dict) -> None:
     """Runs one block in the current directory; raises AssertionError naming the block's
     page and line when it fails."""
@@ -142,6 +166,16 @@ def run_block(block: Block, namespace: dict) -> None:
     else:
         code = block.code if block.lang == "bash" else "\n".join(
             line[2:] for line in block.code.splitlines() if line.startswith("$ "))
+        commands = plain_tfgan_commands(code)
+        if commands is not None:
+            from tfgan_suite import cli
+
+            for words in commands:
+                status = cli.main(words)
+                if status:
+                    raise AssertionError(f"{block.where}: tfgan {' '.join(words)} exited "
+                                         f"with status {status}")
+            return
         result = subprocess.run(["bash", "-euo", "pipefail", "-c", code],
                                 capture_output=True, text=True, env=_environment(),
                                 timeout=600, check=False)

@@ -95,6 +95,15 @@ class DocsExamplesShapeTest(tf.test.TestCase):
         with self.assertRaisesRegex(AssertionError, r"(?s)broken\.md:1: .*status 1.*about"):
             run_page("broken.md", text=page)
 
+    def test_plain_tfgan_lines_run_in_process_and_a_failing_one_is_named(self):
+        self.assertIsNone(docs_examples.plain_tfgan_commands("tfgan eval --run r | tail -1"))
+        self.assertIsNone(docs_examples.plain_tfgan_commands("tfgan eval \\\n  --run r"))
+        page = "```bash\ntfgan train --config missing.yaml --out runs/x   # no such recipe\n```\n"
+        with self.assertRaisesRegex(AssertionError, r"broken\.md:1: tfgan train --config "
+                                                    r"missing\.yaml --out runs/x exited with "
+                                                    r"status 2"):
+            run_page("broken.md", text=page)
+
     def test_console_blocks_run_the_prompted_lines_only(self):
         page = "```console\n$ test -L configs\n$ echo ok\nok\n```\n"
         self.assertEqual(len(run_page("console.md", text=page)), 1)
