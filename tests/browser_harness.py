@@ -15,6 +15,19 @@ import threading
 from tfgan_suite import report
 
 
+def harness_page(reader: str) -> str:
+    """A harness page: when ``report.html`` has loaded in its iframe, the JavaScript
+    ``reader`` runs with ``doc`` (the report's document) and calls ``report(value)`` with
+    what the test reads (it may do so later, e.g. after media metadata loads)."""
+    return ("<!DOCTYPE html><html><body>\n"
+            '<iframe id="page" src="report.html" width="1200" height="800"></iframe>\n'
+            '<pre id="result"></pre>\n<script>\n'
+            'function report(value) {\n'
+            '  document.getElementById("result").textContent = JSON.stringify(value); }\n'
+            'document.getElementById("page").addEventListener("load", function () {\n'
+            f"  var doc = this.contentDocument;\n{reader}\n}});\n</script></body></html>")
+
+
 def require_chromium(test) -> None:
     """Skips ``test`` with the reason when Debian's Chromium is missing."""
     if report.chromium() is None:

@@ -195,21 +195,13 @@ class ReportTest(tf.test.TestCase):
         self.assertGreater(np.mean(pixels < 128), 0.01)
 
 
-CHECK_PAGE = """<!DOCTYPE html><html><body>
-<iframe id="page" src="report.html" width="1200" height="800"></iframe>
-<pre id="result"></pre>
-<script>
-document.getElementById("page").addEventListener("load", function () {
-  var doc = this.contentDocument;
+CHECK_PAGE = browser_harness.harness_page("""
   var images = Array.from(doc.images);
   var broken = images.filter(function (i) { return !(i.complete && i.naturalWidth > 0); })
                      .map(function (i) { return i.alt; });
   var headings = Array.from(doc.querySelectorAll("h2, h3")).map(function (h) {
     return h.textContent; });
-  document.getElementById("result").textContent = JSON.stringify(
-    {headings: headings, images: images.length, broken: broken});
-});
-</script></body></html>"""
+  report({headings: headings, images: images.length, broken: broken});""")
 
 
 @pytest.mark.slow

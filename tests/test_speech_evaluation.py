@@ -85,12 +85,7 @@ class MeasureTest(tf.test.TestCase):
         self.assertEqual(speech_evaluation.format_interval((np.nan,) * 3), "n/a")
 
 
-CHECK_AUDIO_PAGE = """<!DOCTYPE html><html><body>
-<iframe id="page" src="report.html" width="1200" height="800"></iframe>
-<pre id="result"></pre>
-<script>
-document.getElementById("page").addEventListener("load", function () {
-  var doc = this.contentDocument;
+CHECK_AUDIO_PAGE = browser_harness.harness_page("""
   var players = Array.from(doc.querySelectorAll("audio"));
   var headings = Array.from(doc.querySelectorAll("h2")).map(function (h) {
     return h.textContent; });
@@ -102,12 +97,9 @@ document.getElementById("page").addEventListener("load", function () {
       a.load();
     });
   })).then(function (durations) {
-    document.getElementById("result").textContent = JSON.stringify(
-      {headings: headings, durations: durations,
-       scripts: doc.querySelectorAll("script").length});
-  });
-});
-</script></body></html>"""
+    report({headings: headings, durations: durations,
+            scripts: doc.querySelectorAll("script").length});
+  });""")
 
 
 @pytest.mark.slow
