@@ -209,6 +209,13 @@ def main(argv=None) -> int:
             conversion.save_converter(converter, os.path.join(args.runs, name, key),
                                       corpus=name, subset=args.subset)
         result["systems"] = measure_systems(corpus, judges, baselines)
+        for key, converter in baselines.items():  # what tfgan eval would write, for the report
+            measured = next(v for k, v in result["systems"].items() if k.startswith(key + " "))
+            path = os.path.join(args.runs, name, key, "metrics.json")
+            with open(path, "w", encoding="utf-8") as stream:
+                json.dump({"speech_evaluation": {
+                    "corpus": name, "subset": args.subset, "converter": converter.name,
+                    "utterances": len(measured["rows"]), **measured}}, stream, default=float)
         spectrogram_picture(corpus, baselines,
                             os.path.join(PICTURES, f"{name}_spectrograms.png"))
         results[name] = result
