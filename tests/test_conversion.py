@@ -164,6 +164,12 @@ class FeaturePipelineTest(tf.test.TestCase):
         self.assertAllEqual(source.numpy(), np.ones((2, 16, 2)))
         self.assertAllEqual(target.numpy(), np.full((2, 16, 2), 2.0))
 
+    def test_utterances_come_whole_and_in_order(self):
+        arrays = [np.full((n, 2), n, np.float32) for n in (3, 5)]
+        got = [u.numpy() for u in voice_features.utterances(arrays)]
+        self.assertEqual([g.shape for g in got], [(1, 3, 2), (1, 5, 2)])
+        self.assertAllEqual(got[1][0], arrays[1])
+
     def test_analyses_are_cached_and_a_damaged_entry_is_remade(self):
         t = np.arange(8000) / 16000.0
         wave = 0.3 * np.sign(np.sin(2 * np.pi * 120 * t)) + 0.01 * np.sin(2 * np.pi * 900 * t)

@@ -23,6 +23,7 @@ utterances, and the mean and standard deviation of log F0 over their voiced fram
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import json
 import os
@@ -82,15 +83,17 @@ def _check_speakers(statistics: dict, *names: str) -> None:
             raise ValueError(f"unknown speaker {name!r}; known: {', '.join(sorted(statistics))}")
 
 
-class Converter:
+class Converter(abc.ABC):
     """The protocol: ``convert(analysis, source, target)`` → (f0, mcep, ap) of the target
     speaker saying what the source analysis says, frame-synchronous with it."""
 
     name = "converter"
 
+    @abc.abstractmethod
     def convert(self, analysis: speech_analysis.Analysis, source: str,
                 target: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        raise NotImplementedError
+        """(abstract) The converted (f0, mcep, ap) of ``analysis`` from ``source`` to
+        ``target``."""
 
 
 class F0Only(Converter):

@@ -36,6 +36,7 @@ converted and the natural target utterances. ``summarise`` gives each column's m
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -68,6 +69,13 @@ class TestPair:
     source_analysis: Analysis
     target_analysis: Analysis
 
+    @functools.cached_property
+    def natural_path(self) -> np.ndarray:
+        """The DTW path ``[steps, 2]`` of the natural source and target on c1..cD (computed
+        once per pair, whichever systems are measured on it)."""
+        return np.asarray(speech_metrics.dtw_path(self.source_analysis.mcep[:, 1:],
+                                                  self.target_analysis.mcep[:, 1:]))
+
 
 def _fixed_path(pair: TestPair, frames: int, timing: str) -> np.ndarray:
     target = pair.target_analysis
@@ -75,9 +83,7 @@ def _fixed_path(pair: TestPair, frames: int, timing: str) -> np.ndarray:
         length = min(frames, len(target.mcep))
         path = np.stack([np.arange(length)] * 2, axis=1)
     else:
-        path = np.asarray(speech_metrics.dtw_path(pair.source_analysis.mcep[:, 1:],
-                                                  target.mcep[:, 1:]))
-        path = path[path[:, 0] < frames]
+        path = pair.natural_path[pair.natural_path[:, 0] < frames]
     speech = speech_metrics.speech_frames(target.mcep)
     return path[speech[path[:, 1]]]
 
@@ -250,8 +256,8 @@ def converter_system(converter: conversion.Converter) -> Callable[[TestPair], An
     def system(pair: TestPair) -> Analysis:
         wave = conversion.synthesise(converter, pair.source_analysis, pair.source,
                                      pair.target)
-        return speech_analysis.analyse(wave, pair.source_analysis.sample_rate,
-                                       order=pair.source_analysis.order)
+        return conversion.reanalysed(wave, pair.source_analysis.sample_rate,
+                                     pair.source_analysis)
     return system
 
 
@@ -260,7 +266,7 @@ def copy_synthesis_system(pair: TestPair) -> Analysis:
     target = pair.target_analysis
     wave = speech_analysis.synthesise(target.f0, target.mcep, target.ap, target.sample_rate,
                                       target.alpha, target.frame_period)
-    return speech_analysis.analyse(wave, target.sample_rate, order=target.order)
+    return conversion.reanalysed(wave, target.sample_rate, target)
 
 
 def evaluate_converter_run(run: str, seed: int = 0,

@@ -32,6 +32,7 @@ retrains it.
 
 from __future__ import annotations
 
+import abc
 import json
 from typing import Optional, Sequence
 
@@ -104,7 +105,7 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
-class _SpeakerJudge:
+class _SpeakerJudge(abc.ABC):
     """What both judges share: ``speakers`` (sorted names), ``predict_proba`` (by the
     subclass), ``predict``, ``accuracy`` and a JSON file of ``to_dict``."""
 
@@ -115,8 +116,10 @@ class _SpeakerJudge:
             raise ValueError(f"{type(self).__name__}: not fitted; call fit(mceps, speakers) "
                              f"or load a saved judge")
 
+    @abc.abstractmethod
     def predict_proba(self, mceps: Sequence, f0s: Optional[Sequence] = None) -> np.ndarray:
-        raise NotImplementedError
+        """(abstract) ``[utterances, speakers]`` probabilities, columns in ``speakers``
+        order."""
 
     def predict(self, mceps: Sequence, f0s: Optional[Sequence] = None) -> list[str]:
         """The most probable speaker of each utterance."""
@@ -131,8 +134,9 @@ class _SpeakerJudge:
         predicted = self.predict(mceps, f0s)
         return float(np.mean([a == b for a, b in zip(predicted, speakers, strict=True)]))
 
+    @abc.abstractmethod
     def to_dict(self) -> dict:
-        raise NotImplementedError
+        """(abstract) A JSON-able form of the fitted judge (``from_dict`` inverts it)."""
 
     def save(self, path: str) -> None:
         """Writes ``to_dict`` as JSON to ``path`` (``load`` reads it back)."""
@@ -146,8 +150,9 @@ class _SpeakerJudge:
             return cls.from_dict(json.load(handle))
 
     @classmethod
+    @abc.abstractmethod
     def from_dict(cls, stored: dict):
-        raise NotImplementedError
+        """(abstract) The judge ``to_dict`` wrote."""
 
 
 def _check_stored(stored: dict, kind: str, keys: Sequence[str]) -> None:
