@@ -67,7 +67,8 @@ def _train(args) -> int:
 
     run = runs.train(args.config, args.out, overrides=args.set, resume=args.resume)
     print(f"run directory: {os.path.abspath(run.directory)}")
-    print(f"sample grid:   {run.sample_grid}")
+    if run.sample_grid is not None:
+        print(f"sample grid:   {run.sample_grid}")
     print(f"metrics:       {os.path.join(run.directory, 'metrics.json')}")
     return 0
 
@@ -96,12 +97,13 @@ def _sample(args) -> int:
 
 
 def _eval(args) -> int:
-    from tfgan_suite import conversion, runs
+    from tfgan_suite import runs
 
-    if conversion.is_converter_run(args.run):
+    if runs.is_speech_run(args.run):
         from tfgan_suite import speech_evaluation
 
-        result = speech_evaluation.evaluate_converter_run(args.run, log=print)
+        converter, record = runs.speech_converter(args.run, checkpoint=args.checkpoint)
+        result = speech_evaluation.evaluate_converter(converter, record, args.run, log=print)
         print(f"wrote evaluation to {os.path.join(args.run, 'metrics.json')} "
               f"(key \"speech_evaluation\")")
         print(speech_evaluation.summary_line(result))
@@ -146,9 +148,13 @@ def _baseline(args) -> int:
 
 
 def _convert(args) -> int:
-    from tfgan_suite import conversion
+    from tfgan_suite import conversion, runs
 
-    converter, _ = conversion.load_converter(args.run)
+    if not runs.is_speech_run(args.run):
+        raise ValueError(f"--run: {args.run} is not a speech conversion run (no "
+                         f"{conversion.CONVERTER_FILE} of a baseline, no speakers.json of a "
+                         "conversion model)")
+    converter, _ = runs.speech_converter(args.run)
     written = conversion.convert_files(converter, args.input, args.out, args.source,
                                        args.target)
     print(f"wrote {len(written)} converted file(s) to {os.path.abspath(args.out)}")

@@ -85,6 +85,55 @@ def _rotation_fields(model: str) -> dict[str, Field]:
     }
 
 
+def _cyclegan_fields(model: str, pool_size: int, identity_steps: Optional[int] = None,
+                     two_step: bool = False) -> dict[str, Field]:
+    """The options of the CycleGAN step (gans/cyclegan.py) under ``model``'s defaults."""
+    return {
+        "cycle_weight": Field(10.0, f"{model}: λ of the cycle loss, each direction (Zhu et al. "
+                              "2017, Kaneko & Kameoka 2018: 10).", (float,),
+                              check=_non_negative),
+        "identity_fraction": Field(0.5, f"{model}: weight of the identity loss relative to "
+                                   "cycle_weight (0.5: 0.5·λ = 5; 0 disables it).",
+                                   (float,), check=_non_negative),
+        "identity_steps": Field(identity_steps, f"{model}: the identity loss is used for the "
+                                "first identity_steps steps only, then its weight is 0 "
+                                "(CycleGAN-VC: 10⁴); null = throughout.", (int,),
+                                check=_non_negative, nullable=True),
+        "two_step": Field(two_step, f"{model}: CycleGAN-VC2's two-step adversarial loss: two "
+                          "more discriminators (the same architecture, their own weights) "
+                          "judge the cycle-reconstructed features against real ones, and "
+                          "their generator loss reaches both generators.", (bool,)),
+        "pool_size": Field(pool_size, f"{model}: generated samples kept in each "
+                           "discriminator's history pool (0: D sees only the current "
+                           "fakes).", (int,), check=_non_negative),
+    }
+
+
+def _stargan_fields(model: str, adversarial: str, classifier_weight: float
+                    ) -> dict[str, Field]:
+    """The options of the StarGAN-VC step (gans/stargan_vc.py) under ``model``'s defaults."""
+    return {
+        "adversarial": Field(adversarial, f"{model}: target = D(y, c') judges a sample with "
+                             "its target code only (StarGAN-VC); source_target = D(y, c, c') "
+                             "with both codes, reals scored at (random c, c_y) "
+                             "(StarGAN-VC2).", (str,), choices=("target", "source_target")),
+        "classifier_weight": Field(classifier_weight, f"{model}: λ_cls of the domain "
+                                   "classifier's loss (StarGAN-VC; 0: no classifier, as "
+                                   "StarGAN-VC2's reimplementations).", (float,),
+                                   check=_non_negative),
+        "cycle_weight": Field(10.0, f"{model}: λ_cyc of the cycle loss.", (float,),
+                              check=_non_negative),
+        "identity_weight": Field(5.0, f"{model}: λ_id of the identity loss G(x, c, c) ≈ x.",
+                                 (float,), check=_non_negative),
+        "identity_steps": Field(10000, f"{model}: the identity loss is used for the first "
+                                "identity_steps steps only (StarGAN-VC2: 10⁴); null = "
+                                "throughout.", (int,), check=_non_negative, nullable=True),
+        "classifier": Field(None, f"{model}: options of the domain classifier network "
+                            "(stargan_vc_classifier), e.g. {classifier_dims: 8}; used when "
+                            "classifier_weight > 0.", (dict,), nullable=True),
+    }
+
+
 def _codes_problem(value) -> Optional[str]:
     """The first problem of a list of latent codes (gans/latent.py), or None."""
     from tfgan_suite.gans import latent
@@ -125,7 +174,12 @@ SCHEMA: dict[str, Any] = {
                    "cyclegan = unpaired image-to-image translation, two translators and two "
                    "PatchGANs with cycle and identity losses (section cyclegan); pix2pix = "
                    "paired translation, a conditional PatchGAN plus L1 (section pix2pix); "
-                   "both read two-domain data (data.domains).", (str,)),
+                   "both read two-domain data (data.domains). Speech conversion (data.name "
+                   "voices:<corpus>): cyclegan_vc / cyclegan_vc2 = one-to-one CycleGAN-VC "
+                   "and CycleGAN-VC2 (two-step adversarial loss); stargan_vc / stargan_vc2 = "
+                   "many-to-many StarGAN-VC (target-conditional D plus a domain classifier) "
+                   "and StarGAN-VC2 (source-and-target conditional D); sections of the same "
+                   "names.", (str,)),
     "conditional": {
         "aux_weight": Field(1.0, "acgan (and racgan, cpgan): weight of the auxiliary "
                             "classifier's loss terms in the discriminator's loss (and in the "
@@ -184,16 +238,14 @@ SCHEMA: dict[str, Any] = {
                                   "on the generated noise (0 disables it).", (float,),
                                   check=_non_negative),
     },
-    "cyclegan": {
-        "cycle_weight": Field(10.0, "cyclegan: λ of the cycle loss, each direction (Zhu et al. "
-                              "2017: 10).", (float,), check=_non_negative),
-        "identity_fraction": Field(0.5, "cyclegan: weight of the identity loss relative to "
-                                   "cycle_weight (0.5: the reference's 0.5·λ; 0 disables it).",
-                                   (float,), check=_non_negative),
-        "pool_size": Field(50, "cyclegan: generated images kept in each discriminator's "
-                           "history pool (0: D sees only the current fakes).", (int,),
-                           check=_non_negative),
-    },
+    "cyclegan": _cyclegan_fields("cyclegan", pool_size=50),
+    # The speech CycleGANs (gans/voice_conversion.py): the image step with its options.
+    "cyclegan_vc": _cyclegan_fields("cyclegan_vc", pool_size=0, identity_steps=10000),
+    "cyclegan_vc2": _cyclegan_fields("cyclegan_vc2", pool_size=0, identity_steps=10000,
+                                     two_step=True),
+    "stargan_vc": _stargan_fields("stargan_vc", adversarial="target", classifier_weight=1.0),
+    "stargan_vc2": _stargan_fields("stargan_vc2", adversarial="source_target",
+                                   classifier_weight=0.0),
     "pix2pix": {
         "l1_weight": Field(100.0, "pix2pix: λ of the L1 distance between G(a) and its pair b "
                            "(Isola et al. 2017: 100).", (float,), check=_non_negative),
@@ -287,7 +339,8 @@ SCHEMA: dict[str, Any] = {
         "name": Field("ring", "Dataset: ring | grid (toy 2-D), fashion_mnist, digits, glyphs, "
                       "tfds:<name>, folder:<path>; two-domain (translation models): "
                       "fashion_edges, folder:<path> (a sub-folder per domain), "
-                      "tfds:cycle_gan/<pair>.", (str,)),
+                      "tfds:cycle_gan/<pair>; speech (conversion models): voices:esp4, "
+                      "voices:mix4, voices:folder:<path> (data/voices/training.py).", (str,)),
         "split": Field("train", "Split to train on.", (str,), choices=("train", "test")),
         "label_view": Field("class", "What a model sees of each image's class (data/views.py): "
                             "class, garment_group (Fashion-MNIST's tops / bottoms / "
@@ -299,7 +352,13 @@ SCHEMA: dict[str, Any] = {
                          "first (a2b translates A into B), e.g. [edges, garments] of "
                          "fashion_edges, two sub-folders of folder:<path>, [A, B] of "
                          "tfds:cycle_gan/<pair>; null = the source's two in order "
-                         "(data/domains.py).", (list,), nullable=True),
+                         "(data/domains.py). Speech: the speakers, source first for "
+                         "cyclegan_vc (e.g. [m3, f2]); two or more for stargan_vc, null = "
+                         "every voice.", (list,), nullable=True),
+        "subset": Field("full", "Speech corpora (voices:<corpus>): full, or tiny (2 voices × "
+                        "24 sentences, for tests).", (str,), choices=("full", "tiny")),
+        "segment_frames": Field(64, "Speech: frames (5 ms each) of a training crop; a "
+                                "multiple of 4.", (int,), check=_positive),
         "paired": Field(False, "Translation: train on pairs (row i of both domains shows the "
                         "same thing; pix2pix needs it); false = two unrelated collections.",
                         (bool,)),

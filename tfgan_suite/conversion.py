@@ -24,7 +24,6 @@ utterances, and the mean and standard deviation of log F0 over their voiced fram
 from __future__ import annotations
 
 import abc
-import dataclasses
 import json
 import os
 from typing import Optional, Sequence
@@ -35,38 +34,10 @@ import tensorflow as tf
 
 from tfgan_suite.audio import analysis as speech_analysis
 from tfgan_suite.audio import io as audio_io
-from tfgan_suite.audio.prosody import LogF0Transform, NormStats
+from tfgan_suite.audio.prosody import LogF0Transform
 from tfgan_suite.data.voices import features as voice_features
+from tfgan_suite.data.voices.statistics import SpeakerStatistics, speaker_statistics
 from tfgan_suite.metrics import speech as speech_metrics
-
-
-@dataclasses.dataclass(frozen=True)
-class SpeakerStatistics:
-    """One speaker's normalisation statistics (speech frames; voiced frames for F0)."""
-
-    mcep: NormStats
-    log_f0_mean: float
-    log_f0_std: float
-
-    @classmethod
-    def fit(cls, analyses: Sequence[speech_analysis.Analysis]) -> SpeakerStatistics:
-        """From a speaker's training analyses."""
-        if not analyses:
-            raise ValueError("analyses: a speaker's statistics need at least one utterance")
-        frames = [a.mcep[speech_metrics.speech_frames(a.mcep)] for a in analyses]
-        mean, std = LogF0Transform.statistics([a.f0 for a in analyses])
-        return cls(NormStats.fit(frames), mean, std)
-
-    def to_dict(self) -> dict:
-        """A JSON-able form (``from_dict`` inverts it)."""
-        return {"mcep": self.mcep.to_dict(), "log_f0_mean": self.log_f0_mean,
-                "log_f0_std": self.log_f0_std}
-
-    @classmethod
-    def from_dict(cls, stored: dict) -> SpeakerStatistics:
-        """The statistics ``to_dict`` wrote."""
-        return cls(NormStats.from_dict(stored["mcep"]), float(stored["log_f0_mean"]),
-                   float(stored["log_f0_std"]))
 
 
 def f0_transform(statistics: dict, source: str, target: str) -> LogF0Transform:
@@ -219,6 +190,70 @@ class ParallelMse(F0Only):
         return f0, mcep, ap
 
 
+#: Conversion networks halve time twice: utterances are padded to a multiple of this.
+TIME_MULTIPLE = 4
+
+
+def pad_to_multiple(features: np.ndarray, multiple: int = TIME_MULTIPLE
+                    ) -> tuple[np.ndarray, slice]:
+    """``features`` ``[T, D]`` reflect-padded on both ends to a multiple of ``multiple``
+    frames (edge-padded when T is too short to reflect), and the slice that crops the
+    result back to the T original frames."""
+    frames = len(features)
+    missing = -frames % multiple
+    before, after = missing // 2, missing - missing // 2
+    mode = "reflect" if frames > max(before, after) else "edge"
+    padded = np.pad(features, [(before, after), (0, 0)], mode=mode)
+    return padded, slice(before, before + frames)
+
+
+class ModelConverter(F0Only):
+    """A trained conversion model (CycleGAN-VC, StarGAN-VC, …: ``gans.voice_conversion.
+    SpeechConversion``) as a converter: c1..cD normalised with the source speaker's
+    statistics, padded to a multiple of 4 frames, converted, cropped, de-normalised with the
+    target's; c0 and the aperiodicity of the source, F0 by the log-Gaussian transform
+    (speech.md §1.5) — the same normalisation the model's training batches had.
+
+    Args:
+        model: the conversion model (``converter(source, target)``,
+            ``speaker_directions()``).
+        statistics: speaker → ``SpeakerStatistics`` (the run's ``speakers.json``).
+        name: how tables name it.
+    """
+
+    def __init__(self, model, statistics: dict, name: Optional[str] = None):
+        super().__init__(statistics)
+        self.model = model
+        self.name = name or type(model).__name__
+        self._functions: dict = {}
+        missing = [v for v in model.domains if v not in self.statistics]
+        if missing:
+            raise ValueError(f"statistics: no statistics of {', '.join(missing)} (the model's "
+                             f"speakers: {', '.join(model.domains)})")
+
+    def directions(self) -> list[tuple[str, str]]:
+        return list(self.model.speaker_directions())
+
+    def _function(self, source: str, target: str):
+        if (source, target) not in self._functions:
+            convert = self.model.converter(source, target)  # one-line error if unknown
+            dims = self.statistics[source].mcep.dims - 1
+            self._functions[(source, target)] = tf.function(
+                convert, input_signature=[tf.TensorSpec([None, None, dims], tf.float32)])
+        return self._functions[(source, target)]
+
+    def convert(self, analysis, source, target):
+        function = self._function(source, target)
+        f0, mcep, ap = super().convert(analysis, source, target)
+        standard = self.statistics[source].mcep.normalise(analysis.mcep)[:, 1:]
+        padded, crop = pad_to_multiple(standard.astype(np.float32))
+        output = function(tf.constant(padded[None]))[0].numpy()[crop]
+        full = np.zeros_like(analysis.mcep, dtype=np.float64)
+        full[:, 1:] = output
+        mcep[:, 1:] = self.statistics[target].mcep.denormalise(full)[:, 1:]
+        return f0, mcep, ap
+
+
 def convert_wave(converter: Converter, wave: np.ndarray, source: str, target: str,
                  sample_rate: int = 16000, f0_method: str = "dio") -> np.ndarray:
     """Analysis → ``converter`` → WORLD synthesis of one waveform."""
@@ -302,15 +337,6 @@ def load_converter(directory: str) -> tuple[Converter, dict]:
     return converter, record
 
 
-def speaker_statistics(corpus) -> dict:
-    """Every voice's statistics from its NP-train utterances (what a non-parallel model
-    may see)."""
-    return {voice: SpeakerStatistics.fit(
-        [voice_features.analysed(u.path)
-         for u in corpus.utterances("np-train", voice, consumer="nonparallel")])
-        for voice in corpus.voices}
-
-
 def fit_baseline(kind: str, corpus, steps: int = 1500, seed: int = 0,
                  directions: Optional[Sequence[tuple[str, str]]] = None,
                  log=None) -> Converter:
@@ -334,7 +360,10 @@ def fit_baseline(kind: str, corpus, steps: int = 1500, seed: int = 0,
 
 
 def directions_of(converter: Converter) -> list[tuple[str, str]]:
-    """The (source, target) pairs the converter can convert."""
+    """The (source, target) pairs the converter can convert (its ``directions()`` when it
+    has them, e.g. a trained model's)."""
+    if callable(getattr(converter, "directions", None)):
+        return list(converter.directions())
     if isinstance(converter, ParallelMse):
         return sorted(converter.networks)
     voices = sorted(converter.statistics)
@@ -379,7 +408,8 @@ def convert_files(converter: Converter, source_path: str, out: str,
 
 
 __all__ = ["CONVERTERS", "CONVERTER_FILE", "Converter", "F0Only", "MeanVariance",
-           "ParallelMse", "SpeakerStatistics", "aligned_pair", "convert_files", "convert_wave",
+           "ModelConverter", "ParallelMse", "TIME_MULTIPLE", "SpeakerStatistics",
+           "aligned_pair", "convert_files", "convert_wave", "pad_to_multiple",
            "directions_of", "f0_transform", "fit_baseline", "is_converter_run",
            "load_converter", "reanalysed", "save_converter", "speaker_statistics",
            "synthesise"]

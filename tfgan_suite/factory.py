@@ -17,6 +17,7 @@ import tensorflow as tf
 from tfgan_suite import cache, networks, objectives, penalties
 from tfgan_suite import data as data_lib
 from tfgan_suite.data import corruptions, domains, image_corruptions, restoration, views
+from tfgan_suite.data.voices import training as voice_training
 from tfgan_suite.gans import GANS, translation
 
 TOY_OPTIONS = {"ring": ("n_modes", "radius", "std"), "grid": ("side", "spacing", "std")}
@@ -121,6 +122,9 @@ def run_facts(config: dict) -> RunFacts:
     def load() -> tuple[np.ndarray, np.ndarray]:
         return training_arrays(config, facts)  # the facts returned below
 
+    if speech(config):
+        many = bool(GANS.get(config["model"]).many_domains)
+        return RunFacts(voice_training.info(data_cfg, many), None, None, "class", True, load)
     if translates(config):
         facts = RunFacts(domains.info(data_cfg), None, None, "class", True, load)
         return facts
@@ -142,8 +146,37 @@ def translates(config: dict) -> bool:
     return bool(getattr(GANS.get(config.get("model", "gan")), "translates", False))
 
 
+def speech(config: dict) -> bool:
+    """Whether the run's model converts speech (reads a ``voices:`` corpus)."""
+    return getattr(GANS.get(config.get("model", "gan")), "modality", "image") == "speech"
+
+
+def _check_speech(config: dict) -> None:
+    """Speech corpora go with the conversion models only, and they need one (one line)."""
+    data_cfg = config["data"]
+    converters = ", ".join(n for n in GANS.names()
+                           if getattr(GANS.get(n), "modality", "image") == "speech")
+    if speech(config):
+        voice_training.corpus_name(data_cfg)  # a voices: corpus, or the one-line error
+        section = data_cfg.get("corruption")
+        corrupted = section and (corruptions.resolve(section, 2).active or (
+            image_corruptions.resolve(section).active))
+        if corrupted or data_cfg.get("label_view", "class") != "class" or data_cfg.get(
+                "paired"):
+            raise ValueError(f"data.corruption: model {config['model']!r} converts clean, "
+                             "non-parallel speech; corruptions, label views and "
+                             "data.paired are not supported")
+    elif voice_training.is_speech(data_cfg["name"]):
+        raise ValueError(f"data.name: a speech corpus is read by the conversion models "
+                         f"only; accepted models: {converters} (model {config['model']!r} "
+                         "reads images)")
+
+
 def _check_domains(config: dict) -> None:
     """Two-domain data goes with translation models only, and they need it (one line)."""
+    _check_speech(config)
+    if speech(config):
+        return
     data_cfg = config["data"]
     translators = ", ".join(n for n in GANS.names() if getattr(GANS.get(n), "translates", False))
     if translates(config):
@@ -233,6 +266,9 @@ def dataset(config: dict, with_labels: bool = False,
     ``data.corruption`` is set)."""
     facts = facts or run_facts(config)
     data_cfg = config["data"]
+    if facts.info["kind"] == "speech":
+        return voice_training.dataset(data_cfg, GANS.get(config["model"]).many_domains,
+                                      seed=config["seed"])
     if facts.translates:
         return domains.dataset(data_cfg, seed=config["seed"])
     extra = toy_kwargs(data_cfg) if data_cfg["name"] in TOY_OPTIONS else {}
@@ -273,6 +309,9 @@ def check_corruption(config: dict, model_cls, facts: RunFacts) -> None:
 
 def _network_defaults(info: dict[str, Any]) -> dict[str, Any]:
     shape = info["image_shape"]
+    if info["kind"] == "speech":
+        return {"dims": info["dims"], "frames": info["frames"],
+                "num_domains": info["num_domains"]}
     if info["kind"] == "toy":
         return {"output_dim": shape[0], "input_dim": shape[0]}
     return {"image_size": shape[0], "channels": shape[-1],
@@ -291,16 +330,22 @@ def build_networks(config: dict, facts: Optional[RunFacts] = None,
     defaults = _network_defaults(info) | {"load_run": load_run}
     generator_spec = dict(config.get("generator") or {})
     discriminator_spec = dict(config.get("discriminator") or {})
-    generator_spec.setdefault("name", DEFAULT_NETWORKS[info["kind"]])
-    discriminator_spec.setdefault("name", DEFAULT_NETWORKS[info["kind"]])
-    generator_spec, discriminator_spec = GANS.get(config["model"]).network_options(
+    model_cls = GANS.get(config["model"])
+    default_g, default_d = getattr(model_cls, "default_networks", None) or (
+        DEFAULT_NETWORKS[info["kind"]],) * 2
+    generator_spec.setdefault("name", default_g)
+    discriminator_spec.setdefault("name", default_d)
+    generator_spec, discriminator_spec = model_cls.network_options(
         config, facts, generator_spec, discriminator_spec)
     generator = networks.build_generator(generator_spec, **defaults)
     discriminator = networks.build_discriminator(discriminator_spec, **defaults)
     # A discriminator whose input packs more than the image (MSG-GAN's scales) declares
     # the image it judges.
     judged = tuple(getattr(discriminator, "image_shape", discriminator.inputs[0].shape[1:]))
-    if tuple(generator.outputs[0].shape[1:]) != judged:
+    produced = tuple(generator.outputs[0].shape[1:])
+    if info["kind"] == "speech":  # generators of any length: compare the coefficients
+        produced, judged = produced[1:], judged[1:]
+    if produced != judged:
         raise ValueError(
             f"generator/discriminator: generator output shape {generator.outputs[0].shape[1:]} "
             f"does not match discriminator input {judged}")
@@ -389,7 +434,8 @@ def grid_sources(config: dict, n: int, facts: Optional[RunFacts] = None
     """Translation models: the (a, b) images of their preview grids — the first ⌊√n⌋ of
     each domain of the test split (fashion_edges: hidden pairs, so b is a's truth; a folder
     has no splits: its images); None for other models."""
-    if not (facts or run_facts(config)).translates:
+    facts = facts or run_facts(config)
+    if not facts.translates or facts.info["kind"] == "speech":
         return None
     return domain_images(config, "test", max(1, int(np.sqrt(n))))
 

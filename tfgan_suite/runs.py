@@ -28,8 +28,9 @@ import tensorflow as tf
 
 from tfgan_suite import callbacks as callbacks_lib
 from tfgan_suite import config as config_lib
-from tfgan_suite import distribute, factory, hardware, provenance
+from tfgan_suite import conversion, distribute, factory, hardware, provenance
 from tfgan_suite.arguments import argument, setting
+from tfgan_suite.data.voices import training as voice_training
 from tfgan_suite.evaluation import EvaluationCallback, make_evaluator, read_kept_best
 
 
@@ -162,6 +163,9 @@ def train(config: Union[str, dict, None], out: str,
     if chief:
         config_lib.dump(config, os.path.join(out, "config.yaml"))
     facts = factory.run_facts(config)  # resolved once: every later step receives it
+    if chief and facts.info["kind"] == "speech":
+        voice_training.write_statistics(
+            config["data"], factory.GANS.get(config["model"]).many_domains, out)
     record = factory.corruption_record(config, facts) if chief else None
     if record is not None:
         with open(os.path.join(out, "corruption.json"), "w", encoding="utf-8") as handle:
@@ -221,10 +225,10 @@ def train(config: Union[str, dict, None], out: str,
             json.dump(summary, handle, indent=2)
         model.refresh_standing_statistics()
         model.sampling_generator.save(os.path.join(out, "generator", "generator.keras"))
-        if grid.last_path is None:  # nothing trained this session (already at train.steps)
+        if grid is not None and grid.last_path is None:  # nothing trained this session
             grid.set_model(model)
             grid.write(steps_done)
-    return Run(out, model, config, summary, grid.last_path)
+    return Run(out, model, config, summary, None if grid is None else grid.last_path)
 
 
 def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
@@ -239,7 +243,8 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
     stop = callbacks_lib.StopAt(train_cfg["steps"], train_cfg["max_minutes"])
     evaluation = None
     mix = factory.mixture(config)
-    grid = callbacks_lib.SampleGrid(
+    # Speech has no picture of samples: the report plays converted utterances instead.
+    grid = None if model.run_facts.info["kind"] == "speech" else callbacks_lib.SampleGrid(
         os.path.join(directory, "samples"),
         n=config["sample"]["toy_points"] if mix is not None else config["sample"]["grid_size"],
         seed=config["sample"]["seed"], centers=None if mix is None else mix.centers,
@@ -249,8 +254,9 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
     callbacks = [*model.training_callbacks(), guard, stop,
                  callbacks_lib.CheckpointEachEpoch(manager, guard)]
     if chief:
-        callbacks += [grid, keras.callbacks.TensorBoard(os.path.join(directory, "logs"),
-                                                        write_graph=False)]
+        callbacks += [grid] if grid is not None else []
+        callbacks += [keras.callbacks.TensorBoard(os.path.join(directory, "logs"),
+                                                  write_graph=False)]
         eval_cfg = config["eval"]
         if eval_cfg["every_epochs"] or eval_cfg["every_minutes"]:
             evaluation = EvaluationCallback(
@@ -649,6 +655,28 @@ def evaluate_run(run_dir: str, n: int = 10000, out: Optional[str] = None, seed: 
         "metrics": metrics, "seconds": round(time.monotonic() - started, 2)}
     _merge_into_json(evaluation_path(run_dir, out), "evaluation", result)
     return result
+
+
+def is_speech_run(run: str) -> bool:
+    """Whether ``run`` converts speech: a baseline converter (``converter.json``) or a
+    trained conversion model's run (``speakers.json``)."""
+    return conversion.is_converter_run(run) or os.path.isfile(
+        os.path.join(run, voice_training.STATISTICS_FILE))
+
+
+def speech_converter(run: str, checkpoint: str = "auto") -> tuple:
+    """(converter, record) of a speech run: a baseline's saved converter, or the run's
+    trained model with its speakers' statistics (``conversion.ModelConverter``); the record
+    names the ``corpus`` and ``subset`` (and, for a model, the ``step``)."""
+    if conversion.is_converter_run(run):
+        return conversion.load_converter(run)
+    statistics, record = voice_training.read_statistics(run)
+    model = load_run(run, checkpoint=checkpoint)
+    converter = conversion.ModelConverter(model, statistics,
+                                          name=f"{model.run_config['model']} step "
+                                               f"{int(model.step_counter.numpy())}")
+    return converter, record | {"step": int(model.step_counter.numpy()),
+                                "checkpoint": model.loaded_checkpoint["kind"]}
 
 
 def summary_line(result: dict) -> str:

@@ -271,17 +271,32 @@ def copy_synthesis_system(pair: TestPair) -> Analysis:
 
 def evaluate_converter_run(run: str, seed: int = 0,
                            log: Optional[Callable[[str], None]] = None) -> dict:
-    """``tfgan eval`` on a speech conversion run: every direction of its converter on the
-    hidden test pairs of its corpus; the summary and the rows are merged into
-    ``RUN/metrics.json`` under ``speech_evaluation`` and returned."""
+    """``tfgan eval`` on a baseline conversion run (``converter.json``): see
+    ``evaluate_converter``. A trained model's run goes through ``runs.evaluate_speech_run``,
+    which loads its converter."""
+    converter, record = conversion.load_converter(run)
+    return evaluate_converter(converter, record, run, seed, log)
+
+
+def evaluate_converter(converter: conversion.Converter, record: dict, run: str, seed: int = 0,
+                       log: Optional[Callable[[str], None]] = None,
+                       directions: Optional[Sequence[tuple[str, str]]] = None) -> dict:
+    """Every direction of ``converter`` (or only ``directions``) on the hidden test pairs
+    of the corpus ``record`` names (``corpus``, ``subset``); the summary and the rows are
+    merged into ``RUN/metrics.json`` under ``speech_evaluation`` and returned."""
     from tfgan_suite.data.voices import corpus as voice_corpus
 
-    converter, record = conversion.load_converter(run)
     if not record.get("corpus"):
         raise ValueError(f"--run: {run} names no corpus to evaluate on")
     corpus = voice_corpus.load_corpus(record["corpus"], subset=record.get("subset", "full"))
     judges = trained_judges(corpus, seed, log=log)
-    pairs = hidden_test_pairs(corpus, conversion.directions_of(converter))
+    offered = conversion.directions_of(converter)
+    for direction in directions or ():
+        if tuple(direction) not in offered:
+            raise ValueError(f"directions: the converter has no {direction[0]} -> "
+                             f"{direction[1]} direction")
+    pairs = hidden_test_pairs(corpus, [tuple(d) for d in directions] if directions
+                              else offered)
     everything = [p for group in pairs.values() for p in group]
     rows, directions = measure(converter_system(converter), everything, judges,
                                content_references(corpus))
@@ -289,14 +304,18 @@ def evaluate_converter_run(run: str, seed: int = 0,
               "converter": converter.name, "utterances": len(rows),
               "summary": summarise(rows, directions, judges=list(judges), seed=seed),
               "rows": rows, "directions": directions}
+    for key in ("step", "checkpoint"):
+        if key in record:
+            result[key] = record[key]
     path = os.path.join(run, "metrics.json")
     stored = {}
     if os.path.isfile(path):
         with open(path, encoding="utf-8") as stream:
             stored = json.load(stream)
     stored["speech_evaluation"] = result
-    with open(path, "w", encoding="utf-8") as stream:
+    with open(path + ".tmp", "w", encoding="utf-8") as stream:
         json.dump(stored, stream, indent=1, default=float)
+    os.replace(path + ".tmp", path)
     return result
 
 
@@ -311,6 +330,7 @@ def summary_line(result: dict) -> str:
 
 
 __all__ = ["CONTENT_DECIMATION", "JUDGES_VERSION", "TIMINGS", "TestPair", "content_references",
-           "converter_system", "copy_synthesis_system", "evaluate_converter_run",
+           "converter_system", "copy_synthesis_system", "evaluate_converter",
+           "evaluate_converter_run",
            "format_interval", "judge_accuracy", "measure", "summarise", "summary_line",
            "hidden_test_pairs", "trained_judges"]

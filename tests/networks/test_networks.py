@@ -109,5 +109,6 @@ class MLPTest(tf.test.TestCase):
                                     r"generator\.name.*'nope'.*biggan, dcgan, dcgan_tutorial, "
                                     r"kerasio_wgan_gp, lapgan, mlp, msggan, progan, resnet, "
                                     r"resnet_translator, sagan, stackgan1, stackgan2, "
-                                    r"stylegan, stylegan2, unet_translator"):
+                                    r"stargan_vc, stargan_vc2, stylegan, stylegan2, "
+                                    r"unet_translator, vc_gated_1d, vc_gated_212d"):
             networks.build_generator({"name": "nope"})

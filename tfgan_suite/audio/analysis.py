@@ -87,4 +87,15 @@ def synthesise(f0, mcep, ap, sample_rate: int = io.SAMPLE_RATE, alpha: Optional[
     return world.synthesise_world(f0, sp, ap, sample_rate, frame_period)
 
 
-__all__ = ["FRAME_PERIOD", "MCEP_ORDER", "Analysis", "analyse", "synthesise"]
+def speech_frames(mcep, floor_db: float = 40.0) -> np.ndarray:
+    """Frames whose c0 power lies within ``floor_db`` of the utterance's loudest frame (the
+    others count as silence): c0 in dB is 20·c0 / ln 10. ``mcep``: ``[frames, dims]``."""
+    mcep = np.asarray(mcep, dtype=np.float64)
+    if mcep.ndim != 2 or len(mcep) == 0:
+        raise ValueError(f"mcep: expected a non-empty [frames, dims] array, got shape "
+                         f"{mcep.shape}")
+    power_db = 20.0 / np.log(10.0) * mcep[:, 0]
+    return power_db >= power_db.max() - floor_db
+
+
+__all__ = ["FRAME_PERIOD", "MCEP_ORDER", "Analysis", "analyse", "speech_frames", "synthesise"]

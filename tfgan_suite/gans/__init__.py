@@ -16,7 +16,9 @@ from tfgan_suite.gans.rgan import RACGAN, RCGAN
 from tfgan_suite.gans.s3gan import S3GAN
 from tfgan_suite.gans.self_supervised import SSGAN
 from tfgan_suite.gans.stackgan import StackGAN
+from tfgan_suite.gans.stargan_vc import StarGANVC, StarGANVC2
 from tfgan_suite.gans.stylegan import StyleGAN, StyleGAN2
+from tfgan_suite.gans.voice_conversion import CycleGANVC, CycleGANVC2
 from tfgan_suite.registry import Registry
 
 GANS: Registry[type] = Registry("model")
@@ -42,8 +44,13 @@ GANS.add("lapgan_cond", ConditionalLAPGAN)
 GANS.add("stackgan", StackGAN)
 GANS.add("cyclegan", CycleGAN)
 GANS.add("pix2pix", Pix2Pix)
+GANS.add("cyclegan_vc", CycleGANVC)
+GANS.add("cyclegan_vc2", CycleGANVC2)
+GANS.add("stargan_vc", StarGANVC)
+GANS.add("stargan_vc2", StarGANVC2)
 
 __all__ = ["AdversarialModel", "AmbientGAN", "CFGAN", "ConditionalGAN", "ConditionalLAPGAN",
-           "ACGAN", "RACGAN", "RCGAN", "CPGAN", "CycleGAN", "DTLCGAN", "InfoGAN", "LAPGAN",
+           "ACGAN", "RACGAN", "RCGAN", "CPGAN", "CycleGAN", "CycleGANVC", "CycleGANVC2",
+           "DTLCGAN", "InfoGAN", "LAPGAN",
            "MSGGAN", "NRGAN", "Pix2Pix", "ProGAN", "S3GAN", "SSGAN", "StackGAN", "StyleGAN",
-           "StyleGAN2", "GANS"]
+           "StyleGAN2", "StarGANVC", "StarGANVC2", "GANS"]

@@ -45,6 +45,14 @@ def lsgan_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
     return tf.reduce_mean(tf.square(tf.cast(fake_logits, tf.float32) - 1.0))
 
 
+def adversarial_generator_loss(objective, fake_logits, real_logits=None) -> tf.Tensor:
+    """The translators' adversarial term: with ``least_squares`` CycleGAN's unhalved
+    mean (D(G(x)) − 1)² (``lsgan_generator_loss``), else the objective's own G loss."""
+    if objective.name == "least_squares":
+        return lsgan_generator_loss(fake_logits)
+    return objective.g_loss(real_logits, fake_logits)
+
+
 def cycle_loss(x: tf.Tensor, x_cycled: tf.Tensor, y: tf.Tensor, y_cycled: tf.Tensor,
                weight: float = CYCLE_WEIGHT) -> tf.Tensor:
     """λ·mean |x − F(G(x))| + λ·mean |y − G(F(y))|: 0 iff both round trips are exact."""
@@ -92,14 +100,18 @@ class ConstantThenLinear(keras.optimizers.schedules.LearningRateSchedule):
                 "constant_steps": self.constant_steps, "decay_steps": self.decay_steps}
 
 
-def check_translator(model: str, generator: keras.Model) -> None:
-    """A translation model's generator maps images to images of the same shape."""
+def check_translator(model: str, generator: keras.Model, rank: int = 3) -> None:
+    """A translation model's generator maps samples of ``rank`` (images: 3, speech
+    features [T, D]: 2) to samples of the same shape."""
     shapes = [tuple(x.shape[1:]) for x in generator.inputs]
     output = tuple(generator.outputs[0].shape[1:])
-    if len(shapes) != 1 or len(shapes[0]) != 3 or shapes[0] != output:
-        raise ValueError(f"generator.name: model {model} needs an image-to-image generator "
-                         f"(same input and output shape); accepted: resnet_translator, "
-                         f"unet_translator, got {generator.name} {shapes} → {output}")
+    if len(shapes) != 1 or len(shapes[0]) != rank or shapes[0] != output:
+        accepted = ("resnet_translator, unet_translator" if rank == 3
+                    else "vc_gated_1d, vc_gated_212d")
+        kind = "an image-to-image" if rank == 3 else "a features-to-features"
+        raise ValueError(f"generator.name: model {model} needs {kind} generator "
+                         f"(same input and output shape); accepted: {accepted}, got "
+                         f"{generator.name} {shapes} → {output}")
 
 
 class TranslationMixin:

@@ -33,6 +33,7 @@ from typing import Optional, Sequence
 import numpy as np
 from scipy.spatial.distance import cdist
 
+from tfgan_suite.audio.analysis import speech_frames
 from tfgan_suite.audio.prosody import LogF0Transform, voiced_log
 
 #: (10 / ln 10) · √2: the dB factor of MCD.
@@ -164,14 +165,6 @@ def mel_cepstral_distortion_dtw(x, y) -> float:
     and is at least as long)."""
     x, y = _frames(x, "x"), _frames(y, "y")
     return mel_cepstral_distortion(x, y, path=dtw_path(x[:, 1:], y[:, 1:]))
-
-
-def speech_frames(mcep, floor_db: float = 40.0) -> np.ndarray:
-    """Frames whose c0 power lies within ``floor_db`` of the utterance's loudest frame (the
-    others count as silence): c0 in dB is 20·c0 / ln 10."""
-    mcep = _frames(mcep, "mcep")
-    power_db = 20.0 / np.log(10.0) * mcep[:, 0]
-    return power_db >= power_db.max() - floor_db
 
 
 def global_variance(trajectory) -> np.ndarray:

@@ -22,6 +22,19 @@ from tfgan_suite.networks.translation import (
     ResNetTranslator,
     UNetTranslator,
 )
+from tfgan_suite.networks.voice import (
+    FullDiscriminator,
+    GatedCNN1DGenerator,
+    GatedCNN212DGenerator,
+    GatedPatchGANDiscriminator,
+)
+from tfgan_suite.networks.voice_stargan import (
+    DomainClassifier,
+    ProjectionDiscriminator,
+    StarGANVC2Generator,
+    StarGANVCDiscriminator,
+    StarGANVCGenerator,
+)
 
 
 def build_generator(spec: dict, **defaults) -> Network:
@@ -44,4 +57,7 @@ __all__ = ["GENERATORS", "DISCRIMINATORS", "Network", "build_generator",
            "StyleGAN2Generator", "StyleGAN2Discriminator", "MSGGANGenerator",
            "MSGGANDiscriminator", "LAPGANGenerator", "LAPGANDiscriminator",
            "StackGANStage1Generator", "StackGANStage2Generator", "StackGANDiscriminator",
-           "ResNetTranslator", "UNetTranslator", "PatchGANDiscriminator"]
+           "ResNetTranslator", "UNetTranslator", "PatchGANDiscriminator",
+           "GatedCNN1DGenerator", "GatedCNN212DGenerator", "FullDiscriminator",
+           "GatedPatchGANDiscriminator", "StarGANVCGenerator", "StarGANVCDiscriminator",
+           "DomainClassifier", "StarGANVC2Generator", "ProjectionDiscriminator"]

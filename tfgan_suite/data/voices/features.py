@@ -131,11 +131,19 @@ def _check_trajectories(trajectories: Sequence, segment_frames: int) -> list[np.
 
 
 def segments(trajectories: Sequence, segment_frames: int = 64, batch_size: int = 8,
-             seed: int = 0) -> tf.data.Dataset:
+             seed: int = 0, labels: Optional[Sequence[int]] = None) -> tf.data.Dataset:
     """An endless ``tf.data.Dataset`` of ``[batch_size, segment_frames, dims]`` float32
     crops: batch *s* picks utterances uniformly and a uniform start in each, from a
-    stateless draw keyed by (``seed``, *s*)."""
+    stateless draw keyed by (``seed``, *s*). With ``labels`` (one int per trajectory, e.g.
+    its speaker's index) the elements are ``(crops, labels of their utterances)``, int32
+    ``[batch_size]``."""
     arrays = _check_trajectories(trajectories, segment_frames)
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.shape != (len(arrays),) or not np.issubdtype(labels.dtype, np.integer):
+            raise ValueError(f"labels: expected one integer per trajectory ({len(arrays)}), "
+                             f"got {labels.dtype} shape {labels.shape}")
+        label_of = tf.constant(labels.astype(np.int32))
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
             or batch_size < 1:
         raise ValueError(f"batch_size: expected a positive integer, got {batch_size!r}")
@@ -154,7 +162,9 @@ def segments(trajectories: Sequence, segment_frames: int = 64, batch_size: int =
                                     tf.int64), tf.gather(spans, which) - 1)
         first = tf.gather(starts, which) + offset
         rows = first[:, None] + tf.range(segment_frames, dtype=tf.int64)[None, :]
-        return tf.gather(frames, rows)
+        if labels is None:
+            return tf.gather(frames, rows)
+        return tf.gather(frames, rows), tf.gather(label_of, which)
 
     return tf.data.Dataset.range(_ENDLESS).map(
         batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(

@@ -1,0 +1,158 @@
+"""A conversion model's ``data`` section over a speech corpus: what it trains on, as a
+``tf.data`` pipeline like any image batch (design.md §8).
+
+    data: {name: "voices:esp4", domains: [m3, f2], subset: full,
+           segment_frames: 64, batch_size: 8}
+
+- ``name``: ``voices:<corpus>`` — ``load_corpus``'s names (``esp4``, ``mix4``,
+  ``folder:<path>``) behind the prefix.
+- ``domains``: the speakers. A two-domain model (``cyclegan_vc``) converts the first into
+  the second (and back); a many-domain model (``stargan_vc``) takes two or more (null: every
+  voice of the corpus).
+- Features: the mel-cepstrum c1..cD of each speaker's NP-train utterances (the only split a
+  non-parallel model may read), normalised per dimension with that speaker's statistics
+  (``statistics.speaker_statistics``); c0, F0 and the aperiodicity are not modelled
+  (speech.md §1.5, the library's preset).
+- Batches: two domains, ``(a, b)`` of independent ``[batch, segment_frames, D]`` crops
+  (``features.unpaired_segments``); many domains, ``(crops, speaker index)`` from all
+  speakers' utterances at once (``features.segments`` with labels; speakers with equal
+  utterance counts are drawn equally often). Crops of step *s* are keyed by (seed, *s*),
+  so a resumed run sees what an unbroken one would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Optional
+
+import numpy as np
+import tensorflow as tf
+
+from tfgan_suite.data.voices import corpus as voice_corpus
+from tfgan_suite.data.voices import features as voice_features
+from tfgan_suite.data.voices.statistics import SpeakerStatistics, speaker_statistics
+
+PREFIX = "voices:"
+#: A conversion run's speakers' statistics (``write_statistics``), beside its config.
+STATISTICS_FILE = "speakers.json"
+#: Mel-cepstral order of the analysis: c0..c24, of which c1..c24 are modelled.
+ORDER = 24
+
+
+def is_speech(name) -> bool:
+    """Whether a ``data.name`` is a speech corpus."""
+    return isinstance(name, str) and name.startswith(PREFIX)
+
+
+def corpus_name(data_cfg: dict) -> str:
+    """``load_corpus``'s name of a ``voices:`` data section."""
+    name = data_cfg["name"]
+    if not is_speech(name):
+        raise ValueError(f"data.name: a conversion model reads a speech corpus, "
+                         f"{PREFIX}<corpus> ({', '.join(PREFIX + n for n in ('esp4', 'mix4'))}"
+                         f", {PREFIX}folder:<path>), got {name!r}")
+    return name[len(PREFIX):]
+
+
+def load(data_cfg: dict) -> voice_corpus.Corpus:
+    """The corpus a ``voices:`` section names (its ``subset``)."""
+    try:
+        return voice_corpus.load_corpus(corpus_name(data_cfg), data_cfg.get("subset", "full"))
+    except ValueError as error:
+        raise ValueError(f"data.name / data.subset: {error}") from None
+
+
+def domains(data_cfg: dict, corpus: voice_corpus.Corpus, many: bool) -> tuple[str, ...]:
+    """The speakers of a section, checked against the corpus: exactly two (``many``
+    False) or at least two, null meaning every voice (``many`` True)."""
+    chosen = data_cfg.get("domains")
+    if chosen is None:
+        if not many and len(corpus.voices) != 2:
+            raise ValueError(f"data.domains: {corpus.name} has {len(corpus.voices)} voices "
+                             f"({', '.join(corpus.voices)}); name the source and the target")
+        chosen = corpus.voices
+    wanted = "two different voices" if not many else "two or more different voices"
+    if (not isinstance(chosen, (list, tuple)) or len(set(chosen)) != len(chosen)
+            or len(chosen) < 2 or (not many and len(chosen) != 2)
+            or any(voice not in corpus.voices for voice in chosen)):
+        raise ValueError(f"data.domains: expected {wanted} of {corpus.name} "
+                         f"({', '.join(corpus.voices)}), got {chosen!r}")
+    return tuple(str(voice) for voice in chosen)
+
+
+def info(data_cfg: dict, many: bool) -> dict:
+    """The data facts of a ``voices:`` section (``factory.RunFacts.info``): ``kind``
+    ``speech``, ``image_shape`` = (``frames``, ``dims``) of a training crop, the
+    ``domains``, ``num_domains``, the ``corpus`` and ``subset``; no classes."""
+    corpus = load(data_cfg)
+    speakers = domains(data_cfg, corpus, many)
+    frames = data_cfg["segment_frames"]
+    if frames % 4:
+        raise ValueError(f"data.segment_frames: the conversion networks halve time twice; "
+                         f"expected a multiple of 4, got {frames!r}")
+    return {"kind": "speech", "image_shape": (frames, ORDER), "frames": frames, "dims": ORDER,
+            "domains": speakers, "num_domains": len(speakers), "num_classes": None,
+            "corpus": corpus.name, "subset": corpus.subset, "paired": False}
+
+
+def normalised_features(corpus: voice_corpus.Corpus, voice: str, statistics) -> list:
+    """c1..cD of ``voice``'s NP-train utterances, normalised with its ``statistics``
+    (a ``SpeakerStatistics``): float32 ``[frames, D]`` each."""
+    utterances = corpus.utterances("np-train", voice, consumer="nonparallel")
+    return [statistics.mcep.normalise(voice_features.analysed(u.path, ORDER).mcep)[:, 1:]
+            .astype(np.float32) for u in utterances]
+
+
+def write_statistics(data_cfg: dict, many: bool, directory: str) -> str:
+    """Writes the section's speakers' ``SpeakerStatistics`` (what the run's features were
+    normalised with, what its converter must use) to ``directory/speakers.json``."""
+    corpus = load(data_cfg)
+    statistics = speaker_statistics(corpus, domains(data_cfg, corpus, many))
+    path = os.path.join(directory, STATISTICS_FILE)
+    with open(path + ".tmp", "w", encoding="utf-8") as stream:
+        json.dump({"corpus": corpus.name, "subset": corpus.subset,
+                   "speakers": {v: s.to_dict() for v, s in statistics.items()}}, stream,
+                  indent=1)
+    os.replace(path + ".tmp", path)
+    return path
+
+
+def read_statistics(directory: str) -> tuple[dict, dict]:
+    """(speaker → ``SpeakerStatistics``, the record's corpus and subset) of a run."""
+    path = os.path.join(directory, STATISTICS_FILE)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{directory}: no {STATISTICS_FILE}; not a speech "
+                                "conversion run")
+    with open(path, encoding="utf-8") as stream:
+        record = json.load(stream)
+    return ({v: SpeakerStatistics.from_dict(s) for v, s in record["speakers"].items()},
+            {"corpus": record["corpus"], "subset": record["subset"]})
+
+
+def dataset(data_cfg: dict, many: bool, seed: int = 0,
+            statistics: Optional[dict] = None) -> tf.data.Dataset:
+    """The endless training pipeline of a ``voices:`` section (module docstring);
+    ``statistics``: the speakers' ``SpeakerStatistics`` when the caller has them."""
+    corpus = load(data_cfg)
+    speakers = domains(data_cfg, corpus, many)
+    statistics = statistics or speaker_statistics(corpus, speakers)
+    frames, batch = data_cfg["segment_frames"], data_cfg["batch_size"]
+    per_speaker = {}
+    for voice in speakers:
+        usable = [f for f in normalised_features(corpus, voice, statistics[voice])
+                  if len(f) >= frames]
+        if not usable:
+            raise ValueError(f"data.segment_frames: no NP-train utterance of {voice} is "
+                             f"{frames} frames long; use shorter segments")
+        per_speaker[voice] = usable
+    if not many:
+        return voice_features.unpaired_segments(*per_speaker.values(), segment_frames=frames,
+                                                batch_size=batch, seed=seed)
+    trajectories = [f for voice in speakers for f in per_speaker[voice]]
+    labels = [index for index, voice in enumerate(speakers) for _ in per_speaker[voice]]
+    return voice_features.segments(trajectories, frames, batch, seed, labels=labels)
+
+
+__all__ = ["ORDER", "PREFIX", "STATISTICS_FILE", "corpus_name", "dataset", "domains", "info",
+           "is_speech", "load", "normalised_features", "read_statistics", "write_statistics"]
