@@ -144,8 +144,8 @@ def train_and_measure(spec: dict) -> dict:
         config = _config(spec["model"], spec["corpus"], overrides, part.get("domains"))
         cpu = time.process_time()
         run = runs.train(config, part["out"], verbose=0)
-        parts.append({"out": part["out"], "steps": run.summary["steps"],
-                      "training_seconds": run.summary["training_seconds"],
+        parts.append({"out": part["out"], "steps": run.metrics["steps"],
+                      "training_seconds": run.metrics["training_seconds"],
                       "cpu_seconds": round(time.process_time() - cpu, 1)})
     converters = [runs.speech_converter(p["out"]) for p in spec["parts"]]
     converter, record = converters[0]
@@ -349,7 +349,8 @@ def main() -> int:
             spec |= {"model": row["model"], "overrides": row["overrides"], "parts": [
                 {"out": out if len(row["parts"]) == 1 else os.path.join(out, f"part{i}"),
                  "domains": part.get("domains"),
-                 "steps": max(10, int(budget * part["share"] / per_step))}
+                 # a multiple of the recipes' steps_per_execution (10), so none is added
+                 "steps": max(10, int(budget * part["share"] / per_step) // 10 * 10)}
                 for i, part in enumerate(row["parts"])]}
         started = time.monotonic()
         result = _job(spec, core)
@@ -364,11 +365,20 @@ def main() -> int:
         print(json.dumps({"row": [row["setting"], row["name"]], "seed": seed,
                           "mcd": result["summary"]["mcd"][0]}), flush=True)
 
+    failed = []
+
+    def attempt(row, seed, core):
+        try:
+            run_one(row, seed, core)
+        except Exception as error:  # noqa: BLE001 - one failed run must not stop the rest
+            failed.append((row["setting"], row["name"], seed))
+            print(f"FAILED {row['setting']} / {row['name']} seed {seed}: {error}", flush=True)
+
     with concurrent.futures.ThreadPoolExecutor(args.parallel) as pool:
-        futures = [pool.submit(with_core, run_one, row, seed) for row, seed in jobs]
-        for future in futures:
+        for future in [pool.submit(with_core, attempt, row, seed) for row, seed in jobs]:
             future.result()
-    return 0
+    print(f"{len(failed)} failed runs: {failed}" if failed else "every run done", flush=True)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
