@@ -8,7 +8,9 @@ compared steps), MSG-GAN, LAPGAN (unconditional and class-conditional; its gener
 synchronised BatchNorm included) and StackGAN (Stage-I; Stage-II around a frozen Stage-I,
 matching-aware pairs and the KL term included), and the translation models CycleGAN (both
 translators and discriminators, the history pools swapping within the compared steps) and
-pix2pix — trained for a few steps on one device
+pix2pix, and the speech conversion models CycleGAN-VC, CycleGAN-VC2 (its two-step
+discriminators included), StarGAN-VC (its classifier included) and StarGAN-VC2 — trained for
+a few steps on one device
 and under a 2-replica MirroredStrategy from the same weights and data; prints the largest weight
 difference per model as JSON. The generator has no BatchNorm (per-replica batch statistics
 differ from the global batch's by design); the discriminator is the DCGAN one with each
@@ -26,6 +28,7 @@ tf.config.set_logical_device_configuration(
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from speech_models import SPEECH_NETWORKS, build_speech, speech_batches  # noqa: E402
 
 from tfgan_suite.data import corruptions  # noqa: E402
 from tfgan_suite.gans import GANS  # noqa: E402
@@ -126,6 +129,9 @@ def compiled(model, weights, objective, penalties=None, sgd=False):
     Stage-II's weights differed by 7e-5 after two Adam steps on an AMD EPYC (1e-5 on the
     Intel Xeon). SGD keeps updates proportional to gradients (1.5e-7 there), which is also
     the stricter comparison: Adam's sign-like first steps hide real gradient differences."""
+    # The StarGANs under SGD 0.001: at 0.01 they differed by 2e-4 after two steps (moved
+    # 0.06), at 0.001 by 4e-6 (moved 0.005) — a 50× smaller difference for a 10× smaller
+    # step, the round-off amplification noted above rather than a first-order mismatch.
     def optimizer():
         return (keras.optimizers.SGD(0.1) if sgd
                 else keras.optimizers.Adam(1e-2, epsilon=1e-4))
@@ -305,7 +311,12 @@ def run(name):
 
 #: Translation models and the networks compared (and copied from the 1-device start).
 TRANSLATION = {"cyclegan": ("generator", "generator_ba", "discriminator", "discriminator_a"),
-               "pix2pix": ("generator", "discriminator")}
+               "pix2pix": ("generator", "discriminator"),
+               "cyclegan_vc": ("generator", "generator_ba", "discriminator", "discriminator_a"),
+               "cyclegan_vc2": ("generator", "generator_ba", "discriminator", "discriminator_a",
+                                "cycle_discriminator_a", "cycle_discriminator_b"),
+               "stargan_vc": ("generator", "discriminator", "classifier"),
+               "stargan_vc2": ("generator", "discriminator")}
 #: CycleGAN's pools keep 3 images: full after the first image of step 1, so most of the
 #: compared fakes go through the swap draws.
 POOL = 3
@@ -314,21 +325,27 @@ POOL = 3
 def build_translation(name, weights=None):
     keras.utils.set_random_seed(1)
     pix2pix = name == "pix2pix"
-    generator = (UNetTranslator(image_size=16, filters=4, norm="instance") if pix2pix
-                 else ResNetTranslator(image_size=16, filters=4, blocks=1))
-    discriminator = PatchGANDiscriminator(image_size=16, filters=4, strided_layers=2,
-                                          condition_channels=1 if pix2pix else 0)
-    options = {} if pix2pix else {"pool_size": POOL}
-    model = GANS.get(name)(generator, discriminator, seed=7, **options)
+    if name in SPEECH_NETWORKS:
+        model = build_speech(name)
+    else:
+        generator = (UNetTranslator(image_size=16, filters=4, norm="instance") if pix2pix
+                     else ResNetTranslator(image_size=16, filters=4, blocks=1))
+        discriminator = PatchGANDiscriminator(image_size=16, filters=4, strided_layers=2,
+                                              condition_channels=1 if pix2pix else 0)
+        options = {} if pix2pix else {"pool_size": POOL}
+        model = GANS.get(name)(generator, discriminator, seed=7, **options)
     # CycleGAN under SGD (see ``compiled``): under Adam (1e-3, β₁ = 0.5) its generators
     # differed by 2e-3 after two steps on an AVX2-only host without oneDNN, as much as they
     # moved. Under SGD 0.03 step 1 agrees to 5e-8 but step 2's generator update differs by
     # 2e-4 while every network's weights and D agree to 5e-8 (round-off amplified after a
     # large first step; the amplifier not isolated); at 0.01 both steps agree to 3e-7 and
     # the generators move 0.04.
+    # The StarGANs under SGD 0.001: at 0.01 they differed by 2e-4 after two steps (moved
+    # 0.06), at 0.001 by 4e-6 (moved 0.005) — a 50× smaller difference for a 10× smaller
+    # step, the round-off amplification noted above rather than a first-order mismatch.
     def optimizer():
         return (keras.optimizers.Adam(1e-3, beta_1=0.5) if pix2pix
-                else keras.optimizers.SGD(0.01))
+                else keras.optimizers.SGD(0.001 if name.startswith("stargan") else 0.01))
 
     model.compile(d_optimizer=optimizer(), g_optimizer=optimizer(),
                   objective="non_saturating" if pix2pix else "least_squares")
@@ -342,6 +359,8 @@ def run_translation(name):
     pairs = rng.uniform(-1, 1, (2, BATCH * STEPS, 16, 16, 1)).astype(np.float32)
 
     def batches():
+        if name in SPEECH_NETWORKS:
+            return speech_batches(name)
         return tf.data.Dataset.from_tensor_slices((pairs[0], pairs[1])).batch(BATCH)
 
     single = build_translation(name)
