@@ -178,7 +178,8 @@ def _check_domains(config: dict) -> None:
     if speech(config):
         return
     data_cfg = config["data"]
-    translators = ", ".join(n for n in GANS.names() if getattr(GANS.get(n), "translates", False))
+    translators = ", ".join(n for n in GANS.names() if getattr(GANS.get(n), "translates", False)
+                            and getattr(GANS.get(n), "modality", "image") == "image")
     if translates(config):
         section = data_cfg.get("corruption")
         image_spec = image_corruptions.resolve(section) if section else None
