@@ -170,6 +170,8 @@ def _export(args) -> int:
         raise ValueError(f"--quantize: applies to --format tflite only, got {args.quantize!r} "
                          f"with --format saved_model")
     model = runs.load_run(args.run, checkpoint=args.checkpoint)
+    if getattr(model, "modality", "image") == "speech":
+        return _export_speech(args, model)
     translates = getattr(model, "translates", False)
     if args.direction is not None and not (translates and args.format == "tflite"):
         raise ValueError("--direction: applies to translation runs (cyclegan, pix2pix) with "
@@ -204,6 +206,43 @@ def _export(args) -> int:
                                   if getattr(model, "code_width", 0) else None))
     print(f"wrote TFLite model {os.path.abspath(path)} ({args.quantize}, "
           f"{os.path.getsize(path) / 1e6:.2f} MB)")
+    return 0
+
+
+def _export_speech(args, model) -> int:
+    """``tfgan export`` of a voice conversion run (``export/speech.py``)."""
+    import tempfile
+
+    from tfgan_suite import export
+    from tfgan_suite.data.voices import training as voice_training
+
+    statistics, _ = voice_training.read_statistics(args.run)
+    if args.format == "saved_model":
+        if args.direction is not None:
+            raise ValueError("--direction: applies with --format tflite only (a SavedModel "
+                             "holds every direction)")
+        path = export.export_saved_model(model, args.out, version=None, statistics=statistics)
+        names = [export.speech.signature_name(s, t) for s, t in model.speaker_directions()]
+        print(f"wrote SavedModel {os.path.abspath(path)} (signatures {', '.join(names)})")
+        print(f"TF Serving base_path: {os.path.abspath(os.path.dirname(path))}")
+        return 0
+    if args.quantize == "int8":
+        raise ValueError("--quantize: a voice conversion model converts to none, dynamic or "
+                         "float16 (int8 would need calibration features); got int8")
+    directions = model.speaker_directions()
+    if args.direction is None and len(directions) > 2:
+        raise ValueError(f"--direction: name the direction SOURCE:TARGET to convert, one of "
+                         f"{', '.join(f'{s}:{t}' for s, t in directions)}")
+    source, target = (directions[0] if args.direction is None
+                      else (args.direction.split(":") + [""])[:2])
+    model.check_direction(source, target)
+    with tempfile.TemporaryDirectory() as scratch:
+        saved_model = export.export_saved_model(model, scratch, warmup_batch=0,
+                                                statistics=statistics)
+        path = export.export_tflite(saved_model, args.out, quantize=args.quantize,
+                                    signature_key=export.speech.signature_name(source, target))
+    print(f"wrote TFLite converter {os.path.abspath(path)} ({source} -> {target}, "
+          f"{args.quantize}, {os.path.getsize(path) / 1e6:.2f} MB)")
     return 0
 
 
@@ -355,9 +394,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="saved_model: models directory (writes OUT/generator/<next "
                              "version>); "
                              "tflite: FILE.tflite")
-    export.add_argument("--direction", choices=["a2b", "b2a"],
-                        help="translation runs with --format tflite: the direction to "
-                             "convert, one file each (default a2b)")
+    export.add_argument("--direction",
+                        help="with --format tflite, the direction to convert (one file "
+                             "each): a2b or b2a for translation runs (default a2b), "
+                             "SOURCE:TARGET for voice conversion runs (default: the first)")
     _checkpoint_option(export)
     export.set_defaults(handler=_export)
     report = commands.add_parser("report", help="one self-contained HTML page of a run, or a "

@@ -4,9 +4,12 @@
     export_tflite(model, "g.tflite")                 # a model or generator, or a SavedModel dir
     export_tflite("models/generator/1", "g.tflite", quantize="int8", representative_z=z)
     TFLiteGenerator("g.tflite").generate(z)          # run it with LiteRT
+    export_saved_model(conversion_model, "models", statistics=speakers)   # voice conversion
 """
 
+from tfgan_suite.export import speech
 from tfgan_suite.export.saved_model import export_saved_model, images_to_uint8
+from tfgan_suite.export.speech import TFLiteVoiceConverter
 from tfgan_suite.export.tflite import (
                                        QUANTIZE_MODES,
                                        TFLiteGenerator,
@@ -14,5 +17,5 @@ from tfgan_suite.export.tflite import (
                                        export_tflite,
 )
 
-__all__ = ["QUANTIZE_MODES", "TFLiteGenerator", "TFLiteTranslator", "export_saved_model",
-           "export_tflite", "images_to_uint8"]
+__all__ = ["QUANTIZE_MODES", "TFLiteGenerator", "TFLiteTranslator", "TFLiteVoiceConverter",
+           "export_saved_model", "export_tflite", "images_to_uint8", "speech"]

@@ -32,6 +32,10 @@ is ``translate_a2b`` (Keras' export names its first endpoint so); clients name t
 signature. An image of another size or channel count fails at the input with the expected
 shape in the message (``tf.ensure_shape``).
 
+Voice conversion models (``cyclegan_vc``, ``stargan_vc``, …) export one
+``convert_<source>_to_<target>`` signature per direction: the analysis's ``mcep`` and
+``f0`` in, the converted ones out, the speakers' statistics inside (``export/speech.py``).
+
 Generators of latent codes (InfoGAN: z followed by a code block, the model's
 ``code_width``) take ``z`` [batch, latent_dim] and ``codes`` float32 [batch, code_width]
 (one-hot categories, continuous values, tree blocks: ``model.code_block``) in
@@ -54,7 +58,7 @@ import keras
 import tensorflow as tf
 
 from tfgan_suite.arguments import argument
-from tfgan_suite.export import serving
+from tfgan_suite.export import serving, speech
 
 #: The second word of the stateless seed of ``sample_from_seeds``.
 SEED_STREAM = 0
@@ -271,7 +275,7 @@ def _version_target(out: str, model_name: str, version: Optional[int],
 def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
                        model_name: str = "generator", version: Optional[int] = 1,
                        latent_dim: Optional[int] = None, warmup_batch: int = 2,
-                       overwrite: bool = False) -> str:
+                       overwrite: bool = False, statistics: Optional[dict] = None) -> str:
     """Write ``<out>/<model_name>/<version>/`` for TF Serving; returns that directory.
 
     Args:
@@ -284,7 +288,21 @@ def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
         latent_dim: size of z; read from the model or the generator's input when omitted.
         warmup_batch: batch size of the warmup requests (0 writes none).
         overwrite: replace an existing version directory instead of refusing.
+        statistics: voice conversion models: speaker → ``SpeakerStatistics`` (a run's
+            ``speakers.json``), baked into the ``convert_<s>_to_<t>`` signatures
+            (``export/speech.py``).
     """
+    if getattr(model_or_generator, "modality", "image") == "speech":
+        if statistics is None:
+            raise ValueError("statistics: a voice conversion model is exported with its "
+                             "speakers' statistics (the run's speakers.json)")
+        target = _version_target(out, model_name, version, overwrite)
+        names = speech.export_conversion(model_or_generator, statistics, target)
+        if warmup_batch:
+            dims = next(iter(statistics.values())).mcep.dims - 1
+            serving.write_warmup_requests(target, speech.warmup_requests(model_name, names,
+                                                                         dims))
+        return target
     if getattr(model_or_generator, "translates", False):
         target = _version_target(out, model_name, version, overwrite)
         _export_translators(model_or_generator, target, model_name, warmup_batch)

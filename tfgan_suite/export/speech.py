@@ -1,0 +1,180 @@
+"""Export a voice conversion model (CycleGAN-VC, StarGAN-VC, …) for TF Serving and LiteRT.
+
+``export_saved_model(model, out, statistics=...)`` on a conversion model writes one
+signature per direction the model converts, ``convert_<source>_to_<target>``:
+
+* inputs ``mcep`` float32 ``[batch, frames, D + 1]`` (the SPTK mel-cepstrum c0..cD of the
+  library's analysis, ``audio.analysis``) and ``f0`` float32 ``[batch, frames]`` (Hz, 0 where
+  unvoiced), any number of frames ≥ 3;
+* outputs ``mcep`` and ``f0`` of the same shapes: c1..cD normalised with the source
+  speaker's statistics, reflect-padded to a multiple of 4 frames, converted, cropped and
+  de-normalised with the target's; c0 of the source; F0 by the log-Gaussian transform
+  (voiced frames only). The aperiodicity is not converted: a client synthesises with the
+  source's.
+
+The speakers' statistics are constants of the graph, so a request carries only what the
+analysis of a WAV gives and the answer is what WORLD synthesis takes — exactly what
+``conversion.ModelConverter`` computes in Python (tests compare them). ``serving_default``
+is the first direction's signature; ``assets.extra/tf_serving_warmup_requests`` holds one
+64-frame request per signature. ``tfgan export --format tflite --direction S:T`` converts
+one signature (any length; ``none``, ``dynamic`` and ``float16``).
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+#: Conversion networks halve time twice (conversion.TIME_MULTIPLE).
+TIME_MULTIPLE = 4
+INPUT_NAMES = ("mcep", "f0")
+
+
+def signature_name(source: str, target: str) -> str:
+    """``convert_<source>_to_<target>``."""
+    return f"convert_{source}_to_{target}"
+
+
+def _constant(values) -> tf.Tensor:
+    return tf.constant(np.asarray(values, np.float32))
+
+
+def conversion_function(model, statistics: Mapping, source: str, target: str):
+    """The ``(mcep, f0) -> {mcep, f0}`` function of one direction (module docstring)."""
+    convert = model.converter(source, target)  # one-line error for an unknown direction
+    s, t = statistics[source], statistics[target]
+    source_mean, source_std = _constant(s.mcep.mean), _constant(s.mcep.std)
+    target_mean, target_std = _constant(t.mcep.mean[1:]), _constant(t.mcep.std[1:])
+    log_f0 = [float(v) for v in (s.log_f0_mean, s.log_f0_std, t.log_f0_mean, t.log_f0_std)]
+
+    def function(mcep, f0):
+        standard = ((mcep - source_mean) / source_std)[..., 1:]
+        frames = tf.shape(standard)[1]
+        missing = (-frames) % TIME_MULTIPLE
+        before = missing // 2
+        padded = tf.pad(standard, [[0, 0], [before, missing - before], [0, 0]],
+                        mode="REFLECT")
+        # Computed paddings leave every axis unknown; the coefficients are known, and the
+        # TFLite converter lowers a convolution only over a known channel axis (a reshape
+        # says so in builtin ops; tf.ensure_shape would need Flex).
+        padded = tf.reshape(padded, [tf.shape(padded)[0], -1, standard.shape[-1]])
+        converted = tf.cast(convert(padded), tf.float32)[:, before:before + frames]
+        mcep_out = tf.concat([mcep[..., :1], converted * target_std + target_mean], axis=-1)
+        voiced = f0 > 0.0
+        mapped = tf.exp((tf.math.log(tf.where(voiced, f0, 1.0)) - log_f0[0]) / log_f0[1]
+                        * log_f0[3] + log_f0[2])
+        return {"mcep": mcep_out, "f0": tf.where(voiced, mapped, 0.0)}
+
+    return function
+
+
+def input_signature(dims: int) -> list[tf.TensorSpec]:
+    """``mcep`` [batch, frames, dims + 1] and ``f0`` [batch, frames], float32."""
+    return [tf.TensorSpec([None, None, dims + 1], tf.float32, name="mcep"),
+            tf.TensorSpec([None, None], tf.float32, name="f0")]
+
+
+def export_conversion(model, statistics: Mapping, target: str) -> list[str]:
+    """Writes the SavedModel of a conversion model into the version directory ``target``;
+    returns its signature names (the first is also ``serving_default``)."""
+    missing = [v for v in model.domains if v not in statistics]
+    if missing:
+        raise ValueError(f"statistics: no statistics of {', '.join(missing)} (the model's "
+                         f"speakers: {', '.join(model.domains)}; a run's speakers.json)")
+    dims = statistics[model.domains[0]].mcep.dims - 1
+    archive = keras.export.ExportArchive()
+    for network in _networks(model):
+        archive.track(network)
+    names = []
+    for source, target_speaker in model.speaker_directions():
+        name = signature_name(source, target_speaker)
+        archive.add_endpoint(name, conversion_function(model, statistics, source,
+                                                       target_speaker),
+                             input_signature=input_signature(dims))
+        names.append(name)
+    archive.write_out(target, verbose=False)
+    return names
+
+
+def _networks(model) -> list[keras.Model]:
+    """The networks a conversion model's converters call."""
+    if hasattr(model, "translator"):
+        return [model.translator(d) for d in model.directions]
+    return [model.sampling_generator]
+
+
+def warmup_requests(model_name: str, signatures: Sequence[str], dims: int,
+                    frames: int = 64) -> list:
+    """One ``PredictRequest`` per signature: a silent-ish ``frames``-frame utterance."""
+    from tensorflow_serving.apis import predict_pb2
+
+    requests = []
+    for name in signatures:
+        request = predict_pb2.PredictRequest()
+        request.model_spec.name = model_name
+        request.model_spec.signature_name = name
+        request.inputs["mcep"].CopyFrom(tf.make_tensor_proto(
+            np.zeros([1, frames, dims + 1], np.float32)))
+        request.inputs["f0"].CopyFrom(tf.make_tensor_proto(
+            np.full([1, frames], 120.0, np.float32)))
+        requests.append(request)
+    return requests
+
+
+def rest_body(signature: str, mcep: np.ndarray, f0: np.ndarray) -> dict:
+    """The REST columnar body of one utterance: ``{"signature_name", "inputs": {mcep, f0}}``
+    (a batch of one)."""
+    return {"signature_name": signature,
+            "inputs": {"mcep": np.asarray(mcep, np.float32)[None].tolist(),
+                       "f0": np.asarray(f0, np.float32)[None].tolist()}}
+
+
+def parse_rest_response(body: Mapping) -> tuple[np.ndarray, np.ndarray]:
+    """(mcep [frames, D + 1], f0 [frames]) of a columnar REST response of one utterance."""
+    if "outputs" not in body:
+        raise ValueError(f"response: expected 'outputs' (a columnar request), got keys "
+                         f"{sorted(body)}")
+    outputs = body["outputs"]
+    return (np.asarray(outputs["mcep"], np.float32)[0],
+            np.asarray(outputs["f0"], np.float32)[0])
+
+
+class TFLiteVoiceConverter:
+    """A converted direction (``tfgan export --format tflite --direction S:T``) run by the
+    LiteRT interpreter: ``convert(mcep, f0) -> (mcep, f0)`` of one utterance.
+
+    Args:
+        path: the ``.tflite`` file.
+        num_threads: interpreter threads.
+    """
+
+    def __init__(self, path: str, num_threads: int = 1):
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.interpreter = Interpreter(model_path=path, num_threads=num_threads)
+        self.signature_key = next(iter(self.interpreter.get_signature_list()))
+        self.runner = self.interpreter.get_signature_runner(self.signature_key)
+        details = self.runner.get_input_details()
+        if sorted(details) != sorted(INPUT_NAMES):
+            raise ValueError(f"path: {path} is not a voice converter (inputs "
+                             f"{sorted(details)}; a converter takes mcep and f0)")
+        #: D + 1: c0..cD
+        self.coefficients = int(details["mcep"]["shape_signature"][-1])
+
+    def convert(self, mcep: np.ndarray, f0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(mcep [frames, D + 1], f0 [frames]) converted."""
+        mcep, f0 = np.asarray(mcep, np.float32), np.asarray(f0, np.float32)
+        if mcep.ndim != 2 or mcep.shape[1] != self.coefficients or f0.shape != mcep.shape[:1]:
+            raise ValueError(f"mcep, f0: expected [frames, {self.coefficients}] and [frames], "
+                             f"got {list(mcep.shape)} and {list(f0.shape)}")
+        outputs = self.runner(mcep=np.ascontiguousarray(mcep[None]),
+                              f0=np.ascontiguousarray(f0[None]))
+        return outputs["mcep"][0], outputs["f0"][0]
+
+
+__all__ = ["INPUT_NAMES", "TFLiteVoiceConverter", "conversion_function", "export_conversion",
+           "input_signature", "parse_rest_response", "rest_body", "signature_name",
+           "warmup_requests"]
