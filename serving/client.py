@@ -6,13 +6,19 @@
         --n 16 --out samples.png                                       # send z yourself
     python serving/client.py --model translator --signature translate_a2b_uint8 \\
         --images edges/ --out translated.png                           # a translator
+    python serving/client.py --model voices --signature convert_m3_to_m6 \\
+        --wav my_recording.wav --out converted.wav                     # voice conversion
 
 ``sample_from_seeds`` (the default) takes int64 seeds and draws z on the server, so a seed
 always names the same image; ``serving_default`` takes z ``[n, latent_dim]`` (drawn here
 from N(0, I) with numpy). A translator's ``translate_<d>`` / ``translate_<d>_uint8``
 signatures take the image files ``--images`` names (a file or a directory, all of one shape:
 the translator's; the server names the shape it takes otherwise), sent as floats in
-[−1, 1] or as uint8 pixels; the grid shows the inputs above their translations.
+[−1, 1] or as uint8 pixels; the grid shows the inputs above their translations. A voice
+conversion model's ``convert_<s>_to_<t>`` signature takes a WAV file (``--wav``): it is
+analysed here (the library's one analysis), its mel-cepstrum and F0 sent, and the converted
+ones synthesised with the source's aperiodicity into the WAV ``--out``
+(``tfgan_suite.export.speech``).
 
 Request bodies and response parsing are defined once, in ``tfgan_suite.export.serving``.
 """
@@ -96,8 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--protocol", choices=PROTOCOLS, default="rest")
     parser.add_argument("--format", choices=BODY_FORMATS, default="instances",
                         help="REST body: row (instances) or columnar (inputs)")
-    parser.add_argument("--signature", choices=sorted(protocol.SIGNATURE_INPUTS),
-                        default="sample_from_seeds")
+    parser.add_argument("--signature", default="sample_from_seeds",
+                        help=f"one of {', '.join(sorted(protocol.SIGNATURE_INPUTS))}, or a "
+                             "voice conversion model's convert_<source>_to_<target>")
     parser.add_argument("--labels",
                         help="conditional generators: one class for every image, or n "
                              "comma-separated classes")
@@ -105,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="size of z (required with --signature serving_default)")
     parser.add_argument("--images", metavar="DIR|IMAGE",
                         help="translate_* signatures: the image files to translate")
+    parser.add_argument("--wav", metavar="WAV",
+                        help="convert_* signatures: the speech file to convert (--out: the "
+                             "converted WAV)")
     parser.add_argument("--host", default="localhost")
     parser.add_argument("--rest-port", type=int, default=8501)
     parser.add_argument("--grpc-port", type=int, default=8500)
@@ -114,6 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.signature.startswith("convert_"):
+        return _convert(args)
+    if args.wav is not None:
+        raise SystemExit("client: error: --wav: applies to the convert_* signatures only, "
+                         f"got --signature {args.signature}")
+    if args.signature not in protocol.SIGNATURE_INPUTS:
+        raise SystemExit(f"client: error: --signature: unknown value {args.signature!r}; "
+                         f"accepted: {', '.join(sorted(protocol.SIGNATURE_INPUTS))}, "
+                         "convert_<source>_to_<target>")
     if args.signature.startswith("translate_"):
         return _translate(args)
     if args.images is not None:
@@ -171,6 +190,54 @@ def _translate(args) -> int:
                            columns=len(images))
     print(f"wrote {len(images)} translations {list(outputs.shape[1:])} from {args.model} "
           f"({args.protocol}, {args.signature}) to {path}")
+    return 0
+
+
+def request_conversion(mcep: np.ndarray, f0: np.ndarray, signature: str,
+                       transport: str = "rest", host: str = "localhost", rest_port: int = 8501,
+                       grpc_port: int = 8500, model_name: str = "generator",
+                       timeout: float = 60.0) -> tuple[np.ndarray, np.ndarray]:
+    """One utterance's round trip through a ``convert_<s>_to_<t>`` signature: (mcep, f0)."""
+    from tfgan_suite.export import speech
+
+    if transport == "rest":
+        response = rest_predict(rest_url(host, rest_port, model_name),
+                                speech.rest_body(signature, mcep, f0), timeout)
+        return speech.parse_rest_response(response)
+    if transport == "grpc":
+        outputs = grpc_predict(f"{host}:{grpc_port}",
+                               speech.conversion_request(model_name, signature, mcep, f0),
+                               timeout)
+        return outputs["mcep"][0], outputs["f0"][0]
+    raise ValueError(f"--protocol: unknown value {transport!r}; accepted: "
+                     f"{', '.join(PROTOCOLS)}")
+
+
+def _convert(args) -> int:
+    """A voice conversion round trip: a WAV in, the converted WAV out (module docstring)."""
+    from tfgan_suite.audio import analysis as speech_analysis
+    from tfgan_suite.audio import io as audio_io
+
+    if args.wav is None:
+        raise SystemExit(f"client: error: --wav: required with --signature {args.signature} "
+                         "(the speech file to convert)")
+    if not args.out.lower().endswith(".wav"):
+        raise SystemExit(f"client: error: --out: a convert_* signature writes a .wav file, "
+                         f"got {args.out!r}")
+    try:
+        wave = audio_io.check_speech(audio_io.read_wav(args.wav), name=args.wav)
+    except (ValueError, FileNotFoundError) as error:
+        raise SystemExit(f"client: error: --wav: {error}") from None
+    analysis = speech_analysis.analyse(wave, audio_io.SAMPLE_RATE)
+    mcep, f0 = request_conversion(analysis.mcep, analysis.f0, args.signature, args.protocol,
+                                  args.host, args.rest_port, args.grpc_port, args.model)
+    converted = speech_analysis.synthesise(np.asarray(f0, np.float64),
+                                           np.asarray(mcep, np.float64), analysis.ap,
+                                           analysis.sample_rate, analysis.alpha,
+                                           analysis.frame_period)
+    audio_io.write_wav(args.out, converted)
+    print(f"wrote {args.out} ({len(converted) / audio_io.SAMPLE_RATE:.2f} s) from "
+          f"{args.model} ({args.protocol}, {args.signature})")
     return 0
 
 

@@ -109,19 +109,24 @@ def _networks(model) -> list[keras.Model]:
 def warmup_requests(model_name: str, signatures: Sequence[str], dims: int,
                     frames: int = 64) -> list:
     """One ``PredictRequest`` per signature: a silent-ish ``frames``-frame utterance."""
-    from tensorflow_serving.apis import predict_pb2
-
     requests = []
     for name in signatures:
-        request = predict_pb2.PredictRequest()
-        request.model_spec.name = model_name
-        request.model_spec.signature_name = name
-        request.inputs["mcep"].CopyFrom(tf.make_tensor_proto(
-            np.zeros([1, frames, dims + 1], np.float32)))
-        request.inputs["f0"].CopyFrom(tf.make_tensor_proto(
-            np.full([1, frames], 120.0, np.float32)))
-        requests.append(request)
+        requests.append(conversion_request(model_name, name,
+                                           np.zeros([frames, dims + 1], np.float32),
+                                           np.full([frames], 120.0, np.float32)))
     return requests
+
+
+def conversion_request(model_name: str, signature: str, mcep: np.ndarray, f0: np.ndarray):
+    """The gRPC ``PredictRequest`` of one utterance (a batch of one)."""
+    from tensorflow_serving.apis import predict_pb2
+
+    request = predict_pb2.PredictRequest()
+    request.model_spec.name = model_name
+    request.model_spec.signature_name = signature
+    request.inputs["mcep"].CopyFrom(tf.make_tensor_proto(np.asarray(mcep, np.float32)[None]))
+    request.inputs["f0"].CopyFrom(tf.make_tensor_proto(np.asarray(f0, np.float32)[None]))
+    return request
 
 
 def rest_body(signature: str, mcep: np.ndarray, f0: np.ndarray) -> dict:
@@ -175,6 +180,7 @@ class TFLiteVoiceConverter:
         return outputs["mcep"][0], outputs["f0"][0]
 
 
-__all__ = ["INPUT_NAMES", "TFLiteVoiceConverter", "conversion_function", "export_conversion",
+__all__ = ["INPUT_NAMES", "TFLiteVoiceConverter", "conversion_function", "conversion_request",
+           "export_conversion",
            "input_signature", "parse_rest_response", "rest_body", "signature_name",
            "warmup_requests"]
