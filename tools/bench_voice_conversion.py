@@ -12,12 +12,15 @@ Groups (``--only``):
   classifier + target-only adversarial loss, VC2 with concatenation instead of CIN, and
   pairwise CycleGAN-VC2 — six pair models, each 1/6 of the budget (the same total).
 
-Budget: **equal CPU time**. Each configuration is first calibrated — pinned to one core
-with one TensorFlow thread, 10 warm-up steps then 40 timed ones, CPU seconds of the process
-per step — and every run of it then trains ``--minutes`` × 60 / (seconds per step) steps
-(``--minutes`` 15 by default), pinned to one core, so another process on the machine
-slows a run down but does not change what it learns. The identity loss is on for the
-first 10 % of a run's steps; learning rates constant for the first half, then linearly to
+Budget: **equal CPU time**. Each configuration (model and overrides; the speakers and the
+corpus do not change its cost) is first calibrated — pinned to one core with one
+TensorFlow thread, two calibrations at a time as the runs go, 10 warm-up steps then 100
+timed ones, CPU seconds of the process per step — and every run of it then trains
+``--minutes`` × 60 / (seconds per step) steps (``--minutes`` 15 by default), pinned to one
+core, so a run's steps do not depend on what else the machine does; each row reports the
+CPU minutes its training took. Calibrate on a quiet machine: a process beside the two
+calibrations slows their instructions (shared cores) and inflates CPU time per step. The
+identity loss is on for the first 10 % of a run's steps; learning rates constant for the first half, then linearly to
 0 (the recipes' schedule).
 
 Measurement (``speech_evaluation``): every hidden test sentence of a direction converted
@@ -46,6 +49,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Optional
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -77,7 +81,7 @@ MANY_MODELS = (
 PAIRWISE = "pairwise CycleGAN-VC2 (6 models)"
 BASELINES = (("B0 F0 only", "f0_only"), ("B1 mean-variance", "mean_variance"),
              ("B2 parallel MSE", "parallel_mse"))
-CALIBRATION_WARMUP, CALIBRATION_STEPS = 10, 40
+CALIBRATION_WARMUP, CALIBRATION_STEPS = 10, 100
 
 
 def _env() -> dict:
@@ -251,9 +255,19 @@ def _tag(row: dict) -> str:
 
 
 def _calibration_key(row: dict) -> str:
-    domains = (row.get("calibrate_with") or {}).get("domains") or (
-        row["parts"][0].get("domains"))
-    return json.dumps([row["model"], row["corpus"], row["overrides"], domains])
+    """The configuration whose cost a calibration measures: the model and its overrides."""
+    return json.dumps([row["model"], row["overrides"]])
+
+
+#: Where a configuration is calibrated: a pair model on esp4 m3 -> m6, a StarGAN on esp4.
+def _calibration_data(key: str) -> tuple[str, Optional[list]]:
+    model = json.loads(key)[0]
+    return "esp4", (None if model.startswith("stargan") else ["m3", "m6"])
+
+
+#: Runs in this order, so that a partial campaign answers the main questions first.
+PRIORITY = ("B0 F0 only", "B1 mean-variance", "B2 parallel MSE", "CycleGAN-VC", "CycleGAN-VC2",
+            "StarGAN-VC", "StarGAN-VC2")
 
 
 def main() -> int:
@@ -318,10 +332,10 @@ def main() -> int:
 
     def calibrate_one(key, row, core):
         digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-        spec = {"kind": "calibrate", "model": row["model"], "corpus": row["corpus"],
-                "overrides": row["overrides"],
-                "out": os.path.join(args.keep_runs, f"calibration_{digest}"),
-                "domains": json.loads(key)[3]}
+        corpus, domains = _calibration_data(key)
+        spec = {"kind": "calibrate", "model": row["model"], "corpus": corpus,
+                "overrides": row["overrides"], "domains": domains,
+                "out": os.path.join(args.keep_runs, f"calibration_{digest}")}
         result = _job(spec, core, timeout=3600)
         with lock:
             saved["calibration"][key] = result | {"machine": machine}
@@ -335,6 +349,9 @@ def main() -> int:
     done = {(r["group"], r["setting"], r["name"], r["seed"]) for r in saved["rows"]}
     jobs = [(row, seed) for seed in range(args.seeds) for row in rows_plan
             if (row["group"], row["setting"], row["name"], seed) not in done]
+    # Seed 0 of the main rows first, then their ablations, then the next seed.
+    jobs.sort(key=lambda job: (job[1], PRIORITY.index(job[0]["name"])
+                               if job[0]["name"] in PRIORITY else len(PRIORITY)))
     print(f"{len(jobs)} runs to go", flush=True)
 
     def run_one(row, seed, core):

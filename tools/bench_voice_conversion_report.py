@@ -116,22 +116,28 @@ def render(path: str) -> str:
              "configuration (calibrated, table at the end); intervals are 95 % bootstrap "
              "intervals over the test conversions of all seeds pooled (GV ratio and MSD: "
              "over directions × seeds). Lower is better for MCD, MSD and source retention "
-             "(SRR); a GV ratio of 1 is natural.", "",
+             "(SRR); a GV ratio of 1 is natural. CPU min: the training process's CPU "
+             "time (per seed), which the calibration aims at the budget.", "",
              f"- Machine: {meta.get('machine')}",
              f"- Revision: {meta.get('git_revision')}, date {meta.get('date')}",
-             "- Commands: " + "; ".join(f"`{c}`" for c in meta.get("commands", [])), ""]
+             "- Commands: " + "; ".join(f"`{c}`" for c in meta.get("commands", []))]
+    lines += [f"- Note: {meta['notes']}"] if meta.get("notes") else []
+    lines += [""]
     lines += ["## Must show", ""] + (verdicts(table) or ["- nothing measured yet"]) + [""]
     for (group, setting), by_name in sorted(groups.items()):
         lines += [f"## {setting}", "",
-                  "| row | seeds | steps | " + " | ".join(c[0] for c in COLUMNS) + " |",
-                  "|---|---|---|" + "---|" * len(COLUMNS)]
+                  "| row | seeds | steps | CPU min | " + " | ".join(c[0] for c in COLUMNS)
+                  + " |", "|---|---|---|---|" + "---|" * len(COLUMNS)]
         for name, runs in by_name.items():
             stats = table[(group, setting)][name]
             steps = sorted({sum(p["steps"] for p in r.get("parts", [])) for r in runs})
             cells = [_cell(stats[key], percent) if key in stats else "n/a"
                      for _, key, percent, _ in COLUMNS]
+            minutes = sorted({round(sum(p["cpu_seconds"] for p in r.get("parts", [])) / 60, 1)
+                              for r in runs})
             lines.append(f"| {name} | {len(runs)} | "
                          f"{', '.join(map(str, steps)) if steps[0] else '—'} | "
+                         f"{', '.join(map(str, minutes)) if steps[0] else '—'} | "
                          + " | ".join(cells) + " |")
         lines.append("")
     lines += ["## Calibration (CPU seconds per step, one core, one TensorFlow thread)", "",
