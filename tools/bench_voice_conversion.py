@@ -20,8 +20,8 @@ timed ones, CPU seconds of the process per step — and every run of it then tra
 core, so a run's steps do not depend on what else the machine does; each row reports the
 CPU minutes its training took. Calibrate on a quiet machine: a process beside the two
 calibrations slows their instructions (shared cores) and inflates CPU time per step. The
-identity loss is on for the first 10 % of a run's steps; learning rates constant for the first half, then linearly to
-0 (the recipes' schedule).
+identity loss is on for the first 10 % of a run's steps; learning rates constant for the
+first half, then linearly to 0 (the recipes' schedule).
 
 Measurement (``speech_evaluation``): every hidden test sentence of a direction converted
 (analysis → model → WORLD synthesis → the one re-analysis), against the natural target:
