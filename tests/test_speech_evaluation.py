@@ -20,6 +20,8 @@ from tfgan_suite.metrics import speech as speech_metrics
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import browser_harness  # noqa: E402  (tests/browser_harness.py)
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 
 def smooth_analysis(rng, frames, offset=0.0):
     mcep = offset + np.cumsum(rng.normal(size=(frames, 25)), axis=0) / 4.0
@@ -189,6 +191,69 @@ class SpeechRunCommandsTest(tf.test.TestCase):
                 self.assertEqual(code, cli.EXIT_BAD_INPUT)
                 self.assertIn(message, error)
                 self.assertEqual(len(error.strip().splitlines()), 1, error)
+
+
+@pytest.mark.slow
+class ConversionModelRunTest(tf.test.TestCase):
+    """A tiny CycleGAN-VC trained from its recipe on the tiny esp4 corpus through ``tfgan
+    train``, then measured, converted, reported and exported through ``tfgan``."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.workdir = tempfile.mkdtemp(prefix="tfgan_vc_")
+        cls.run_dir = os.path.join(cls.workdir, "vc")
+        sets = ["data.subset=tiny", "data.segment_frames=32", "data.batch_size=2",
+                "generator.channels=4", "generator.blocks=1", "discriminator.channels=4",
+                "train.steps=4", "train.steps_per_epoch=2", "train.steps_per_execution=1",
+                "cyclegan_vc.identity_steps=2"]
+        code = cli.main(["train", "--config", os.path.join(ROOT, "configs",
+                                                            "cyclegan_vc_esp4.yaml"),
+                         "--out", cls.run_dir, *[a for s in sets for a in ("--set", s)]])
+        assert code == 0, code
+        assert cli.main(["eval", "--run", cls.run_dir]) == 0
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.workdir, ignore_errors=True)
+        super().tearDownClass()
+
+    def test_run_keeps_the_statistics_and_eval_measures_both_directions(self):
+        with open(os.path.join(self.run_dir, "speakers.json"), encoding="utf-8") as stream:
+            speakers = json.load(stream)
+        self.assertEqual(sorted(speakers["speakers"]), ["m3", "m6"])
+        self.assertEqual((speakers["corpus"], speakers["subset"]), ("esp4", "tiny"))
+        with open(os.path.join(self.run_dir, "metrics.json"), encoding="utf-8") as stream:
+            stored = json.load(stream)
+        self.assertEqual(stored["steps"], 4)  # the training summary is kept beside it
+        result = stored["speech_evaluation"]
+        self.assertEqual(result["utterances"], 12)
+        self.assertEqual(result["step"], 4)
+        self.assertTrue(np.isfinite(result["summary"]["mcd"][0]))
+
+    def test_convert_report_and_export_take_the_model_run(self):
+        from tfgan_suite.data.voices import corpus as voice_corpus
+
+        corpus = voice_corpus.load_corpus("esp4", subset="tiny")
+        source = corpus.utterances("test", "m6", consumer="evaluation")[0].path
+        out = os.path.join(self.workdir, "converted")
+        self.assertEqual(cli.main(["convert", "--run", self.run_dir, "--in", source, "--out",
+                                   out, "--source", "m6", "--target", "m3"]), 0)
+        converted = audio_io.read_wav(os.path.join(out, os.path.basename(source)))
+        self.assertLessEqual(abs(len(converted) - len(audio_io.read_wav(source))), 80)
+        page = os.path.join(self.workdir, "vc.html")
+        self.assertEqual(cli.main(["report", "--run", self.run_dir, "--out", page]), 0)
+        with open(page, encoding="utf-8") as stream:
+            self.assertEqual(stream.read().count("<audio"), 2 * 2 * 3)
+        models = os.path.join(self.workdir, "models")
+        self.assertEqual(cli.main(["export", "--run", self.run_dir, "--format",
+                                   "saved_model", "--out", models]), 0)
+        signatures = tf.saved_model.load(os.path.join(models, "generator", "1")).signatures
+        self.assertIn("convert_m3_to_m6", signatures)
+        code, error = _run_cli(["convert", "--run", self.run_dir, "--in", source, "--out",
+                                out, "--source", "m3", "--target", "f2"])
+        self.assertEqual(code, cli.EXIT_BAD_INPUT)
+        self.assertIn("unknown speaker 'f2'", error)
 
 
 def _run_cli(argv):

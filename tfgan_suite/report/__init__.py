@@ -27,8 +27,9 @@ several runs are compared):
 - **Comparison** (several runs): their metrics side by side and their curves overlaid.
 
 Sections that do not apply to a run (a toy 2-D run has no saliency) say why in one line.
-A speech conversion run (``conversion.save_converter``) gets its own sections — the
-converter, its measures, and hidden-test conversions to listen to (``report.speech``).
+A speech conversion run (a baseline's ``conversion.save_converter``, or a conversion
+model's run) gets its own sections — the converter, its measures, and hidden-test
+conversions to listen to (``report.speech``).
 """
 
 from __future__ import annotations
@@ -619,10 +620,11 @@ def write_report(runs: Sequence[str], out: str, n: int = 2000, checkpoint: str =
         raise ValueError(f"--n: must be an integer >= 2, got {n!r}")
     if not out.endswith((".html", ".htm")):
         raise ValueError(f"--out: expected an .html file, got {out!r}")
-    from tfgan_suite import conversion
+    from tfgan_suite import runs as runs_lib
     from tfgan_suite.report import speech
 
-    reports = [speech.SpeechRunReport(run) if conversion.is_converter_run(run)
+    reports = [speech.SpeechRunReport(run, checkpoint=checkpoint)
+               if runs_lib.is_speech_run(run)
                else RunReport(run, n=n, checkpoint=checkpoint, seed=seed, spaces=spaces)
                for run in runs]
     page = render(reports)

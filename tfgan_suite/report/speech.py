@@ -1,6 +1,7 @@
 """The report page of a speech conversion run (a directory ``conversion.save_converter``
-wrote): what the converter is, what ``tfgan eval`` measured of it, and conversions of hidden
-test sentences to listen to and look at.
+wrote, or a conversion model's run: ``runs.speech_converter``): what the converter is,
+what ``tfgan eval`` measured of it, and conversions of hidden test sentences to listen to
+and look at.
 
 Sections, in order:
 
@@ -80,12 +81,12 @@ class SpeechRunReport:
 
     section_names = SECTIONS
 
-    def __init__(self, run: str, n: int = 2, directions: int = 2):
-        from tfgan_suite import report
+    def __init__(self, run: str, n: int = 2, directions: int = 2, checkpoint: str = "auto"):
+        from tfgan_suite import report, runs
 
         self.run = run
         self.name = os.path.basename(os.path.normpath(run))
-        self.converter, self.record = conversion.load_converter(run)
+        self.converter, self.record = runs.speech_converter(run, checkpoint=checkpoint)
         self._report = report
         self.sections = {"Run": self._run_section(), "Metrics": self._metrics_section(),
                          "Listening": self._listening_section(n, directions)}
