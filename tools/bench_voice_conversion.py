@@ -18,9 +18,9 @@ TensorFlow thread, two calibrations at a time as the runs go, 20 warm-up steps t
 timed ones in the recipe's executions of 10 steps, CPU seconds of the process per step —
 and every run of it then trains ``--minutes`` × 60 / (seconds per step) steps
 (``--minutes`` 15 by default), pinned to one core, so a run's steps do not depend on what
-else the machine does; each row reports the CPU minutes its training took. Calibrate on a quiet machine: a process beside the two
-calibrations slows their instructions (shared cores) and inflates CPU time per step. The
-identity loss is on for the first 10 % of a run's steps; learning rates constant for the
+else the machine does; each row reports the CPU minutes its training took. Calibrate on a
+quiet machine: a process beside the two calibrations slows their instructions (shared
+cores) and inflates CPU time per step. The identity loss is on for the first 10 % of a run's steps; learning rates constant for the
 first half, then linearly to 0 (the recipes' schedule).
 
 Measurement (``speech_evaluation``): every hidden test sentence of a direction converted
