@@ -13,15 +13,15 @@ Groups (``--only``):
   pairwise CycleGAN-VC2 — six pair models, each 1/6 of the budget (the same total).
 
 Budget: **equal CPU time**. Each configuration (model and overrides; the speakers and the
-corpus do not change its cost) is first calibrated — pinned to one core with one
-TensorFlow thread, two calibrations at a time as the runs go, 20 warm-up steps then 100
-timed ones in the recipe's executions of 10 steps, CPU seconds of the process per step —
-and every run of it then trains ``--minutes`` × 60 / (seconds per step) steps
-(``--minutes`` 15 by default), pinned to one core, so a run's steps do not depend on what
-else the machine does; each row reports the CPU minutes its training took. Calibrate on a
-quiet machine: a process beside the two calibrations slows their instructions (shared
-cores) and inflates CPU time per step. The identity loss is on for the first 10 % of a run's steps; learning rates constant for the
-first half, then linearly to 0 (the recipes' schedule).
+corpus do not change its cost) is first calibrated — pinned to one core with one TensorFlow
+thread, two calibrations at a time as the runs go, 20 warm-up steps then 100 timed ones in
+the recipe's executions of 10 steps, CPU seconds of the process per step — and every run of
+it then trains ``--minutes`` × 60 / (seconds per step) steps (``--minutes`` 15 by default),
+pinned to one core, so a run's steps do not depend on what else the machine does; each row
+reports the CPU minutes its training took. Calibrate on a quiet machine: a process beside
+the two calibrations slows their instructions (shared cores) and inflates CPU time per
+step. The identity loss is on for the first 10 % of a run's steps; learning rates constant
+for the first half, then linearly to 0 (the recipes' schedule).
 
 Measurement (``speech_evaluation``): every hidden test sentence of a direction converted
 (analysis → model → WORLD synthesis → the one re-analysis), against the natural target:
