@@ -157,11 +157,10 @@ class TFLiteVoiceConverter:
     """
 
     def __init__(self, path: str, num_threads: int = 1):
-        from ai_edge_litert.interpreter import Interpreter
+        from tfgan_suite.export.tflite import single_signature
 
-        self.interpreter = Interpreter(model_path=path, num_threads=num_threads)
-        self.signature_key = next(iter(self.interpreter.get_signature_list()))
-        self.runner = self.interpreter.get_signature_runner(self.signature_key)
+        self.interpreter, self.signature_key, self.runner = single_signature(path,
+                                                                             num_threads)
         details = self.runner.get_input_details()
         if sorted(details) != sorted(INPUT_NAMES):
             raise ValueError(f"path: {path} is not a voice converter (inputs "

@@ -224,6 +224,16 @@ def export_tflite(source, out_path: str, quantize: str = "none",
     return out_path
 
 
+def single_signature(path: str, num_threads: int = 1) -> tuple:
+    """(interpreter, signature key, runner) of a ``.tflite`` file holding one signature (a
+    converted direction of a translator or a voice converter), under LiteRT."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=path, num_threads=num_threads)
+    key = next(iter(interpreter.get_signature_list()))
+    return interpreter, key, interpreter.get_signature_runner(key)
+
+
 class TFLiteGenerator:
     """A converted generator run by the LiteRT interpreter: ``generate(z[, labels]) -> images``.
 
@@ -289,13 +299,10 @@ class TFLiteTranslator:
     """
 
     def __init__(self, path: str, num_threads: int = 1):
-        from ai_edge_litert.interpreter import Interpreter
-
-        self.interpreter = Interpreter(model_path=path, num_threads=num_threads)
         # One signature per file: its key is the SavedModel's (translate_<d>), or
         # serving_default for a fixed-batch conversion.
-        self.signature_key = next(iter(self.interpreter.get_signature_list()))
-        self.runner = self.interpreter.get_signature_runner(self.signature_key)
+        self.interpreter, self.signature_key, self.runner = single_signature(path,
+                                                                             num_threads)
         details = self.runner.get_input_details()
         if list(details) != ["images"]:
             raise ValueError(f"path: {path} is not a translator (inputs {sorted(details)}; a "

@@ -107,14 +107,9 @@ class CycleGAN(translation.TranslationMixin, AdversarialModel):
             raise ValueError(f"train.n_critic: {self.section} alternates one update of each pair; "
                              f"accepted: 1, got {kwargs['n_critic']!r}")
         super().__init__(generator, discriminator, **kwargs)
-        for field, value in (("cycle_weight", cycle_weight),
-                             ("identity_fraction", identity_fraction)):
-            if not float(value) >= 0.0:
-                raise ValueError(f"{self.section}.{field}: must be >= 0, got {value!r}")
-        if identity_steps is not None and (isinstance(identity_steps, bool) or not isinstance(
-                identity_steps, int) or identity_steps < 0):
-            raise ValueError(f"{self.section}.identity_steps: must be a non-negative integer "
-                             f"or null, got {identity_steps!r}")
+        translation.check_weights(self.section, cycle_weight=cycle_weight,
+                                  identity_fraction=identity_fraction)
+        translation.check_identity_steps(self.section, identity_steps)
         self.cycle_weight = float(cycle_weight)
         self.identity_fraction = float(identity_fraction)
         self.identity_steps = identity_steps
@@ -195,10 +190,8 @@ class CycleGAN(translation.TranslationMixin, AdversarialModel):
 
     def identity_weight(self, step) -> tf.Tensor:
         """λ·λ_idt at ``step`` (0 from ``identity_steps`` on): a pure function of the step."""
-        weight = tf.constant(self.cycle_weight * self.identity_fraction, tf.float32)
-        if self.identity_steps is None:
-            return weight
-        return tf.where(tf.cast(step, tf.int64) < self.identity_steps, weight, 0.0)
+        return translation.identity_weight_at(self.cycle_weight * self.identity_fraction,
+                                              self.identity_steps, step)
 
     def _translators(self) -> dict:
         return {"a2b": self.sampling_generator,

@@ -97,15 +97,9 @@ class StarGANVC(SpeechConversion, AdversarialModel):
         if adversarial not in ADVERSARIAL:
             raise ValueError(f"{self.section}.adversarial: unknown value {adversarial!r}; "
                              f"accepted: {', '.join(ADVERSARIAL)}")
-        for field, value in (("classifier_weight", classifier_weight),
-                             ("cycle_weight", cycle_weight),
-                             ("identity_weight", identity_weight)):
-            if not float(value) >= 0.0:
-                raise ValueError(f"{self.section}.{field}: must be >= 0, got {value!r}")
-        if identity_steps is not None and (isinstance(identity_steps, bool) or not isinstance(
-                identity_steps, int) or identity_steps < 0):
-            raise ValueError(f"{self.section}.identity_steps: must be a non-negative integer "
-                             f"or null, got {identity_steps!r}")
+        translation.check_weights(self.section, classifier_weight=classifier_weight,
+                                  cycle_weight=cycle_weight, identity_weight=identity_weight)
+        translation.check_identity_steps(self.section, identity_steps)
         if float(classifier_weight) > 0 and classifier is None:
             raise ValueError(f"{self.section}.classifier_weight: {classifier_weight} needs a "
                              "domain classifier (classifier=); set it to 0 to train without")
@@ -231,10 +225,7 @@ class StarGANVC(SpeechConversion, AdversarialModel):
 
     def identity_weight_at(self, step) -> tf.Tensor:
         """λ_id at ``step`` (0 from ``identity_steps`` on)."""
-        weight = tf.constant(self.identity_weight, tf.float32)
-        if self.identity_steps is None:
-            return weight
-        return tf.where(tf.cast(step, tf.int64) < self.identity_steps, weight, 0.0)
+        return translation.identity_weight_at(self.identity_weight, self.identity_steps, step)
 
     # --- the step --------------------------------------------------------------------------
 

@@ -100,6 +100,30 @@ class ConstantThenLinear(keras.optimizers.schedules.LearningRateSchedule):
                 "constant_steps": self.constant_steps, "decay_steps": self.decay_steps}
 
 
+def check_weights(section: str, **weights) -> None:
+    """Every loss weight of a model's config ``section`` is a number >= 0 (one line)."""
+    for field, value in weights.items():
+        if not float(value) >= 0.0:
+            raise ValueError(f"{section}.{field}: must be >= 0, got {value!r}")
+
+
+def check_identity_steps(section: str, identity_steps) -> None:
+    """``identity_steps`` is a non-negative integer or None (one line)."""
+    if identity_steps is not None and (isinstance(identity_steps, bool) or not isinstance(
+            identity_steps, int) or identity_steps < 0):
+        raise ValueError(f"{section}.identity_steps: must be a non-negative integer or null, "
+                         f"got {identity_steps!r}")
+
+
+def identity_weight_at(weight: float, identity_steps, step) -> tf.Tensor:
+    """An identity loss's weight at ``step``: ``weight`` before ``identity_steps`` (None:
+    always), 0 from then on (CycleGAN-VC, StarGAN-VC2: 10⁴) — a pure function of the step."""
+    value = tf.constant(weight, tf.float32)
+    if identity_steps is None:
+        return value
+    return tf.where(tf.cast(step, tf.int64) < identity_steps, value, 0.0)
+
+
 def check_translator(model: str, generator: keras.Model, rank: int = 3) -> None:
     """A translation model's generator maps samples of ``rank`` (images: 3, speech
     features [T, D]: 2) to samples of the same shape."""
