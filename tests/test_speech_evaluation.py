@@ -254,6 +254,12 @@ class ConversionModelRunTest(tf.test.TestCase):
                                 out, "--source", "m3", "--target", "f2"])
         self.assertEqual(code, cli.EXIT_BAD_INPUT)
         self.assertIn("unknown speaker 'f2'", error)
+        for command in (["sample", "--n", "4", "--out", os.path.join(self.workdir, "s.png")],
+                        ["translate", "--in", source, "--out", out]):
+            code, error = _run_cli([command[0], "--run", self.run_dir, *command[1:]])
+            self.assertEqual(code, cli.EXIT_BAD_INPUT)
+            self.assertIn("holds a voice conversion model (CycleGANVC); tfgan "
+                          f"{command[0]} works on image runs, use tfgan convert", error)
 
 
 def _run_cli(argv):

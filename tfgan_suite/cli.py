@@ -73,12 +73,21 @@ def _train(args) -> int:
     return 0
 
 
+def _refuse_speech(model, run: str, command: str) -> None:
+    """A voice conversion run converts WAV files: ``tfgan convert``, not images."""
+    if getattr(model, "modality", "image") == "speech":
+        raise ValueError(f"--run: {run} holds a voice conversion model "
+                         f"({type(model).__name__}); tfgan {command} works on image runs, use "
+                         f"tfgan convert --run {run} --in WAV --out DIR")
+
+
 def _sample(args) -> int:
     from tfgan_suite import runs
 
     if args.n < 1:
         raise ValueError(f"--n: must be a positive integer, got {args.n}")
     model = runs.load_run(args.run, checkpoint=args.checkpoint)
+    _refuse_speech(model, args.run, "sample")
     codes, sweep = runs.parse_codes(model, args.code)
     labels = _parse_labels(args.labels, args.n)
     if args.text is not None:
@@ -124,6 +133,7 @@ def _translate(args) -> int:
     from tfgan_suite import runs
 
     model = runs.load_run(args.run, checkpoint=args.checkpoint)
+    _refuse_speech(model, args.run, "translate")
     if not getattr(model, "translates", False):
         raise ValueError(f"--run: {args.run} holds a {type(model).__name__}, which samples "
                          "rather than translates; accepted: a cyclegan or pix2pix run")
