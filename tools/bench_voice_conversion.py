@@ -8,6 +8,8 @@ Groups (``--only``):
   kal → slt: B0, B1, B2, CycleGAN-VC, CycleGAN-VC2 and VC2 with one change undone each —
   the 1-D generator, the fully connected discriminator, the one-step adversarial loss.
   Each pair model is measured in the named direction.
+- ``long``: CycleGAN-VC and CycleGAN-VC2 on esp4 m3 → m6 with three times the budget —
+  not a must-show row: does the gap to the baselines close with training?
 - ``many``: esp4's 12 directions: B0, B1, B2, StarGAN-VC, StarGAN-VC2, VC2 with StarGAN-VC's
   classifier + target-only adversarial loss, VC2 with concatenation instead of CIN, and
   pairwise CycleGAN-VC2 — six pair models, each 1/6 of the budget (the same total).
@@ -57,7 +59,9 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 RESULTS = os.path.join(ROOT, "docs", "results")
 NAME = "voice_conversion"
-GROUPS = ("pairs", "many")
+GROUPS = ("pairs", "many", "long")
+#: The long group's budget, a multiple of --minutes.
+LONG_BUDGET = 3
 #: (corpus, source, target, label) of the pair group.
 PAIRS = (("esp4", "m3", "m6", "esp4 m3→m6 (intra-gender)"),
          ("esp4", "m3", "f2", "esp4 m3→f2 (inter-gender)"),
@@ -232,6 +236,14 @@ def plan(groups) -> list[dict]:
                              "model": model, "corpus": corpus, "overrides": list(overrides),
                              "directions": [[source, target]],
                              "parts": [{"domains": [source, target], "share": 1.0}]})
+    if "long" in groups:
+        corpus, source, target, label = PAIRS[0]
+        for name, model, overrides in PAIR_MODELS[:2]:
+            rows.append({"group": "long", "setting": f"{label}, {LONG_BUDGET}× budget",
+                         "name": name, "kind": "model", "model": model, "corpus": corpus,
+                         "overrides": list(overrides), "directions": [[source, target]],
+                         "budget": LONG_BUDGET,
+                         "parts": [{"domains": [source, target], "share": 1.0}]})
     if "many" in groups:
         label, directions = "esp4, 12 directions", all_directions()
         for name, kind in BASELINES:
@@ -350,8 +362,9 @@ def main() -> int:
     done = {(r["group"], r["setting"], r["name"], r["seed"]) for r in saved["rows"]}
     jobs = [(row, seed) for seed in range(args.seeds) for row in rows_plan
             if (row["group"], row["setting"], row["name"], seed) not in done]
-    # Seed 0 of the main rows first, then their ablations, then the next seed.
-    jobs.sort(key=lambda job: (job[1], PRIORITY.index(job[0]["name"])
+    # Seed 0 of the main rows first, then their ablations, the long rows, the next seed.
+    jobs.sort(key=lambda job: (job[1], job[0]["group"] == "long",
+                               PRIORITY.index(job[0]["name"])
                                if job[0]["name"] in PRIORITY else len(PRIORITY)))
     print(f"{len(jobs)} runs to go", flush=True)
 
@@ -363,7 +376,7 @@ def main() -> int:
                 "directions": row["directions"]}
         if row["kind"] == "model":
             per_step = saved["calibration"][_calibration_key(row)]["cpu_seconds_per_step"]
-            budget = args.minutes * 60.0
+            budget = args.minutes * 60.0 * row.get("budget", 1)
             spec |= {"model": row["model"], "overrides": row["overrides"], "parts": [
                 {"out": out if len(row["parts"]) == 1 else os.path.join(out, f"part{i}"),
                  "domains": part.get("domains"),
