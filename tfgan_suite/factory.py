@@ -268,7 +268,7 @@ def dataset(config: dict, with_labels: bool = False,
     facts = facts or run_facts(config)
     data_cfg = config["data"]
     if facts.info["kind"] == "speech":
-        return voice_training.dataset(data_cfg, GANS.get(config["model"]).many_domains,
+        return voice_training.dataset(data_cfg, facts.info["many_domains"],
                                       seed=config["seed"])
     if facts.translates:
         return domains.dataset(data_cfg, seed=config["seed"])

@@ -164,8 +164,7 @@ def train(config: Union[str, dict, None], out: str,
         config_lib.dump(config, os.path.join(out, "config.yaml"))
     facts = factory.run_facts(config)  # resolved once: every later step receives it
     if chief and facts.info["kind"] == "speech":
-        voice_training.write_statistics(
-            config["data"], factory.GANS.get(config["model"]).many_domains, out)
+        voice_training.write_statistics(config["data"], facts.info["many_domains"], out)
     record = factory.corruption_record(config, facts) if chief else None
     if record is not None:
         with open(os.path.join(out, "corruption.json"), "w", encoding="utf-8") as handle:

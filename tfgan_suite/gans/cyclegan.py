@@ -146,9 +146,7 @@ class CycleGAN(translation.TranslationMixin, AdversarialModel):
 
     def compile(self, *args, **kwargs) -> None:
         super().compile(*args, **kwargs)
-        if self.penalties:
-            raise ValueError(f"penalties: {self.section} takes no discriminator penalties, got "
-                             f"{', '.join(p.name for p in self.penalties)}; accepted: none")
+        translation.refuse_penalties(self.section, self.penalties)
 
     def get_config(self) -> dict[str, Any]:
         networks = {key: keras.saving.serialize_keras_object(getattr(self, key))

@@ -168,9 +168,7 @@ class StarGANVC(SpeechConversion, AdversarialModel):
 
     def compile(self, *args, **kwargs) -> None:
         super().compile(*args, **kwargs)
-        if self.penalties:
-            raise ValueError(f"penalties: {self.section} takes no discriminator penalties, "
-                             f"got {', '.join(p.name for p in self.penalties)}; accepted: none")
+        translation.refuse_penalties(self.section, self.penalties)
 
     def get_config(self) -> dict[str, Any]:
         config = dict(super().get_config(), domains=list(self.domains),

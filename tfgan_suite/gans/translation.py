@@ -107,6 +107,13 @@ def check_weights(section: str, **weights) -> None:
             raise ValueError(f"{section}.{field}: must be >= 0, got {value!r}")
 
 
+def refuse_penalties(section: str, penalties) -> None:
+    """The translation and conversion models take no discriminator penalties (one line)."""
+    if penalties:
+        raise ValueError(f"penalties: {section} takes no discriminator penalties, got "
+                         f"{', '.join(p.name for p in penalties)}; accepted: none")
+
+
 def check_identity_steps(section: str, identity_steps) -> None:
     """``identity_steps`` is a non-negative integer or None (one line)."""
     if identity_steps is not None and (isinstance(identity_steps, bool) or not isinstance(

@@ -84,7 +84,8 @@ def domains(data_cfg: dict, corpus: voice_corpus.Corpus, many: bool) -> tuple[st
 def info(data_cfg: dict, many: bool) -> dict:
     """The data facts of a ``voices:`` section (``factory.RunFacts.info``): ``kind``
     ``speech``, ``image_shape`` = (``frames``, ``dims``) of a training crop, the
-    ``domains``, ``num_domains``, the ``corpus`` and ``subset``; no classes."""
+    ``domains``, ``num_domains``, ``many_domains`` (``many``), the ``corpus`` and
+    ``subset``; no classes."""
     corpus = load(data_cfg)
     speakers = domains(data_cfg, corpus, many)
     frames = data_cfg["segment_frames"]
@@ -92,7 +93,8 @@ def info(data_cfg: dict, many: bool) -> dict:
         raise ValueError(f"data.segment_frames: the conversion networks halve time twice; "
                          f"expected a multiple of 4, got {frames!r}")
     return {"kind": "speech", "image_shape": (frames, ORDER), "frames": frames, "dims": ORDER,
-            "domains": speakers, "num_domains": len(speakers), "num_classes": None,
+            "domains": speakers, "num_domains": len(speakers), "many_domains": many,
+            "num_classes": None,
             "corpus": corpus.name, "subset": corpus.subset, "paired": False}
 
 
