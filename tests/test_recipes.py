@@ -52,7 +52,7 @@ class RecipeTest(tf.test.TestCase):
                     # instead of the whole corpus: the recipe's networks and losses are the
                     # same; null domains = those two voices.
                     overrides += ["data.subset=tiny", "data.domains=null",
-                                  "data.segment_frames=32"]
+                                  "data.segment_frames=32", "data.converter_steps=20"]
                 if (config["generator"] or {}).get("name") == "stackgan2":
                     # Stage-II needs a trained Stage-I run: one step of the Stage-I recipe.
                     overrides.append(f"generator.stage1_run={self.stage1_run(overrides)}")

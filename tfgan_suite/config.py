@@ -109,6 +109,26 @@ def _cyclegan_fields(model: str, pool_size: int, identity_steps: Optional[int] =
     }
 
 
+def _sequence_gan_fields(model: str, similarity_weight: float = 0.0,
+                         feature_layer: Optional[str] = None) -> dict[str, Field]:
+    """The options of the postfilters and GAN-VC (gans/postfilter.py) under ``model``'s
+    defaults."""
+    return {
+        "adversarial": Field(True, f"{model}: train against the discriminator; false = the "
+                             "same generator trained by its squared error only (mse_weight "
+                             "> 0), D never run (the baselines).", (bool,)),
+        "mse_weight": Field(0.0, f"{model}: λ of a data-space squared error between the "
+                            "output and the natural target, relative to the adversarial "
+                            "term (0: none).", (float,), check=_non_negative),
+        "similarity_weight": Field(similarity_weight, f"{model}: λ_sim of the similarity "
+                                   "½·mean‖D_l(y) − D_l(G(x))‖² measured in the "
+                                   "discriminator's layer feature_layer (GAN-VC).", (float,),
+                                   check=_non_negative),
+        "feature_layer": Field(feature_layer, f"{model}: the discriminator's hidden layer l "
+                               "of the similarity (null: none).", (str,), nullable=True),
+    }
+
+
 def _stargan_fields(model: str, adversarial: str, classifier_weight: float
                     ) -> dict[str, Field]:
     """The options of the StarGAN-VC step (gans/stargan_vc.py) under ``model``'s defaults."""
@@ -246,6 +266,10 @@ SCHEMA: dict[str, Any] = {
     "stargan_vc": _stargan_fields("stargan_vc", adversarial="target", classifier_weight=1.0),
     "stargan_vc2": _stargan_fields("stargan_vc2", adversarial="source_target",
                                    classifier_weight=0.0),
+    # The postfilters and the parallel converter (gans/postfilter.py).
+    "ganpf": _sequence_gan_fields("ganpf"),
+    "ganpf_stft": _sequence_gan_fields("ganpf_stft"),
+    "ganvc": _sequence_gan_fields("ganvc", similarity_weight=1.0, feature_layer="d3_glu"),
     "pix2pix": {
         "l1_weight": Field(100.0, "pix2pix: λ of the L1 distance between G(a) and its pair b "
                            "(Isola et al. 2017: 100).", (float,), check=_non_negative),
@@ -357,6 +381,17 @@ SCHEMA: dict[str, Any] = {
                          "every voice.", (list,), nullable=True),
         "subset": Field("full", "Speech corpora (voices:<corpus>): full, or tiny (2 voices × "
                         "24 sentences, for tests).", (str,), choices=("full", "tiny")),
+        "inputs": Field(None, "Speech pairs (ganpf, ganpf_stft, ganvc; data/voices/pairs.py): "
+                        "parallel = the source re-timed onto the target's frames, "
+                        "oversmoothed = a squared-error converter's output of it "
+                        "(cross-fitted on P-train); null = the model's own.", (str,),
+                        choices=("parallel", "oversmoothed"), nullable=True),
+        "features": Field(None, "Speech pairs: mcep (c0..c24) or stft (log-STFT magnitude, "
+                          "257 bins); null = the model's own.", (str,),
+                          choices=("mcep", "stft"), nullable=True),
+        "converter_steps": Field(1500, "Speech pairs, inputs oversmoothed: training steps of "
+                                 "each squared-error converter that makes them.", (int,),
+                                 check=_positive),
         "segment_frames": Field(64, "Speech: frames (5 ms each) of a training crop; a "
                                 "multiple of 4.", (int,), check=_positive),
         "paired": Field(False, "Translation: train on pairs (row i of both domains shows the "

@@ -32,12 +32,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan_suite.audio import alignment
 from tfgan_suite.audio import analysis as speech_analysis
 from tfgan_suite.audio import io as audio_io
 from tfgan_suite.audio.prosody import LogF0Transform
 from tfgan_suite.data.voices import features as voice_features
+from tfgan_suite.data.voices import regression
 from tfgan_suite.data.voices.statistics import SpeakerStatistics, speaker_statistics
-from tfgan_suite.metrics import speech as speech_metrics
 
 
 def f0_transform(statistics: dict, source: str, target: str) -> LogF0Transform:
@@ -96,28 +97,9 @@ class MeanVariance(F0Only):
 
 def aligned_pair(source: np.ndarray, target: np.ndarray) -> np.ndarray:
     """The source mel-cepstrum re-timed onto the target's frames along their DTW path on
-    c1..cD (each target frame takes the mean of the source frames the path maps to it):
-    ``[target frames, dims]``."""
-    path = np.asarray(speech_metrics.dtw_path(source[:, 1:], target[:, 1:]))
-    total = np.zeros_like(target, dtype=np.float64)
-    count = np.zeros(len(target))
-    np.add.at(total, path[:, 1], source[path[:, 0]])
-    np.add.at(count, path[:, 1], 1.0)
-    return total / count[:, None]
-
-
-def _mse_network(dims: int, channels: int, layers: int, seed: int) -> keras.Model:
-    """A residual 1-D CNN on ``[batch, frames, dims]`` standardised c1..cD."""
-    inputs = keras.Input([None, dims])
-    x = inputs
-    for index in range(layers):
-        x = keras.layers.Conv1D(channels, 5, padding="same", activation="gelu",
-                                kernel_initializer=keras.initializers.GlorotUniform(
-                                    seed + index), name=f"conv{index}")(x)
-    delta = keras.layers.Conv1D(dims, 5, padding="same", name="out",
-                                kernel_initializer=keras.initializers.GlorotUniform(
-                                    seed + layers))(x)
-    return keras.Model(inputs, keras.layers.Add()([inputs, delta]), name="parallel_mse")
+    c1..cD (``audio.alignment.retime``): ``[target frames, dims]``."""
+    return alignment.retime(source, alignment.dtw_path(source[:, 1:], target[:, 1:]),
+                            len(target))
 
 
 class ParallelMse(F0Only):
@@ -147,33 +129,12 @@ class ParallelMse(F0Only):
         _check_speakers(self.statistics, source, target)
         if not pairs:
             raise ValueError(f"pairs: {source} -> {target} needs at least one parallel pair")
-        options = self.options
         joined = []
         for source_analysis, target_analysis in pairs:
             aligned = aligned_pair(source_analysis.mcep, target_analysis.mcep)
             joined.append(np.concatenate([self._standard(source, aligned),
                                           self._standard(target, target_analysis.mcep)], 1))
-        dims = joined[0].shape[1] // 2
-        keep = [j for j in joined if len(j) >= options["segment_frames"]]
-        stream = iter(voice_features.segments(keep, options["segment_frames"],
-                                              options["batch_size"], options["seed"]))
-        network = _mse_network(dims, options["channels"], options["layers"], options["seed"])
-        optimizer = keras.optimizers.Adam(options["learning_rate"])
-
-        @tf.function(reduce_retracing=True)
-        def step(batch):
-            with tf.GradientTape() as tape:
-                loss = tf.reduce_mean(tf.square(network(batch[..., :dims], training=True)
-                                                - batch[..., dims:]))
-            gradients = tape.gradient(loss, network.trainable_variables)
-            optimizer.apply_gradients(zip(gradients, network.trainable_variables, strict=True))
-            return loss
-
-        losses = []
-        for index in range(options["steps"]):
-            loss = step(next(stream))
-            if index % 100 == 99:
-                losses.append(float(loss))
+        network, losses = regression.fit_regressor(joined, **self.options)
         self.networks[(source, target)] = network
         return losses
 
@@ -409,7 +370,8 @@ def convert_files(converter: Converter, source_path: str, out: str,
 
 __all__ = ["CONVERTERS", "CONVERTER_FILE", "Converter", "F0Only", "MeanVariance",
            "ModelConverter", "ParallelMse", "TIME_MULTIPLE", "SpeakerStatistics",
-           "aligned_pair", "convert_files", "convert_wave", "pad_to_multiple",
+           "aligned_pair", "convert_files", "convert_wave",
+           "pad_to_multiple",
            "directions_of", "f0_transform", "fit_baseline", "is_converter_run",
            "load_converter", "reanalysed", "save_converter", "speaker_statistics",
            "synthesise"]

@@ -123,8 +123,10 @@ def run_facts(config: dict) -> RunFacts:
         return training_arrays(config, facts)  # the facts returned below
 
     if speech(config):
-        many = bool(GANS.get(config["model"]).many_domains)
-        return RunFacts(voice_training.info(data_cfg, many), None, None, "class", True, load)
+        model_cls = GANS.get(config["model"])
+        info = voice_training.info(data_cfg, bool(model_cls.many_domains),
+                                   getattr(model_cls, "pair_data", None))
+        return RunFacts(info, None, None, "class", True, load)
     if translates(config):
         facts = RunFacts(domains.info(data_cfg), None, None, "class", True, load)
         return facts
@@ -269,7 +271,8 @@ def dataset(config: dict, with_labels: bool = False,
     data_cfg = config["data"]
     if facts.info["kind"] == "speech":
         return voice_training.dataset(data_cfg, facts.info["many_domains"],
-                                      seed=config["seed"])
+                                      seed=config["seed"],
+                                      pair_data=facts.info.get("pair_data"))
     if facts.translates:
         return domains.dataset(data_cfg, seed=config["seed"])
     extra = toy_kwargs(data_cfg) if data_cfg["name"] in TOY_OPTIONS else {}

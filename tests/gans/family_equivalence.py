@@ -316,7 +316,10 @@ TRANSLATION = {"cyclegan": ("generator", "generator_ba", "discriminator", "discr
                "cyclegan_vc2": ("generator", "generator_ba", "discriminator", "discriminator_a",
                                 "cycle_discriminator_a", "cycle_discriminator_b"),
                "stargan_vc": ("generator", "discriminator", "classifier"),
-               "stargan_vc2": ("generator", "discriminator")}
+               "stargan_vc2": ("generator", "discriminator"),
+               "ganpf": ("generator", "discriminator"),
+               "ganpf_stft": ("generator", "discriminator"),
+               "ganvc": ("generator", "discriminator")}
 #: CycleGAN's pools keep 3 images: full after the first image of step 1, so most of the
 #: compared fakes go through the swap draws.
 POOL = 3

@@ -19,7 +19,17 @@ SPEECH_NETWORKS = {
     "stargan_vc": ({"name": "stargan_vc", "channels": 4}, {"name": "stargan_vc", "channels": 4}),
     "stargan_vc2": ({"name": "stargan_vc2", "channels": 4, "bridge_channels": 8, "blocks": 1},
                     {"name": "stargan_vc2", "channels": 4}),
+    # The paired models (gans/postfilter.py): (x, y) batches of the same shape.
+    "ganpf": ({"name": "ganpf", "channels": 4}, {"name": "ganpf", "channels": 4}),
+    "ganpf_stft": ({"name": "ganpf", "channels": 4, "bands": 2, "overlap": 2, "offset": 0},
+                   {"name": "ganpf", "channels": 4, "bands": 2, "overlap": 2, "offset": 0}),
+    "ganvc": ({"name": "vc_gated_1d", "channels": 4, "blocks": 1},
+              {"name": "vc_full", "channels": 4}),
 }
+#: The paired models' options: G learns from x, D judges y (GAN-VC's similarity on).
+PAIRED_OPTIONS = {"ganpf": {"mse_weight": 1.0}, "ganpf_stft": {},
+                  "ganvc": {"domains": ("s0", "s1"), "feature_layer": "d3_glu",
+                            "similarity_weight": 1.0}}
 SPEECH_FRAMES, SPEECH_DIMS, SPEAKERS = 32, 8, ("s0", "s1", "s2")
 
 
@@ -33,6 +43,8 @@ def build_speech(name):
     shared = {"dims": SPEECH_DIMS, "frames": SPEECH_FRAMES, "num_domains": len(SPEAKERS)}
     generator = networks.build_generator(g_spec, **shared)
     discriminator = networks.build_discriminator(d_spec, **shared)
+    if name in PAIRED_OPTIONS:
+        return GANS.get(name)(generator, discriminator, seed=7, **PAIRED_OPTIONS[name])
     options = {"domains": SPEAKERS if many else SPEAKERS[:2], "identity_steps": 100}
     if name == "stargan_vc":
         options["classifier"] = networks.build_discriminator(

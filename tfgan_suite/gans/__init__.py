@@ -11,6 +11,7 @@ from tfgan_suite.gans.lapgan import LAPGAN, ConditionalLAPGAN
 from tfgan_suite.gans.msggan import MSGGAN
 from tfgan_suite.gans.nrgan import NRGAN
 from tfgan_suite.gans.pix2pix import Pix2Pix
+from tfgan_suite.gans.postfilter import GANVC, GANPostfilter, GANPostfilterSTFT
 from tfgan_suite.gans.progan import ProGAN
 from tfgan_suite.gans.rgan import RACGAN, RCGAN
 from tfgan_suite.gans.s3gan import S3GAN
@@ -48,9 +49,12 @@ GANS.add("cyclegan_vc", CycleGANVC)
 GANS.add("cyclegan_vc2", CycleGANVC2)
 GANS.add("stargan_vc", StarGANVC)
 GANS.add("stargan_vc2", StarGANVC2)
+GANS.add("ganpf", GANPostfilter)
+GANS.add("ganpf_stft", GANPostfilterSTFT)
+GANS.add("ganvc", GANVC)
 
 __all__ = ["AdversarialModel", "AmbientGAN", "CFGAN", "ConditionalGAN", "ConditionalLAPGAN",
            "ACGAN", "RACGAN", "RCGAN", "CPGAN", "CycleGAN", "CycleGANVC", "CycleGANVC2",
-           "DTLCGAN", "InfoGAN", "LAPGAN",
+           "DTLCGAN", "GANPostfilter", "GANPostfilterSTFT", "GANVC", "InfoGAN", "LAPGAN",
            "MSGGAN", "NRGAN", "Pix2Pix", "ProGAN", "S3GAN", "SSGAN", "StackGAN", "StyleGAN",
            "StyleGAN2", "StarGANVC", "StarGANVC2", "GANS"]

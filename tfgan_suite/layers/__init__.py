@@ -1,6 +1,7 @@
 """Building blocks, one concept per file."""
 
 from tfgan_suite.layers.attention import SelfAttention
+from tfgan_suite.layers.bands import BandMerge, BandSplit
 from tfgan_suite.layers.blur import BlurVH
 from tfgan_suite.layers.bridge import Flatten2DTo1D, Unflatten1DTo2D
 from tfgan_suite.layers.conditional_instance_norm import ConditionalInstanceNormalization
@@ -32,7 +33,8 @@ from tfgan_suite.layers.spectral import maybe_spectral_norm
 from tfgan_suite.layers.style_modulation import AdaIN
 from tfgan_suite.layers.upsample import NearestUpsample2D
 
-__all__ = ["AdaIN", "Blur2D", "BlurVH", "ConditionalBatchNorm", "EqualizedConv2D",
+__all__ = ["AdaIN", "BandMerge", "BandSplit", "Blur2D", "BlurVH", "ConditionalBatchNorm",
+           "EqualizedConv2D",
            "EqualizedDense", "FIRDownsample2D", "FIRFilter2D", "FIRUpsample2D",
            "FromRGB", "MaxoutDense", "MinibatchStddev", "ModulatedConv2D",
            "NearestUpsample2D", "NoiseInput", "OrthogonalRegularizer", "PatchConv2D",

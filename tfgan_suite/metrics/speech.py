@@ -9,6 +9,7 @@ numpy functions of feature trajectories, shaped ``[frames, dims]``.
 | frames above the silence floor | `speech_frames` (§3.1) |
 | global variance, variance-scaling postfilter | `global_variance`, `variance_scaling` (§3.2) |
 | modulation spectrum, its distance | `modulation_spectrum`, `modulation_spectrum_distance` (§3.3) |
+| how over-smoothed inputs are (GV ratio, MSD and its natural floor) | `oversmoothing` (§11.3) |
 | log-spectral distance (dB) | `log_spectral_distance` (§3.4) |
 | log-F0 transform, F0 errors | `LogF0Transform`, `log_f0_rmse`, `vuv_error` (§3.5, §1.5) |
 
@@ -31,8 +32,8 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 import numpy as np
-from scipy.spatial.distance import cdist
 
+from tfgan_suite.audio.alignment import dtw_distance, dtw_path
 from tfgan_suite.audio.analysis import speech_frames
 from tfgan_suite.audio.prosody import LogF0Transform, voiced_log
 
@@ -93,70 +94,6 @@ def mel_cepstral_distortion(x, y, path: Optional[Sequence[tuple[int, int]]] = No
     if distortions.size == 0:
         raise ValueError("no frame left to compare (an empty path, or a mask with none kept)")
     return float(np.mean(distortions))
-
-
-def _accumulated_cost(cost: np.ndarray) -> np.ndarray:
-    """The DTW recursion D(i, j) = d(i, j) + min(D(i−1, j−1), D(i−1, j), D(i, j−1)) over a
-    local-distance matrix ``cost [n, m]`` (1-based cells, D(0, 0) = 0, infinite border),
-    stored by anti-diagonals: ``total[k, i] = D(i, k − i)``, ``[n + m + 1, n + 1]``.
-
-    The cells of diagonal i + j = k depend only on the two diagonals before it, so the
-    recursion takes one vectorised step per diagonal (n + m − 1 of them) instead of n·m
-    scalar ones; the local distances of a diagonal are a strided slice of the flattened
-    cost, d(i, k − i) at (i − 1)·(m − 1) + k − 2. Each cell gets min(...) + d exactly as in
-    a row-by-row double loop (rounding is monotone, so min(a + d, b + d) = min(a, b) + d).
-    """
-    n, m = cost.shape
-    flat_cost = cost.reshape(-1)
-    stride = max(m - 1, 1)  # m = 1: one cell per diagonal, any step will do
-    total = np.full((n + m + 1, n + 1), np.inf)
-    total[0, 0] = 0.0
-    for k in range(2, n + m + 1):
-        first, last = max(1, k - m), min(n, k - 1)  # the rows i of the diagonal's cells
-        start = (first - 1) * (m - 1) + k - 2
-        local = flat_cost[start:start + (last - first) * stride + 1:stride]
-        best = np.minimum(total[k - 2, first - 1:last], total[k - 1, first - 1:last])
-        np.minimum(best, total[k - 1, first:last + 1], out=best)
-        np.add(best, local, out=total[k, first:last + 1])
-    return total
-
-
-def _dtw(x, y) -> tuple[np.ndarray, np.ndarray]:
-    """The DTW path ``[pairs, 2]`` of ``x`` and ``y`` and their local distances ``[n, m]``."""
-    x, y = _frames(x, "x"), _frames(y, "y")
-    _check_dims(x, y)
-    if len(x) == 0 or len(y) == 0:
-        raise ValueError("dtw_path: both sequences need at least one frame")
-    cost = cdist(x, y)  # √Σ(x − y)², exact for equal frames (no Gram-matrix cancellation)
-    total = _accumulated_cost(cost)
-    path, i, j = [], len(x), len(y)
-    while (i, j) != (0, 0):  # back along the least of (diagonal, up, left), the first on a tie
-        path.append((i - 1, j - 1))
-        k = i + j
-        diagonal, up, left = total[k - 2, i - 1], total[k - 1, i - 1], total[k - 1, i]
-        if diagonal <= up and diagonal <= left:
-            i, j = i - 1, j - 1
-        elif up <= left:
-            i -= 1
-        else:
-            j -= 1
-    return np.array(path[::-1]), cost
-
-
-def dtw_path(x, y) -> list[tuple[int, int]]:
-    """The exact dynamic-time-warping path between ``x`` and ``y`` (``[frames, dims]``;
-    Euclidean frame distance; steps (1, 0), (0, 1), (1, 1)), from (0, 0) to the two last
-    frames: the monotone path with the least summed distance (no band, no approximation;
-    about 20 ms for two 800-frame sequences)."""
-    path, _ = _dtw(x, y)
-    return [(int(i), int(j)) for i, j in path]
-
-
-def dtw_distance(x, y) -> float:
-    """The mean Euclidean frame distance along ``dtw_path(x, y)``: on c1.. of two
-    mel-cepstra, MCD-DTW is ``MCD_CONSTANT`` times it."""
-    path, cost = _dtw(x, y)
-    return float(np.mean(cost[path[:, 0], path[:, 1]]))
 
 
 def mel_cepstral_distortion_dtw(x, y) -> float:
@@ -222,6 +159,26 @@ def modulation_spectrum_distance(converted: Sequence, target: Sequence, **option
     return float(np.sqrt(np.mean((a - b) ** 2)))
 
 
+def oversmoothing(inputs: Sequence[np.ndarray], targets: Sequence[np.ndarray],
+              first: int = 10) -> dict:
+    """How over-smoothed ``inputs`` are against their natural ``targets`` (speech.md
+    §11.3's precondition): ``gv_ratio`` — mean over dimensions ``first``.. of
+    GV(input) / GV(target), each averaged over utterances; ``msd`` — the modulation-spectrum
+    distance of the inputs to the targets over those dimensions; ``msd_floor`` — the same
+    distance between the two halves of the targets (every other utterance), natural
+    against natural. Any units; standardised pairs give the same ratios."""
+    if len(targets) < 2:
+        raise ValueError(f"targets: expected at least two utterances, got {len(targets)}")
+    gv_in = np.mean([global_variance(x)[first:] for x in inputs], axis=0)
+    gv_target = np.mean([global_variance(y)[first:] for y in targets], axis=0)
+    upper = [np.asarray(y)[:, first:] for y in targets]
+    return {"gv_ratio": float(np.mean(gv_in / gv_target)),
+            "msd": modulation_spectrum_distance(
+                [np.asarray(x)[:, first:] for x in inputs], upper),
+            "msd_floor": modulation_spectrum_distance(upper[0::2], upper[1::2]),
+            "dims": f"{first}..{len(gv_target) + first - 1}"}
+
+
 def log_spectral_distance(amplitude, reference, eps: float = 1e-10) -> float:
     """LSD in dB of two aligned amplitude spectrograms ``[frames, bins]``: the mean over
     frames of the RMS over bins of the 20·log10 amplitude difference."""
@@ -254,4 +211,5 @@ def vuv_error(f0, reference) -> float:
 __all__ = ["MCD_CONSTANT", "LogF0Transform", "dtw_distance", "dtw_path", "frame_distortions",
            "global_variance", "log_f0_rmse", "log_spectral_distance",
            "mel_cepstral_distortion", "mel_cepstral_distortion_dtw", "modulation_spectrum",
-           "modulation_spectrum_distance", "speech_frames", "variance_scaling", "vuv_error"]
+           "modulation_spectrum_distance", "oversmoothing", "speech_frames", "variance_scaling",
+           "vuv_error"]

@@ -7,6 +7,7 @@ from tfgan_suite.networks.kerasio import KerasIOWGANCritic, KerasIOWGANGenerator
 from tfgan_suite.networks.lapgan import LAPGANDiscriminator, LAPGANGenerator
 from tfgan_suite.networks.mlp import MLPDiscriminator, MLPGenerator
 from tfgan_suite.networks.msggan import MSGGANDiscriminator, MSGGANGenerator
+from tfgan_suite.networks.postfilter import PostfilterDiscriminator, PostfilterGenerator
 from tfgan_suite.networks.progan import ProGANDiscriminator, ProGANGenerator
 from tfgan_suite.networks.resnet import ResNetDiscriminator, ResNetGenerator
 from tfgan_suite.networks.sagan import SAGANDiscriminator, SAGANGenerator
@@ -60,4 +61,5 @@ __all__ = ["GENERATORS", "DISCRIMINATORS", "Network", "build_generator",
            "ResNetTranslator", "UNetTranslator", "PatchGANDiscriminator",
            "GatedCNN1DGenerator", "GatedCNN212DGenerator", "FullDiscriminator",
            "GatedPatchGANDiscriminator", "StarGANVCGenerator", "StarGANVCDiscriminator",
-           "DomainClassifier", "StarGANVC2Generator", "ProjectionDiscriminator"]
+           "DomainClassifier", "StarGANVC2Generator", "ProjectionDiscriminator",
+           "PostfilterGenerator", "PostfilterDiscriminator"]

@@ -18,10 +18,16 @@
   speakers' utterances at once (``features.segments`` with labels; speakers with equal
   utterance counts are drawn equally often). Crops of step *s* are keyed by (seed, *s*),
   so a resumed run sees what an unbroken one would.
+- Pairs (``ganpf``, ``ganpf_stft``, ``ganvc``: a model with ``pair_data``): ``(x, y)``
+  crops at the same frames of P-train's aligned pairs (``pairs.make_pairs``: ``inputs``
+  parallel or oversmoothed, ``features`` mcep or stft, each null = the model's own);
+  ``domains`` = [source, target]. The pairs do not depend on the run's seed (the
+  squared-error converters that over-smooth them use seed 0), only the crops do.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from typing import Optional
@@ -31,6 +37,7 @@ import tensorflow as tf
 
 from tfgan_suite.data.voices import corpus as voice_corpus
 from tfgan_suite.data.voices import features as voice_features
+from tfgan_suite.data.voices import pairs as voice_pairs
 from tfgan_suite.data.voices.statistics import SpeakerStatistics, speaker_statistics
 
 PREFIX = "voices:"
@@ -38,6 +45,8 @@ PREFIX = "voices:"
 STATISTICS_FILE = "speakers.json"
 #: Mel-cepstral order of the analysis: c0..c24, of which c1..c24 are modelled.
 ORDER = 24
+#: Log-STFT bins of the paired models' spectrograms (a 512-point FFT).
+STFT_BINS = 257
 
 
 def is_speech(name) -> bool:
@@ -81,20 +90,34 @@ def domains(data_cfg: dict, corpus: voice_corpus.Corpus, many: bool) -> tuple[st
     return tuple(str(voice) for voice in chosen)
 
 
-def info(data_cfg: dict, many: bool) -> dict:
+def pair_options(data_cfg: dict, pair_data: dict) -> dict:
+    """A paired model's data: its ``pair_data`` with the section's ``inputs`` /
+    ``features`` when set, and ``converter_steps``."""
+    chosen = {key: data_cfg.get(key) or pair_data[key] for key in ("inputs", "features")}
+    return dict(pair_data) | chosen | {"converter_steps": data_cfg.get("converter_steps",
+                                                                        1500)}
+
+
+def info(data_cfg: dict, many: bool, pair_data: Optional[dict] = None) -> dict:
     """The data facts of a ``voices:`` section (``factory.RunFacts.info``): ``kind``
     ``speech``, ``image_shape`` = (``frames``, ``dims``) of a training crop, the
     ``domains``, ``num_domains``, ``many_domains`` (``many``), the ``corpus`` and
-    ``subset``; no classes."""
+    ``subset``, ``pair_data`` (a paired model's resolved ``pair_options``, else None); no
+    classes."""
     corpus = load(data_cfg)
     speakers = domains(data_cfg, corpus, many)
     frames = data_cfg["segment_frames"]
     if frames % 4:
         raise ValueError(f"data.segment_frames: the conversion networks halve time twice; "
                          f"expected a multiple of 4, got {frames!r}")
-    return {"kind": "speech", "image_shape": (frames, ORDER), "frames": frames, "dims": ORDER,
+    dims, resolved = ORDER, None
+    if pair_data is not None:
+        resolved = pair_options(data_cfg, pair_data)
+        dims = (ORDER + int(resolved["c0"]) if resolved["features"] == "mcep"
+                else STFT_BINS)
+    return {"kind": "speech", "image_shape": (frames, dims), "frames": frames, "dims": dims,
             "domains": speakers, "num_domains": len(speakers), "many_domains": many,
-            "num_classes": None,
+            "num_classes": None, "pair_data": resolved,
             "corpus": corpus.name, "subset": corpus.subset, "paired": False}
 
 
@@ -133,11 +156,23 @@ def read_statistics(directory: str) -> tuple[dict, dict]:
 
 
 def dataset(data_cfg: dict, many: bool, seed: int = 0,
-            statistics: Optional[dict] = None) -> tf.data.Dataset:
+            statistics: Optional[dict] = None,
+            pair_data: Optional[dict] = None) -> tf.data.Dataset:
     """The endless training pipeline of a ``voices:`` section (module docstring);
-    ``statistics``: the speakers' ``SpeakerStatistics`` when the caller has them."""
+    ``statistics``: the speakers' ``SpeakerStatistics`` when the caller has them;
+    ``pair_data``: a paired model's resolved options (``info``'s)."""
     corpus = load(data_cfg)
     speakers = domains(data_cfg, corpus, many)
+    if pair_data is not None:
+        made = voice_pairs.make_pairs(corpus, *speakers, split="p-train",
+                                      inputs=pair_data["inputs"],
+                                      features=pair_data["features"],
+                                      converter_steps=pair_data["converter_steps"])
+        if pair_data["features"] == "mcep" and not pair_data["c0"]:
+            made = dataclasses.replace(made, inputs=tuple(x[:, 1:] for x in made.inputs),
+                                       targets=tuple(y[:, 1:] for y in made.targets))
+        return voice_pairs.paired_segments(made, data_cfg["segment_frames"],
+                                           data_cfg["batch_size"], seed)
     statistics = statistics or speaker_statistics(corpus, speakers)
     frames, batch = data_cfg["segment_frames"], data_cfg["batch_size"]
     per_speaker = {}
