@@ -34,7 +34,7 @@ LAYERS = {
     "gans": 4,
     # Config → objects; the training callbacks (they know the families' hooks); the
     # config schema (it checks latent codes with the families' own parser).
-    "factory": 5, "callbacks": 5, "config": 5, "conversion": 5,
+    "factory": 5, "callbacks": 5, "config": 5, "conversion": 5, "postfiltering": 5,
     # The evaluators and the evaluation callback; runs builds the callback and
     # evaluates a run directory (``runs.evaluate_run``, ``tfgan eval``).
     "evaluation": 6, "speech_evaluation": 6,

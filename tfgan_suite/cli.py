@@ -9,6 +9,7 @@
     tfgan report --run RUN [--run RUN2 ...] --out REPORT.html [--n N] [--spaces S]
     tfgan baseline --voices CORPUS --kind f0_only|mean_variance|parallel_mse --out RUN
     tfgan convert --run RUN --in WAV|DIR --out DIR [--source S --target T]
+    tfgan postfilter --run RUN --in WAV|NPY|DIR --out DIR [--seed S]
     tfgan demo   [--out RUN] [--minutes M]
 
 Bad input exits with status 2 and one line on stderr naming the field and the accepted
@@ -108,6 +109,15 @@ def _sample(args) -> int:
 def _eval(args) -> int:
     from tfgan_suite import runs
 
+    if runs.is_postfilter_run(args.run):
+        from tfgan_suite import postfiltering
+
+        result = runs.evaluate_postfilter_run(args.run, out=args.out,
+                                              checkpoint=args.checkpoint)
+        print(f"wrote evaluation to {runs.evaluation_path(args.run, args.out)} (key "
+              "\"postfilter_evaluation\")")
+        print(postfiltering.summary_line(result))
+        return 0
     if runs.is_speech_run(args.run):
         from tfgan_suite import speech_evaluation
 
@@ -168,6 +178,15 @@ def _convert(args) -> int:
     written = conversion.convert_files(converter, args.input, args.out, args.source,
                                        args.target)
     print(f"wrote {len(written)} converted file(s) to {os.path.abspath(args.out)}")
+    return 0
+
+
+def _postfilter(args) -> int:
+    from tfgan_suite import postfiltering, runs
+
+    postfilter = runs.load_postfilter(args.run, checkpoint=args.checkpoint, seed=args.seed)
+    written = postfiltering.postfilter_files(postfilter, args.input, args.out)
+    print(f"wrote {len(written)} postfiltered file(s) to {os.path.abspath(args.out)}")
     return 0
 
 
@@ -394,6 +413,19 @@ def build_parser() -> argparse.ArgumentParser:
                          "direction)")
     convert.add_argument("--target", help="the target speaker")
     convert.set_defaults(handler=_convert)
+    postfilter = commands.add_parser("postfilter", help="postfilter runs (ganpf, "
+                                     "ganpf_stft): postfilter WAV files or feature arrays")
+    postfilter.add_argument("--run", required=True)
+    postfilter.add_argument("--in", dest="input", required=True,
+                            help="a .wav file (re-analysed, postfiltered, resynthesised) or a "
+                                 ".npy array [frames, dims] of the run's features in natural "
+                                 "units (mel-cepstrum c0..c24, or natural-log STFT "
+                                 "magnitudes), or a directory of them")
+    postfilter.add_argument("--out", required=True, help="directory for the outputs (same "
+                            "file names)")
+    postfilter.add_argument("--seed", type=int, default=0, help="seed of the noise z")
+    _checkpoint_option(postfilter)
+    postfilter.set_defaults(handler=_postfilter)
     export = commands.add_parser("export", help="export the sampling generator for serving")
     export.add_argument("--run", required=True)
     export.add_argument("--format", required=True, choices=["saved_model", "tflite"])

@@ -28,7 +28,7 @@ import tensorflow as tf
 
 from tfgan_suite import callbacks as callbacks_lib
 from tfgan_suite import config as config_lib
-from tfgan_suite import conversion, distribute, factory, hardware, provenance
+from tfgan_suite import conversion, distribute, factory, hardware, postfiltering, provenance
 from tfgan_suite.arguments import argument, setting
 from tfgan_suite.data.voices import training as voice_training
 from tfgan_suite.evaluation import EvaluationCallback, make_evaluator, read_kept_best
@@ -165,6 +165,8 @@ def train(config: Union[str, dict, None], out: str,
     facts = factory.run_facts(config)  # resolved once: every later step receives it
     if chief and facts.info["kind"] == "speech":
         voice_training.write_statistics(config["data"], facts.info["many_domains"], out)
+        if facts.info.get("pair_data"):
+            voice_training.write_pair_statistics(config["data"], facts.info["pair_data"], out)
     record = factory.corruption_record(config, facts) if chief else None
     if record is not None:
         with open(os.path.join(out, "corruption.json"), "w", encoding="utf-8") as handle:
@@ -671,11 +673,42 @@ def speech_converter(run: str, checkpoint: str = "auto") -> tuple:
         return conversion.load_converter(run)
     statistics, record = voice_training.read_statistics(run)
     model = load_run(run, checkpoint=checkpoint)
+    if not callable(getattr(model, "converter", None)):
+        raise ValueError(f"--run: {run} holds a postfilter ({model.run_config['model']}), "
+                         "which converts no speaker; use tfgan postfilter --run RUN")
     converter = conversion.ModelConverter(model, statistics,
                                           name=f"{model.run_config['model']} step "
                                                f"{int(model.step_counter.numpy())}")
     return converter, record | {"step": int(model.step_counter.numpy()),
                                 "checkpoint": model.loaded_checkpoint["kind"]}
+
+
+def is_postfilter_run(run: str) -> bool:
+    """Whether ``run`` holds a postfilter (``ganpf``, ``ganpf_stft``): a paired model's data
+    record (``pairs.json``) and a model that converts no speaker."""
+    if not os.path.isfile(os.path.join(run, voice_training.PAIRS_FILE)):
+        return False
+    model_cls = factory.GANS.get(config_lib.load(os.path.join(run, "config.yaml"), [])["model"])
+    return not callable(getattr(model_cls, "converter", None))
+
+
+def load_postfilter(run: str, checkpoint: str = "auto",
+                    seed: int = 0) -> postfiltering.Postfilter:
+    """The ``postfiltering.Postfilter`` of a postfilter run (its model and data record)."""
+    if not is_postfilter_run(run):
+        raise ValueError(f"--run: {run} is not a postfilter run (ganpf, ganpf_stft: no "
+                         f"{voice_training.PAIRS_FILE}, or a model that converts speakers)")
+    return postfiltering.Postfilter(load_run(run, checkpoint=checkpoint),
+                                    voice_training.read_pair_statistics(run), seed=seed)
+
+
+def evaluate_postfilter_run(run: str, out: Optional[str] = None,
+                            checkpoint: str = "auto") -> dict:
+    """``postfiltering.evaluate`` of a postfilter run on its hidden test pairs, merged into
+    ``metrics.json`` (or ``out``) under ``postfilter_evaluation``."""
+    result = postfiltering.evaluate(load_postfilter(run, checkpoint=checkpoint))
+    _merge_into_json(evaluation_path(run, out), "postfilter_evaluation", result)
+    return result
 
 
 def summary_line(result: dict) -> str:

@@ -8,7 +8,7 @@ used.
 | ``sptk`` | SPTK mel-cepstrum in numpy | `sp2mc`, `mc2sp`, `freqt`, `mcep_alpha` |
 | ``world`` | WORLD analysis / synthesis, WORLD-coded envelopes | `analyse_world`, `synthesise_world`, `cheaptrick_fft_size`, `code_spectral_envelope`, `decode_spectral_envelope` |
 | ``analysis`` | the one analysis every system is measured with | `Analysis`, `analyse`, `synthesise` |
-| ``stft`` | log-amplitude spectrograms, Griffin–Lim | `log_stft_magnitude`, `griffin_lim` |
+| ``stft`` | log-amplitude spectrograms, Griffin–Lim, resynthesis with a wave's phase | `log_stft_magnitude`, `griffin_lim`, `with_phase_of` |
 | ``prosody`` | log-F0 transform, feature normalisation | `LogF0Transform`, `NormStats`, `voiced_log` |
 """  # noqa: E501
 
@@ -26,7 +26,7 @@ from tfgan_suite.audio.io import (
 )
 from tfgan_suite.audio.prosody import LogF0Transform, NormStats, voiced_log
 from tfgan_suite.audio.sptk import freqt, mc2sp, mcep_alpha, sp2mc
-from tfgan_suite.audio.stft import griffin_lim, log_stft_magnitude
+from tfgan_suite.audio.stft import griffin_lim, log_stft_magnitude, with_phase_of
 from tfgan_suite.audio.world import (
     analyse_world,
     cheaptrick_fft_size,
@@ -40,4 +40,4 @@ __all__ = ["SAMPLE_RATE", "Analysis", "LogF0Transform", "NormStats", "analyse",
            "code_spectral_envelope", "decode_spectral_envelope", "freqt", "griffin_lim", "io",
            "log_stft_magnitude", "mc2sp", "mcep_alpha", "prosody", "read_wav", "resample",
            "rms_normalise", "sp2mc", "sptk", "stft", "synthesise", "synthesise_world",
-           "trim_silence", "voiced_log", "wav_bytes", "world", "write_wav"]
+           "trim_silence", "voiced_log", "wav_bytes", "with_phase_of", "world", "write_wav"]

@@ -78,6 +78,22 @@ def log_stft_magnitude(wave, frame_length: int = 400, frame_step: int = 80,
     return np.log(np.maximum(amplitude, AMPLITUDE_FLOOR))
 
 
+def with_phase_of(log_magnitude, wave, frame_length: int = 400, frame_step: int = 80,
+                  fft_length: int = 512) -> np.ndarray:
+    """The waveform of natural-log amplitudes ``log_magnitude`` (``log_stft_magnitude``'s
+    shape for ``wave``) with the phase of ``wave``'s own STFT: how a postfiltered
+    spectrogram is heard (speech.md §5) without Griffin–Lim's phase errors."""
+    wave = np.asarray(wave, dtype=np.float64)
+    _check_framing(frame_length, frame_step, fft_length)
+    spectrum = _stft(wave, frame_length, frame_step, fft_length)
+    log_magnitude = np.asarray(log_magnitude, dtype=np.float64)
+    if log_magnitude.shape != spectrum.shape:
+        raise ValueError(f"log_magnitude: expected the wave's spectrogram shape "
+                         f"{spectrum.shape}, got {log_magnitude.shape}")
+    phase = np.exp(1j * np.angle(spectrum))
+    return _istft(np.exp(log_magnitude) * phase, frame_length, frame_step, fft_length)
+
+
 def griffin_lim(log_magnitude, frame_length: int = 400, frame_step: int = 80,
                 fft_length: int = 512, iterations: int = 60, seed: int = 0) -> np.ndarray:
     """A waveform ``[(T − 1) · frame_step]`` whose log-STFT approximates ``log_magnitude``
@@ -103,4 +119,5 @@ def griffin_lim(log_magnitude, frame_length: int = 400, frame_step: int = 80,
     return _istft(magnitude * phase, *framing)
 
 
-__all__ = ["AMPLITUDE_FLOOR", "GRIFFIN_LIM_MOMENTUM", "griffin_lim", "log_stft_magnitude"]
+__all__ = ["AMPLITUDE_FLOOR", "GRIFFIN_LIM_MOMENTUM", "griffin_lim", "log_stft_magnitude",
+           "with_phase_of"]

@@ -35,6 +35,7 @@ from typing import Optional
 import numpy as np
 import tensorflow as tf
 
+from tfgan_suite.audio.prosody import NormStats
 from tfgan_suite.data.voices import corpus as voice_corpus
 from tfgan_suite.data.voices import features as voice_features
 from tfgan_suite.data.voices import pairs as voice_pairs
@@ -43,6 +44,8 @@ from tfgan_suite.data.voices.statistics import SpeakerStatistics, speaker_statis
 PREFIX = "voices:"
 #: A conversion run's speakers' statistics (``write_statistics``), beside its config.
 STATISTICS_FILE = "speakers.json"
+#: A paired model's data record (``write_pair_statistics``), beside its config.
+PAIRS_FILE = "pairs.json"
 #: Mel-cepstral order of the analysis: c0..c24, of which c1..c24 are modelled.
 ORDER = 24
 #: Log-STFT bins of the paired models' spectrograms (a 512-point FFT).
@@ -155,6 +158,37 @@ def read_statistics(directory: str) -> tuple[dict, dict]:
             {"corpus": record["corpus"], "subset": record["subset"]})
 
 
+def write_pair_statistics(data_cfg: dict, pair_data: dict, directory: str) -> str:
+    """Writes a paired model's data record to ``directory/pairs.json``: its resolved
+    ``pair_data``, the corpus, source and target, and the per-dimension statistics of the
+    target's (and the source's) features — what a postfilter standardises its input with."""
+    corpus = load(data_cfg)
+    source, target = domains(data_cfg, corpus, False)
+    record = {"corpus": corpus.name, "subset": corpus.subset, "source": source,
+              "target": target, "pair_data": dict(pair_data)}
+    for role, voice in (("source", source), ("target", target)):
+        record[f"{role}_statistics"] = voice_pairs.voice_statistics(
+            corpus, voice, pair_data["features"]).to_dict()
+    path = os.path.join(directory, PAIRS_FILE)
+    with open(path + ".tmp", "w", encoding="utf-8") as stream:
+        json.dump(record, stream, indent=1)
+    os.replace(path + ".tmp", path)
+    return path
+
+
+def read_pair_statistics(directory: str) -> dict:
+    """``write_pair_statistics``' record of a run, the statistics as ``NormStats``."""
+    path = os.path.join(directory, PAIRS_FILE)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{directory}: no {PAIRS_FILE}; not a run of a paired speech "
+                                "model (ganpf, ganpf_stft, ganvc)")
+    with open(path, encoding="utf-8") as stream:
+        record = json.load(stream)
+    for role in ("source", "target"):
+        record[f"{role}_statistics"] = NormStats.from_dict(record[f"{role}_statistics"])
+    return record
+
+
 def dataset(data_cfg: dict, many: bool, seed: int = 0,
             statistics: Optional[dict] = None,
             pair_data: Optional[dict] = None) -> tf.data.Dataset:
@@ -191,5 +225,7 @@ def dataset(data_cfg: dict, many: bool, seed: int = 0,
     return voice_features.segments(trajectories, frames, batch, seed, labels=labels)
 
 
-__all__ = ["ORDER", "PREFIX", "STATISTICS_FILE", "corpus_name", "dataset", "domains", "info",
-           "is_speech", "load", "normalised_features", "read_statistics", "write_statistics"]
+__all__ = ["ORDER", "PAIRS_FILE", "PREFIX", "STATISTICS_FILE", "STFT_BINS", "corpus_name",
+           "dataset", "domains", "info", "is_speech", "load", "normalised_features",
+           "pair_options", "read_pair_statistics", "read_statistics", "write_pair_statistics",
+           "write_statistics"]
