@@ -245,6 +245,8 @@ def _export_speech(args, model) -> int:
     from tfgan_suite import export
     from tfgan_suite.data.voices import training as voice_training
 
+    if not callable(getattr(model, "converter", None)):
+        return _export_postfilter(args, model)
     statistics, _ = voice_training.read_statistics(args.run)
     if args.format == "saved_model":
         if args.direction is not None:
@@ -272,6 +274,36 @@ def _export_speech(args, model) -> int:
                                     signature_key=export.speech.signature_name(source, target))
     print(f"wrote TFLite converter {os.path.abspath(path)} ({source} -> {target}, "
           f"{args.quantize}, {os.path.getsize(path) / 1e6:.2f} MB)")
+    return 0
+
+
+def _export_postfilter(args, model) -> int:
+    """``tfgan export`` of a postfilter run (``ganpf``, ``ganpf_stft``)."""
+    import tempfile
+
+    from tfgan_suite import export
+    from tfgan_suite.data.voices import training as voice_training
+
+    if args.direction is not None:
+        raise ValueError("--direction: a postfilter has one signature (postfilter); leave it "
+                         "out")
+    statistics = voice_training.read_pair_statistics(args.run)["target_statistics"]
+    if args.format == "saved_model":
+        path = export.export_saved_model(model, args.out, version=None, statistics=statistics)
+        print(f"wrote SavedModel {os.path.abspath(path)} (signature "
+              f"{export.speech.POSTFILTER_SIGNATURE})")
+        print(f"TF Serving base_path: {os.path.abspath(os.path.dirname(path))}")
+        return 0
+    if args.quantize == "int8":
+        raise ValueError("--quantize: a postfilter converts to none, dynamic or float16 (int8 "
+                         "would need calibration features); got int8")
+    with tempfile.TemporaryDirectory() as scratch:
+        saved_model = export.export_saved_model(model, scratch, warmup_batch=0,
+                                                statistics=statistics)
+        path = export.export_tflite(saved_model, args.out, quantize=args.quantize,
+                                    signature_key=export.speech.POSTFILTER_SIGNATURE)
+    print(f"wrote TFLite postfilter {os.path.abspath(path)} ({args.quantize}, "
+          f"{os.path.getsize(path) / 1e6:.2f} MB)")
     return 0
 
 

@@ -9,7 +9,7 @@
 
 from tfgan_suite.export import speech
 from tfgan_suite.export.saved_model import export_saved_model, images_to_uint8
-from tfgan_suite.export.speech import TFLiteVoiceConverter
+from tfgan_suite.export.speech import TFLitePostfilter, TFLiteVoiceConverter
 from tfgan_suite.export.tflite import (
                                        QUANTIZE_MODES,
                                        TFLiteGenerator,
@@ -17,5 +17,6 @@ from tfgan_suite.export.tflite import (
                                        export_tflite,
 )
 
-__all__ = ["QUANTIZE_MODES", "TFLiteGenerator", "TFLiteTranslator", "TFLiteVoiceConverter",
+__all__ = ["QUANTIZE_MODES", "TFLiteGenerator", "TFLitePostfilter", "TFLiteTranslator",
+           "TFLiteVoiceConverter",
            "export_saved_model", "export_tflite", "images_to_uint8", "speech"]

@@ -289,14 +289,22 @@ def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
         warmup_batch: batch size of the warmup requests (0 writes none).
         overwrite: replace an existing version directory instead of refusing.
         statistics: voice conversion models: speaker → ``SpeakerStatistics`` (a run's
-            ``speakers.json``), baked into the ``convert_<s>_to_<t>`` signatures
-            (``export/speech.py``).
+            ``speakers.json``), baked into the ``convert_<s>_to_<t>`` signatures;
+            postfilters: the target's ``NormStats`` (a run's ``pairs.json``), baked into the
+            ``postfilter`` signature (``export/speech.py``).
     """
     if getattr(model_or_generator, "modality", "image") == "speech":
         if statistics is None:
-            raise ValueError("statistics: a voice conversion model is exported with its "
-                             "speakers' statistics (the run's speakers.json)")
+            raise ValueError("statistics: a speech model is exported with its statistics "
+                             "(a conversion model: its speakers', the run's speakers.json; "
+                             "a postfilter: its target's, the run's pairs.json)")
         target = _version_target(out, model_name, version, overwrite)
+        if not callable(getattr(model_or_generator, "converter", None)):
+            speech.export_postfilter(model_or_generator, statistics, target)
+            if warmup_batch:
+                serving.write_warmup_requests(target, speech.postfilter_warmup_requests(
+                    model_name, statistics.dims))
+            return target
         names = speech.export_conversion(model_or_generator, statistics, target)
         if warmup_batch:
             dims = next(iter(statistics.values())).mcep.dims - 1

@@ -1,4 +1,5 @@
-"""Export a voice conversion model (CycleGAN-VC, StarGAN-VC, …) for TF Serving and LiteRT.
+"""Export a voice conversion model (CycleGAN-VC, StarGAN-VC, GAN-VC, …) or a postfilter
+(GAN-PF, GAN-PF STFT) for TF Serving and LiteRT.
 
 ``export_saved_model(model, out, statistics=...)`` on a conversion model writes one
 signature per direction the model converts, ``convert_<source>_to_<target>``:
@@ -18,6 +19,12 @@ analysis of a WAV gives and the answer is what WORLD synthesis takes — exactly
 is the first direction's signature; ``assets.extra/tf_serving_warmup_requests`` holds one
 64-frame request per signature. ``tfgan export --format tflite --direction S:T`` converts
 one signature (any length; ``none``, ``dynamic`` and ``float16``).
+
+A postfilter (``ganpf``, ``ganpf_stft``; ``export_saved_model(model, out,
+statistics=<the target's NormStats>)``) has one signature, ``postfilter``: ``features``
+float32 ``[batch, frames, D]`` in natural units (the mel-cepstrum c0..cD, or natural-log
+STFT magnitudes) → ``features`` postfiltered, the target's statistics and the noise seed
+inside (``postfilter_function``).
 """
 
 from __future__ import annotations
@@ -97,6 +104,62 @@ def export_conversion(model, statistics: Mapping, target: str) -> list[str]:
         names.append(name)
     archive.write_out(target, verbose=False)
     return names
+
+
+#: The one signature of an exported postfilter.
+POSTFILTER_SIGNATURE = "postfilter"
+
+
+def postfilter_function(model, statistics, seed: int = 0):
+    """The ``features -> {features}`` function of a postfilter (``ganpf``, ``ganpf_stft``):
+    natural-unit features ``[batch, frames, D]`` standardised with the target's
+    ``statistics`` (a ``NormStats``), postfiltered with the inference noise of ``seed``
+    (``model.noise``: a constant table, what ``postfiltering.Postfilter`` feeds G), mapped
+    back; the first ``model.passthrough`` coefficients copied from the input."""
+    mean, std = _constant(statistics.mean), _constant(statistics.std)
+    dims, keep = int(statistics.dims), int(model.passthrough)
+    network = model.sampling_generator
+
+    def function(features):
+        standard = (features - mean) / std
+        # A known coefficient axis (see conversion_function)
+        standard = tf.reshape(standard, [tf.shape(standard)[0], -1, dims])
+        if model.noise_input:
+            output = network([standard, model.noise(standard, seed)], training=False)
+        else:
+            output = network(standard, training=False)
+        natural = tf.cast(output, tf.float32) * std + mean
+        return {"features": tf.concat([features[..., :keep], natural[..., keep:]], axis=-1)}
+
+    return function
+
+
+def export_postfilter(model, statistics, target: str) -> list[str]:
+    """Writes the SavedModel of a postfilter into the version directory ``target`` (one
+    signature, ``postfilter``, also ``serving_default``); returns its signature names."""
+    if not hasattr(statistics, "mean") or statistics.dims != model.generator.inputs[0].shape[-1]:
+        raise ValueError(f"statistics: a postfilter is exported with its target's feature "
+                         f"statistics (NormStats of {model.generator.inputs[0].shape[-1]} "
+                         "dimensions: the run's pairs.json target_statistics)")
+    archive = keras.export.ExportArchive()
+    archive.track(model.sampling_generator)
+    archive.add_endpoint(POSTFILTER_SIGNATURE, postfilter_function(model, statistics),
+                         input_signature=[tf.TensorSpec([None, None, statistics.dims],
+                                                        tf.float32, name="features")])
+    archive.write_out(target, verbose=False)
+    return [POSTFILTER_SIGNATURE]
+
+
+def postfilter_warmup_requests(model_name: str, dims: int, frames: int = 64) -> list:
+    """One ``PredictRequest`` of ``frames`` zero frames for the postfilter signature."""
+    from tensorflow_serving.apis import predict_pb2
+
+    request = predict_pb2.PredictRequest()
+    request.model_spec.name = model_name
+    request.model_spec.signature_name = POSTFILTER_SIGNATURE
+    request.inputs["features"].CopyFrom(tf.make_tensor_proto(
+        np.zeros([1, frames, dims], np.float32)))
+    return [request]
 
 
 def _networks(model) -> list[keras.Model]:
@@ -179,7 +242,38 @@ class TFLiteVoiceConverter:
         return outputs["mcep"][0], outputs["f0"][0]
 
 
-__all__ = ["INPUT_NAMES", "TFLiteVoiceConverter", "conversion_function", "conversion_request",
-           "export_conversion",
+class TFLitePostfilter:
+    """An exported postfilter (``tfgan export --format tflite`` of a ``ganpf`` /
+    ``ganpf_stft`` run) run by the LiteRT interpreter: ``postfilter(features)`` of one
+    utterance ``[frames, D]`` in natural units.
+
+    Args:
+        path: the ``.tflite`` file.
+        num_threads: interpreter threads.
+    """
+
+    def __init__(self, path: str, num_threads: int = 1):
+        from tfgan_suite.export.tflite import single_signature
+
+        self.interpreter, self.signature_key, self.runner = single_signature(path,
+                                                                             num_threads)
+        details = self.runner.get_input_details()
+        if sorted(details) != ["features"]:
+            raise ValueError(f"path: {path} is not a postfilter (inputs {sorted(details)}; a "
+                             "postfilter takes features)")
+        self.dims = int(details["features"]["shape_signature"][-1])
+
+    def postfilter(self, features: np.ndarray) -> np.ndarray:
+        """``features`` ``[frames, D]`` postfiltered."""
+        features = np.asarray(features, np.float32)
+        if features.ndim != 2 or features.shape[1] != self.dims:
+            raise ValueError(f"features: expected [frames, {self.dims}], got "
+                             f"{list(features.shape)}")
+        return self.runner(features=np.ascontiguousarray(features[None]))["features"][0]
+
+
+__all__ = ["INPUT_NAMES", "POSTFILTER_SIGNATURE", "TFLitePostfilter", "TFLiteVoiceConverter",
+           "conversion_function", "conversion_request", "export_conversion",
+           "export_postfilter", "postfilter_function", "postfilter_warmup_requests",
            "input_signature", "parse_rest_response", "rest_body", "signature_name",
            "warmup_requests"]

@@ -47,6 +47,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tfgan_suite import ops
@@ -56,6 +57,8 @@ from tfgan_suite.gans.voice_conversion import SpeechConversion
 
 #: The stream (within an update's block) of the postfilter's noise.
 NOISE_STREAM = MEASUREMENT_STREAM
+#: Frames of inference noise before it repeats (``SequenceGAN.noise``): 5.12 s.
+NOISE_FRAMES = 1024
 
 
 def _passthrough(generator: keras.Model) -> int:
@@ -147,9 +150,17 @@ class SequenceGAN(AdversarialModel):
     # --- the model as a function ---------------------------------------------------------
 
     def noise(self, inputs: tf.Tensor, seed: int = 0) -> tf.Tensor:
-        """z for ``inputs`` ``[B, T, D]``: a standard normal of their shape from a
-        stateless draw keyed by ``seed`` (what a deployed postfilter feeds its G)."""
-        return ops.stateless_normal(tf.shape(inputs), tf.constant([seed, 0], tf.int64))
+        """z of inference for ``inputs`` ``[B, T, D]``: ``NOISE_FRAMES`` frames of standard
+        normal noise drawn once from ``seed`` (numpy), repeated along time as far as T and
+        the same for every row. A constant and a tile, so the SavedModel and the TFLite
+        postfilter (no random ops among its builtins) feed G exactly what Python does.
+        Training draws fresh z every step (``fakes_for_discriminator``)."""
+        dims = int(self.generator.inputs[0].shape[-1])
+        table = tf.constant(np.random.default_rng(seed).standard_normal(
+            (NOISE_FRAMES, dims)).astype(np.float32))
+        frames = tf.shape(inputs)[1]
+        repeated = tf.tile(table, [frames // NOISE_FRAMES + 1, 1])[:frames]
+        return tf.broadcast_to(repeated[None], tf.shape(inputs))
 
     def generate(self, inputs, seed: int = 0, training: bool = False) -> tf.Tensor:
         """ŷ = G(x[, z]) of standardised ``inputs`` ``[B, T, D]``, any T (float32)."""
