@@ -98,7 +98,8 @@ class SpeechExportTest(tf.test.TestCase):
 
     def test_export_needs_the_statistics_of_every_speaker(self):
         model = trained("cyclegan_vc")
-        with self.assertRaisesRegex(ValueError, "statistics: a speech model is exported with its statistics \\(a conversion model"):
+        with self.assertRaisesRegex(ValueError, "statistics: a speech model is exported with "
+                                                r"its statistics \(a conversion model"):
             export_saved_model(model, tempfile.mkdtemp())
         with self.assertRaisesRegex(ValueError, "statistics: no statistics of s1"):
             export_saved_model(model, tempfile.mkdtemp(),
