@@ -198,8 +198,11 @@ SCHEMA: dict[str, Any] = {
                    "voices:<corpus>): cyclegan_vc / cyclegan_vc2 = one-to-one CycleGAN-VC "
                    "and CycleGAN-VC2 (two-step adversarial loss); stargan_vc / stargan_vc2 = "
                    "many-to-many StarGAN-VC (target-conditional D plus a domain classifier) "
-                   "and StarGAN-VC2 (source-and-target conditional D); sections of the same "
-                   "names.", (str,)),
+                   "and StarGAN-VC2 (source-and-target conditional D); against "
+                   "over-smoothing, on aligned pairs (data.inputs, data.features): ganpf / "
+                   "ganpf_stft = GAN postfilters of mel-cepstra / banded STFT spectrograms, "
+                   "ganvc = a parallel converter with a similarity learned by its "
+                   "discriminator; sections of the same names.", (str,)),
     "conditional": {
         "aux_weight": Field(1.0, "acgan (and racgan, cpgan): weight of the auxiliary "
                             "classifier's loss terms in the discriminator's loss (and in the "

@@ -170,6 +170,24 @@ class GlobalVarianceTest(tf.test.TestCase):
         self.assertAllClose(out.mean(axis=0), x.mean(axis=0))
 
 
+class CepstralEmphasisTest(tf.test.TestCase):
+    def test_emphasis_scales_the_upper_orders_and_keeps_each_frames_energy(self):
+        from tfgan_suite.audio.sptk import mc2sp
+
+        rng = np.random.default_rng(0)
+        mcep = np.concatenate([rng.normal(size=(20, 1)), 0.3 * rng.normal(size=(20, 24))], 1)
+        out = speech.cepstral_emphasis(mcep, alpha=0.41)
+        self.assertAllClose(out[:, 1], mcep[:, 1])  # c1 untouched
+        self.assertAllClose(out[:, 2:], 1.4 * mcep[:, 2:])
+        self.assertAllClose(mc2sp(out, 0.41, 1024).mean(axis=1),
+                            mc2sp(mcep, 0.41, 1024).mean(axis=1), rtol=1e-9)
+        self.assertGreater(np.abs(out[:, 0] - mcep[:, 0]).max(), 1e-4)  # c0 compensates
+
+    def test_emphasis_by_one_changes_nothing(self):
+        mcep = np.random.default_rng(1).normal(size=(5, 25)) * 0.2
+        self.assertAllClose(speech.cepstral_emphasis(mcep, 0.41, coefficient=1.0), mcep)
+
+
 class ModulationSpectrumTest(tf.test.TestCase):
     def test_distance_to_itself_is_zero_and_to_a_smoothed_copy_is_not(self):
         x = mcep(frames=400)

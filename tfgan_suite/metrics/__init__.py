@@ -15,10 +15,12 @@ Feature extraction (InceptionV3, the Fashion-MNIST classifier) lives elsewhere; 
 functions take the (num_samples, d) feature matrices it produces. Speech measures (MCD, DTW,
 global variance, modulation spectrum, LSD, F0 errors) are in ``metrics.speech``; the
 independent judges of converted speech (speaker identification, sentence retrieval) in
-``metrics.speaker``; bootstrap intervals over utterances in ``metrics.intervals``.
+``metrics.speaker``; the naturalness judges of postfiltered features (natural against
+over-smoothed) in ``metrics.naturalness``; bootstrap intervals over utterances in
+``metrics.intervals``.
 """
 
-from tfgan_suite.metrics import intervals, speaker, speech
+from tfgan_suite.metrics import intervals, naturalness, speaker, speech
 from tfgan_suite.metrics.frechet import frechet_distance, frechet_distance_from_moments
 from tfgan_suite.metrics.inception_score import inception_score
 from tfgan_suite.metrics.kernel import kernel_distance
@@ -37,6 +39,7 @@ __all__ = [
     "kernel_distance",
     "memorisation_check",
     "mode_coverage",
+    "naturalness",
     "nearest_neighbours",
     "precision_recall",
     "speaker",

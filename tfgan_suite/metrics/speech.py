@@ -8,6 +8,7 @@ numpy functions of feature trajectories, shaped ``[frames, dims]``.
 | MCD on a DTW path (paper style) | `mel_cepstral_distortion_dtw` (§3.1) |
 | frames above the silence floor | `speech_frames` (§3.1) |
 | global variance, variance-scaling postfilter | `global_variance`, `variance_scaling` (§3.2) |
+| the cepstral-emphasis postfilter (Merlin) | `cepstral_emphasis` (§11.5) |
 | modulation spectrum, its distance | `modulation_spectrum`, `modulation_spectrum_distance` (§3.3) |
 | how over-smoothed inputs are (GV ratio, MSD and its natural floor) | `oversmoothing` (§11.3) |
 | log-spectral distance (dB) | `log_spectral_distance` (§3.4) |
@@ -124,6 +125,24 @@ def variance_scaling(trajectory, target_gv, offset: int = 2) -> np.ndarray:
     return out
 
 
+def cepstral_emphasis(mcep, alpha: float, coefficient: float = 1.4, first: int = 2,
+                      fft_size: int = 1024) -> np.ndarray:
+    """Merlin's postfilter: c_first.. multiplied by ``coefficient`` (formant emphasis), then
+    c0 moved by ½·log(E/E′) so each frame keeps its energy E = mean power of its envelope
+    (nnmnkwii ``merlin_post_filter``: coef 1.4 from c2, the energy by the zeroth
+    autocorrelation; here by ``audio.sptk.mc2sp``'s power envelope, the same quantity by
+    Parseval). ``mcep``: ``[frames, 1 + order]``, c0 first."""
+    from tfgan_suite.audio.sptk import mc2sp
+
+    x = _frames(mcep, "mcep")
+    emphasised = x.copy()
+    emphasised[:, first:] *= coefficient
+    energy = mc2sp(x, alpha, fft_size).mean(axis=1)
+    emphasised_energy = mc2sp(emphasised, alpha, fft_size).mean(axis=1)
+    emphasised[:, 0] += 0.5 * np.log(energy / emphasised_energy)
+    return emphasised
+
+
 def modulation_spectrum(trajectories: Sequence, segment: int = 128, hop: int = 64,
                         eps: float = 1e-10) -> np.ndarray:
     """log10 modulation spectrum ``[dims, segment // 2 + 1]`` of one or more utterances:
@@ -208,7 +227,8 @@ def vuv_error(f0, reference) -> float:
     return float(np.mean(voiced_a != voiced_b))
 
 
-__all__ = ["MCD_CONSTANT", "LogF0Transform", "dtw_distance", "dtw_path", "frame_distortions",
+__all__ = ["MCD_CONSTANT", "LogF0Transform", "cepstral_emphasis", "dtw_distance", "dtw_path",
+           "frame_distortions",
            "global_variance", "log_f0_rmse", "log_spectral_distance",
            "mel_cepstral_distortion", "mel_cepstral_distortion_dtw", "modulation_spectrum",
            "modulation_spectrum_distance", "oversmoothing", "speech_frames", "variance_scaling",
