@@ -207,7 +207,7 @@ class CnnSpeakerJudgeTest(tf.test.TestCase):
         speaker.CnnSpeakerJudge(**dict(self.OPTIONS, steps=2)).fit(short, names)
 
     def test_rejects_a_bad_configuration(self):
-        with self.assertRaisesRegex(ValueError, "segment: expected a positive integer"):
+        with self.assertRaisesRegex(ValueError, "segment: expected an integer >= 1"):
             speaker.CnnSpeakerJudge(segment=0)
         with self.assertRaisesRegex(ValueError, "not fitted"):
             speaker.CnnSpeakerJudge().predict_proba(self.train[0])

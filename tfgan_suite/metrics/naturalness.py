@@ -62,7 +62,7 @@ import tensorflow as tf
 from scipy.special import expit
 
 from tfgan_suite.audio.prosody import NormStats
-from tfgan_suite.metrics import speech
+from tfgan_suite.metrics import sequence_cnn, speech
 from tfgan_suite.metrics.intervals import bootstrap_ci
 from tfgan_suite.metrics.speaker import _check_stored
 
@@ -352,32 +352,15 @@ class CnnNaturalnessJudge(_NaturalnessJudge):
                  segment: int = 64, steps: int = 1000, batch_size: int = 32,
                  kernel_size: int = 5, learning_rate: float = 1e-3):
         super().__init__(kind, speech_only, offset)
-        for name, value, least in (("channels", channels, 1), ("segment", segment, 1),
-                                   ("steps", steps, 1), ("batch_size", batch_size, 2),
-                                   ("kernel_size", kernel_size, 1)):
-            if int(value) != value or value < least:
-                raise ValueError(f"{name}: expected an integer >= {least}, got {value!r}")
-        self.config = {"seed": int(seed), "channels": int(channels), "segment": int(segment),
-                       "steps": int(steps), "batch_size": int(batch_size),
-                       "kernel_size": int(kernel_size), "learning_rate": float(learning_rate)}
+        self.config = sequence_cnn.check_config(seed, channels, segment, steps, batch_size,
+                                                kernel_size, learning_rate, least_batch=2)
         self.normalisation: Optional[NormStats] = None
         self.network: Optional[keras.Model] = None
 
     def _build(self, dims: int) -> keras.Model:
         """The network: ``[batch, frames, dims]`` → logits of P(natural) ``[batch, 1]``."""
-        config, seed = self.config, self.config["seed"]
-        inputs = keras.Input((None, dims), name="frames")
-        x = inputs
-        for index in range(2):
-            x = keras.layers.Conv1D(
-                config["channels"], config["kernel_size"], padding="same", activation="relu",
-                kernel_initializer=keras.initializers.GlorotUniform(seed=seed + index),
-                name=f"conv{index}")(x)
-        x = keras.layers.GlobalAveragePooling1D(name="average")(x)
-        logit = keras.layers.Dense(
-            1, kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 2),
-            name="logit")(x)
-        return keras.Model(inputs, logit, name="cnn_naturalness_judge")
+        return sequence_cnn.build(dims, 1, self.config, "cnn_naturalness_judge",
+                                  output_name="logit")
 
     def _sequences(self, frames: list[np.ndarray]) -> list[np.ndarray]:
         return [self.normalisation.normalise(x).astype(np.float32) for x in frames]
@@ -390,32 +373,16 @@ class CnnNaturalnessJudge(_NaturalnessJudge):
         batch = np.empty((size, segment, classes[0][0].shape[1]), np.float32)
         for row, label in enumerate(labels):
             sequences = classes[0] if label else classes[1]
-            sequence = sequences[rng.integers(0, len(sequences))]
-            if len(sequence) < segment:
-                sequence = np.resize(sequence, (segment, sequence.shape[1]))  # repeats it
-            start = rng.integers(0, len(sequence) - segment + 1)
-            batch[row] = sequence[start:start + segment]
+            batch[row] = sequence_cnn.crop(sequences[rng.integers(0, len(sequences))],
+                                           segment, rng)
         return batch, labels[:, None]
 
     def _fit(self, natural: list[np.ndarray], synthetic: list[np.ndarray]) -> None:
         self.normalisation = NormStats.fit(natural + synthetic)  # over every frame
         classes = (self._sequences(natural), self._sequences(synthetic))
-        self.network = network = self._build(natural[0].shape[1])
-        optimizer = keras.optimizers.Adam(self.config["learning_rate"])
-
-        @tf.function
-        def train_step(batch, labels):
-            with tf.GradientTape() as tape:
-                logits = network(batch, training=True)
-                loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels, logits))
-            variables = network.trainable_variables
-            optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables,
-                                          strict=True))
-            return loss
-
-        rng = np.random.default_rng(self.config["seed"])
-        for _ in range(self.config["steps"]):
-            train_step(*self._crops(classes, rng))
+        self.network = self._build(natural[0].shape[1])
+        sequence_cnn.train(self.network, self.config, lambda rng: self._crops(classes, rng),
+                           tf.nn.sigmoid_cross_entropy_with_logits)
 
     def _probabilities(self, frames: list[np.ndarray]) -> np.ndarray:
         logits = [float(self.network(sequence[None], training=False)[0, 0])
@@ -439,9 +406,8 @@ class CnnNaturalnessJudge(_NaturalnessJudge):
         judge = cls(**stored["frontend"], **stored["config"])
         judge.input_dims = int(stored["input_dims"])
         judge.normalisation = NormStats.from_dict(stored["normalisation"])
-        judge.network = judge._build(judge.normalisation.dims)
-        judge.network.set_weights([np.asarray(weight, np.float32)
-                                   for weight in stored["weights"]])
+        judge.network = sequence_cnn.restore(judge._build(judge.normalisation.dims),
+                                             stored["weights"])
         return judge
 
 

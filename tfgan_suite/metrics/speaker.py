@@ -41,7 +41,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_suite.audio.prosody import NormStats, voiced_log
-from tfgan_suite.metrics import speech
+from tfgan_suite.metrics import sequence_cnn, speech
 from tfgan_suite.metrics.intervals import bootstrap_ci
 
 
@@ -273,32 +273,16 @@ class CnnSpeakerJudge(_SpeakerJudge):
 
     def __init__(self, seed: int = 0, channels: int = 32, segment: int = 64, steps: int = 1500,
                  batch_size: int = 32, kernel_size: int = 5, learning_rate: float = 1e-3):
-        for name, value in (("channels", channels), ("segment", segment), ("steps", steps),
-                            ("batch_size", batch_size), ("kernel_size", kernel_size)):
-            if int(value) != value or value < 1:
-                raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-        self.config = {"seed": int(seed), "channels": int(channels), "segment": int(segment),
-                       "steps": int(steps), "batch_size": int(batch_size),
-                       "kernel_size": int(kernel_size), "learning_rate": float(learning_rate)}
+        self.config = sequence_cnn.check_config(seed, channels, segment, steps, batch_size,
+                                                kernel_size, learning_rate)
         self.speakers: tuple = ()
         self.normalisation: Optional[NormStats] = None
         self.network: Optional[keras.Model] = None
 
     def _build(self, dims: int) -> keras.Model:
         """The network: ``[batch, frames, dims]`` → speaker logits ``[batch, speakers]``."""
-        config, seed = self.config, self.config["seed"]
-        inputs = keras.Input((None, dims), name="cepstra")
-        x = inputs
-        for index in range(2):
-            x = keras.layers.Conv1D(
-                config["channels"], config["kernel_size"], padding="same", activation="relu",
-                kernel_initializer=keras.initializers.GlorotUniform(seed=seed + index),
-                name=f"conv{index}")(x)
-        x = keras.layers.GlobalAveragePooling1D(name="average")(x)
-        logits = keras.layers.Dense(
-            len(self.speakers), kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 2),
-            name="logits")(x)
-        return keras.Model(inputs, logits, name="cnn_speaker_judge")
+        return sequence_cnn.build(dims, len(self.speakers), self.config, "cnn_speaker_judge",
+                                  input_name="cepstra")
 
     def _sequences(self, frames: Sequence[np.ndarray]) -> list[np.ndarray]:
         return [self.normalisation.normalise(f).astype(np.float32) for f in frames]
@@ -309,11 +293,7 @@ class CnnSpeakerJudge(_SpeakerJudge):
         chosen = rng.integers(0, len(sequences), size)
         batch = np.empty((size, segment, sequences[0].shape[1]), np.float32)
         for row, index in enumerate(chosen):
-            sequence = sequences[index]
-            if len(sequence) < segment:
-                sequence = np.resize(sequence, (segment, sequence.shape[1]))  # repeats it
-            start = rng.integers(0, len(sequence) - segment + 1)
-            batch[row] = sequence[start:start + segment]
+            batch[row] = sequence_cnn.crop(sequences[index], segment, rng)
         return batch, labels[chosen]
 
     def fit(self, mceps: Sequence, speakers: Sequence[str],
@@ -329,23 +309,10 @@ class CnnSpeakerJudge(_SpeakerJudge):
         self.normalisation = NormStats.fit(frames)  # over every speech frame
         sequences = self._sequences(frames)
         labels = np.array([names.index(name) for name in speakers], np.int32)
-        self.network = network = self._build(sequences[0].shape[1])
-        optimizer = keras.optimizers.Adam(self.config["learning_rate"])
-
-        @tf.function
-        def train_step(batch, batch_labels):
-            with tf.GradientTape() as tape:
-                logits = network(batch, training=True)
-                loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
-                    batch_labels, logits))
-            variables = network.trainable_variables
-            optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables,
-                                          strict=True))
-            return loss
-
-        rng = np.random.default_rng(self.config["seed"])
-        for _ in range(self.config["steps"]):
-            train_step(*self._crops(sequences, labels, rng))
+        self.network = self._build(sequences[0].shape[1])
+        sequence_cnn.train(self.network, self.config,
+                           lambda rng: self._crops(sequences, labels, rng),
+                           tf.nn.sparse_softmax_cross_entropy_with_logits)
         return self
 
     def predict_proba(self, mceps: Sequence, f0s: Optional[Sequence] = None) -> np.ndarray:
@@ -373,9 +340,8 @@ class CnnSpeakerJudge(_SpeakerJudge):
         judge = cls(**stored["config"])
         judge.speakers = tuple(stored["speakers"])
         judge.normalisation = NormStats.from_dict(stored["normalisation"])
-        judge.network = judge._build(judge.normalisation.dims)
-        judge.network.set_weights([np.asarray(weight, np.float32)
-                                   for weight in stored["weights"]])
+        judge.network = sequence_cnn.restore(judge._build(judge.normalisation.dims),
+                                             stored["weights"])
         return judge
 
 
