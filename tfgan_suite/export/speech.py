@@ -210,7 +210,26 @@ def parse_rest_response(body: Mapping) -> tuple[np.ndarray, np.ndarray]:
             np.asarray(outputs["f0"], np.float32)[0])
 
 
-class TFLiteVoiceConverter:
+class _LiteRTRunner:
+    """The one signature of a ``.tflite`` file run by the LiteRT interpreter, checked to take
+    the ``inputs`` of its kind."""
+
+    inputs: tuple[str, ...] = ()
+    kind = ""
+
+    def __init__(self, path: str, num_threads: int = 1):
+        from tfgan_suite.export.tflite import single_signature
+
+        self.interpreter, self.signature_key, self.runner = single_signature(path,
+                                                                             num_threads)
+        self.input_details = self.runner.get_input_details()
+        if sorted(self.input_details) != sorted(self.inputs):
+            raise ValueError(f"path: {path} is not a {self.kind} (inputs "
+                             f"{sorted(self.input_details)}; a {self.kind} takes "
+                             f"{' and '.join(self.inputs)})")
+
+
+class TFLiteVoiceConverter(_LiteRTRunner):
     """A converted direction (``tfgan export --format tflite --direction S:T``) run by the
     LiteRT interpreter: ``convert(mcep, f0) -> (mcep, f0)`` of one utterance.
 
@@ -219,17 +238,13 @@ class TFLiteVoiceConverter:
         num_threads: interpreter threads.
     """
 
-    def __init__(self, path: str, num_threads: int = 1):
-        from tfgan_suite.export.tflite import single_signature
+    inputs = INPUT_NAMES
+    kind = "voice converter"
 
-        self.interpreter, self.signature_key, self.runner = single_signature(path,
-                                                                             num_threads)
-        details = self.runner.get_input_details()
-        if sorted(details) != sorted(INPUT_NAMES):
-            raise ValueError(f"path: {path} is not a voice converter (inputs "
-                             f"{sorted(details)}; a converter takes mcep and f0)")
+    def __init__(self, path: str, num_threads: int = 1):
+        super().__init__(path, num_threads)
         #: D + 1: c0..cD
-        self.coefficients = int(details["mcep"]["shape_signature"][-1])
+        self.coefficients = int(self.input_details["mcep"]["shape_signature"][-1])
 
     def convert(self, mcep: np.ndarray, f0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(mcep [frames, D + 1], f0 [frames]) converted."""
@@ -242,7 +257,7 @@ class TFLiteVoiceConverter:
         return outputs["mcep"][0], outputs["f0"][0]
 
 
-class TFLitePostfilter:
+class TFLitePostfilter(_LiteRTRunner):
     """An exported postfilter (``tfgan export --format tflite`` of a ``ganpf`` /
     ``ganpf_stft`` run) run by the LiteRT interpreter: ``postfilter(features)`` of one
     utterance ``[frames, D]`` in natural units.
@@ -252,16 +267,12 @@ class TFLitePostfilter:
         num_threads: interpreter threads.
     """
 
-    def __init__(self, path: str, num_threads: int = 1):
-        from tfgan_suite.export.tflite import single_signature
+    inputs = ("features",)
+    kind = "postfilter"
 
-        self.interpreter, self.signature_key, self.runner = single_signature(path,
-                                                                             num_threads)
-        details = self.runner.get_input_details()
-        if sorted(details) != ["features"]:
-            raise ValueError(f"path: {path} is not a postfilter (inputs {sorted(details)}; a "
-                             "postfilter takes features)")
-        self.dims = int(details["features"]["shape_signature"][-1])
+    def __init__(self, path: str, num_threads: int = 1):
+        super().__init__(path, num_threads)
+        self.dims = int(self.input_details["features"]["shape_signature"][-1])
 
     def postfilter(self, features: np.ndarray) -> np.ndarray:
         """``features`` ``[frames, D]`` postfiltered."""
