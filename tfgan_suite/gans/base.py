@@ -691,6 +691,18 @@ class AdversarialModel(keras.Model):
         self.g_optimizer.apply_gradients(zip(gradients, variables, strict=True))
         return terms
 
+    def _finish_generator_step(self, tape: tf.GradientTape, scaled_loss: tf.Tensor, step,
+                               terms: dict) -> dict:
+        """The end of a step a family writes itself (StarGAN-VC, the squared-error
+        postfilter): the generators' gradients of ``scaled_loss`` applied, the EMA updated,
+        the step counted, ``terms`` logged."""
+        variables = self._generator_variables()
+        self.g_optimizer.apply_gradients(zip(tape.gradient(scaled_loss, variables), variables,
+                                             strict=True))
+        self._update_ema(step)
+        self.step_counter.assign_add(1)
+        return self._log(terms)
+
     def _update_ema(self, step):
         if self.ema_generator is None:
             return

@@ -248,12 +248,7 @@ class SequenceGAN(AdversarialModel):
         with tf.GradientTape() as tape:
             _, terms = self.fakes_for_discriminator(None, (inputs, real), step, 0)
             scaled = self.g_optimizer.scale_loss(self._scale(tf.add_n(list(terms.values()))))
-        variables = self._generator_variables()
-        self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables,
-                                             strict=True))
-        self._update_ema(step)
-        self.step_counter.assign_add(1)
-        return self._log(terms)
+        return self._finish_generator_step(tape, scaled, step, terms)
 
 
 @keras.saving.register_keras_serializable(package="tfgan_suite")
@@ -300,10 +295,7 @@ class GANVC(SpeechConversion, SequenceGAN):
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model,
                  domains=("source", "target"), **kwargs):
-        self.domains = self._check_domains(domains)
-        if len(self.domains) != 2:
-            raise ValueError(f"data.domains: {self.section} converts one pair of speakers; "
-                             f"got {len(self.domains)} ({', '.join(self.domains)})")
+        self.domains = self._check_pair(domains)
         super().__init__(generator, discriminator, **kwargs)
 
     @classmethod

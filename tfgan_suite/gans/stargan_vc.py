@@ -286,12 +286,7 @@ class StarGANVC(SpeechConversion, AdversarialModel):
             scaled = self.g_optimizer.scale_loss(self._scale(tf.add_n(
                 [terms[k] for k in ("g_loss", "cycle", "identity", "classification")
                  if k in terms])))
-        variables = self._generator_variables()
-        self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables,
-                                             strict=True))
-        self._update_ema(step)
-        self.step_counter.assign_add(1)
-        return self._log(terms)
+        return self._finish_generator_step(tape, scaled, step, terms)
 
     def _classification(self, features, labels) -> tf.Tensor:
         """Mean cross-entropy of the classifier's speaker logits against ``labels``."""

@@ -52,6 +52,14 @@ class SpeechConversion:
                              f"different speakers (data.domains), got {domains!r}")
         return domains
 
+    def _check_pair(self, domains) -> tuple[str, str]:
+        """``_check_domains`` for a model of one (source, target) pair."""
+        domains = self._check_domains(domains)
+        if len(domains) != 2:
+            raise ValueError(f"data.domains: {self.section} converts one pair of speakers; "
+                             f"got {len(domains)} ({', '.join(domains)})")
+        return domains
+
     def speaker_directions(self) -> list[tuple[str, str]]:
         """The (source, target) speaker pairs the model converts."""
         return [(s, t) for s in self.domains for t in self.domains if s != t]
@@ -97,10 +105,7 @@ class CycleGANVC(SpeechConversion, CycleGAN):
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model,
                  domains=("source", "target"), **kwargs):
-        self.domains = self._check_domains(domains)
-        if len(self.domains) != 2:
-            raise ValueError(f"data.domains: {self.section} converts one pair of speakers; "
-                             f"got {len(self.domains)} ({', '.join(self.domains)})")
+        self.domains = self._check_pair(domains)
         kwargs.setdefault("pool_size", 0)
         super().__init__(generator, discriminator, **kwargs)
 
