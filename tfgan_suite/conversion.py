@@ -348,15 +348,7 @@ def convert_files(converter: Converter, source_path: str, out: str,
         _check_speakers(converter.statistics, source, target)
         raise ValueError(f"target: the converter has no {source} -> {target} direction; it "
                          f"has {', '.join(f'{s}->{t}' for s, t in directions)}")
-    if os.path.isdir(source_path):
-        files = sorted(os.path.join(source_path, f) for f in os.listdir(source_path)
-                       if f.lower().endswith(".wav"))
-        if not files:
-            raise ValueError(f"in: {source_path} holds no .wav files")
-    elif os.path.isfile(source_path):
-        files = [source_path]
-    else:
-        raise FileNotFoundError(f"in: {source_path}: no such file or directory")
+    files = audio_io.input_files(source_path)
     os.makedirs(out, exist_ok=True)
     written = []
     for path in files:

@@ -93,19 +93,7 @@ class Postfilter:
 def postfilter_files(postfilter: Postfilter, source_path: str, out: str) -> list[str]:
     """Postfilters a ``.wav`` or ``.npy`` file, or every one of a directory, into ``out``
     (same file names); returns the paths written."""
-    accepted = (".wav", ".npy")
-    if os.path.isdir(source_path):
-        files = sorted(os.path.join(source_path, f) for f in os.listdir(source_path)
-                       if f.lower().endswith(accepted))
-        if not files:
-            raise ValueError(f"in: {source_path} holds no .wav or .npy files")
-    elif os.path.isfile(source_path):
-        if not source_path.lower().endswith(accepted):
-            raise ValueError(f"in: expected a .wav or .npy file (or a directory of them), got "
-                             f"{source_path}")
-        files = [source_path]
-    else:
-        raise FileNotFoundError(f"in: {source_path}: no such file or directory")
+    files = audio_io.input_files(source_path, (".wav", ".npy"))
     os.makedirs(out, exist_ok=True)
     written = []
     for path in files:
