@@ -362,8 +362,9 @@ def main() -> int:
     done = {(r["group"], r["setting"], r["name"], r["seed"]) for r in saved["rows"]}
     jobs = [(row, seed) for seed in range(args.seeds) for row in rows_plan
             if (row["group"], row["setting"], row["name"], seed) not in done]
-    # Seed 0 of the main rows first, then their ablations, the long rows, the next seed.
-    jobs.sort(key=lambda job: (job[1], job[0]["group"] == "long",
+    # Seed 0 of the main rows first, then their ablations, the next seed; the long rows
+    # (not a must-show row) last.
+    jobs.sort(key=lambda job: (job[0]["group"] == "long", job[1],
                                PRIORITY.index(job[0]["name"])
                                if job[0]["name"] in PRIORITY else len(PRIORITY)))
     print(f"{len(jobs)} runs to go", flush=True)
