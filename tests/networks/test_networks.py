@@ -107,7 +107,7 @@ class MLPTest(tf.test.TestCase):
             networks.build_generator({"name": "mlp", "depth": 3})
         with self.assertRaisesRegex(ValueError,
                                     r"generator\.name.*'nope'.*biggan, dcgan, dcgan_tutorial, "
-                                    r"kerasio_wgan_gp, lapgan, mlp, msggan, progan, resnet, "
+                                    r"ganpf, kerasio_wgan_gp, lapgan, mlp, msggan, progan, resnet, "
                                     r"resnet_translator, sagan, stackgan1, stackgan2, "
                                     r"stargan_vc, stargan_vc2, stylegan, stylegan2, "
                                     r"unet_translator, vc_gated_1d, vc_gated_212d"):
