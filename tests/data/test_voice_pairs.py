@@ -2,6 +2,7 @@
 over-smoothed inputs are cross-fitted, the precondition measures smoothing, and real pairs of
 the tiny esp4 corpus come out aligned and cached."""
 
+import os
 from unittest import mock
 
 import numpy as np
@@ -131,9 +132,15 @@ class CorpusPairsTest(tf.test.TestCase):
     def test_oversmoothed_pairs_are_cached_and_keep_c0(self):
         options = dict(split="p-train", inputs="oversmoothed", features="mcep",
                        converter_steps=20)
-        with mock.patch.dict("os.environ", {"TFGAN_CACHE_DIR": self.get_temp_dir()}):
-            # the corpus's renders stay where they are: only the pairs are cached here
+        directory = self.get_temp_dir()
+        real_path = pairs._cache_path
+
+        def cache_path(*arguments):  # the pairs cached here (analyses where they are)
+            return os.path.join(directory, os.path.basename(real_path(*arguments)))
+
+        with mock.patch.object(pairs, "_cache_path", cache_path):
             made = pairs.make_pairs(self.corpus, "m3", "m6", **options)
+            self.assertLen(os.listdir(directory), 1)
             with mock.patch.object(pairs, "_cross_fitted",
                                    side_effect=AssertionError("trained again")):
                 again = pairs.make_pairs(self.corpus, "m3", "m6", **options)
