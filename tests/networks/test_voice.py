@@ -222,6 +222,17 @@ class ProjectionDiscriminatorTest(tf.test.TestCase):
         for changed in ([x, one_hot(1, 2), one_hot(2, 3)], [x, one_hot(0, 1), one_hot(3, 0)]):
             self.assertGreater(float(tf.reduce_max(tf.abs(net(changed) - logits))), 1e-4)
 
+    def test_mean_pooling_divides_the_sums_logit_by_the_patch_count(self):
+        summed = networks.build_discriminator({"name": "stargan_vc2", "frames": 32})
+        mean = networks.build_discriminator({"name": "stargan_vc2", "frames": 32,
+                                             "pooling": "mean"})
+        mean.set_weights(summed.get_weights())
+        x, codes = features(frames=32), [one_hot(0, 1), one_hot(2, 3)]
+        positions = int(np.prod(summed.get_layer("phi").input.shape[1:3]))
+        bias = summed.get_layer("psi").bias
+        self.assertAllClose(mean([x, *codes]), (summed([x, *codes]) - bias) / positions + bias,
+                            atol=1e-5)
+
     def test_target_only_projection(self):
         net = networks.build_discriminator({"name": "stargan_vc2", "codes": "target"})
         self.assertEqual([t.name for t in net.inputs], ["features", "target_code"])
@@ -313,6 +324,8 @@ class SizeTest(tf.test.TestCase):
              r"discriminator\.frames: must be a positive multiple of 4 or null, got 30"),
             ("discriminator", {"name": "vc_full", "frames": None},
              r"discriminator\.frames: must be a positive multiple of 4, got None"),
+            ("discriminator", {"name": "stargan_vc2", "pooling": "max"},
+             "discriminator.pooling: unknown value 'max'; accepted: sum, mean"),
             ("discriminator", {"name": "stargan_vc2", "codes": "source"},
              r"discriminator\.codes: unknown value 'source'; accepted: source_target, target"),
             ("discriminator", {"name": "stargan_vc_classifier", "classifier_dims": 30},
