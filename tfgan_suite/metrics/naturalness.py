@@ -53,7 +53,6 @@ linear judge's features directly — report both judges.
 from __future__ import annotations
 
 import abc
-import json
 from typing import Optional, Sequence
 
 import keras
@@ -64,7 +63,7 @@ from scipy.special import expit
 from tfgan_suite.audio.prosody import NormStats
 from tfgan_suite.metrics import sequence_cnn, speech
 from tfgan_suite.metrics.intervals import bootstrap_ci
-from tfgan_suite.metrics.speaker import _check_stored
+from tfgan_suite.metrics.speaker import StoredJudge, _check_stored
 
 #: Modulation bands of the linear judge, as band edges in fractions of the modulation
 #: Nyquist frequency (at 5 ms frames: 0–12.5, 12.5–25, 25–50, 50–100 Hz; DC excluded).
@@ -120,7 +119,7 @@ def texture_features(frames, segment: int = 32, bands: Sequence[float] = MODULAT
     return np.log(np.maximum(np.concatenate([x.var(axis=0), delta, *band_power]), FLOOR))
 
 
-class _NaturalnessJudge(abc.ABC):
+class _NaturalnessJudge(StoredJudge):
     """What both judges share: the front end (``kind``, ``speech_only``, ``offset``), the
     checks of ``fit`` and ``predict_proba``, ``called_natural``, ``accuracy`` and a JSON file
     of ``to_dict``. Subclasses implement ``_fit`` and ``_probabilities`` on frames
@@ -223,25 +222,6 @@ class _NaturalnessJudge(abc.ABC):
     def _probabilities(self, frames: list[np.ndarray]) -> np.ndarray:
         """(abstract) P(natural) ``[N]`` of selected frames."""
 
-    @abc.abstractmethod
-    def to_dict(self) -> dict:
-        """(abstract) A JSON-able form of the fitted judge (``from_dict`` inverts it)."""
-
-    @classmethod
-    @abc.abstractmethod
-    def from_dict(cls, stored: dict):
-        """(abstract) The judge ``to_dict`` wrote."""
-
-    def save(self, path: str) -> None:
-        """Writes ``to_dict`` as JSON to ``path`` (``load`` reads it back)."""
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(self.to_dict(), handle)
-
-    @classmethod
-    def load(cls, path: str):
-        """The judge ``save`` wrote to ``path``."""
-        with open(path, encoding="utf-8") as handle:
-            return cls.from_dict(json.load(handle))
 
 
 class LinearNaturalnessJudge(_NaturalnessJudge):

@@ -105,7 +105,32 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
-class _SpeakerJudge(abc.ABC):
+class StoredJudge(abc.ABC):
+    """A judge kept as JSON: ``to_dict`` / ``from_dict`` (by the subclass), ``save`` /
+    ``load`` (the speaker judges here, the naturalness judges of ``metrics.naturalness``)."""
+
+    @abc.abstractmethod
+    def to_dict(self) -> dict:
+        """(abstract) A JSON-able form of the fitted judge (``from_dict`` inverts it)."""
+
+    @classmethod
+    @abc.abstractmethod
+    def from_dict(cls, stored: dict):
+        """(abstract) The judge ``to_dict`` wrote."""
+
+    def save(self, path: str) -> None:
+        """Writes ``to_dict`` as JSON to ``path`` (``load`` reads it back)."""
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(self.to_dict(), handle)
+
+    @classmethod
+    def load(cls, path: str):
+        """The judge ``save`` wrote to ``path``."""
+        with open(path, encoding="utf-8") as handle:
+            return cls.from_dict(json.load(handle))
+
+
+class _SpeakerJudge(StoredJudge):
     """What both judges share: ``speakers`` (sorted names), ``predict_proba`` (by the
     subclass), ``predict``, ``accuracy`` and a JSON file of ``to_dict``."""
 
@@ -134,25 +159,6 @@ class _SpeakerJudge(abc.ABC):
         predicted = self.predict(mceps, f0s)
         return float(np.mean([a == b for a, b in zip(predicted, speakers, strict=True)]))
 
-    @abc.abstractmethod
-    def to_dict(self) -> dict:
-        """(abstract) A JSON-able form of the fitted judge (``from_dict`` inverts it)."""
-
-    def save(self, path: str) -> None:
-        """Writes ``to_dict`` as JSON to ``path`` (``load`` reads it back)."""
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(self.to_dict(), handle)
-
-    @classmethod
-    def load(cls, path: str):
-        """The judge ``save`` wrote to ``path``."""
-        with open(path, encoding="utf-8") as handle:
-            return cls.from_dict(json.load(handle))
-
-    @classmethod
-    @abc.abstractmethod
-    def from_dict(cls, stored: dict):
-        """(abstract) The judge ``to_dict`` wrote."""
 
 
 def _check_stored(stored: dict, kind: str, keys: Sequence[str]) -> None:
@@ -437,5 +443,5 @@ def judge_conversions(judge, converted_mceps: Sequence, sources: Sequence[str],
                 probabilities[np.arange(len(targets)), target_index], **options)}
 
 
-__all__ = ["CnnSpeakerJudge", "LinearSpeakerJudge", "content_retrieval", "judge_conversions",
-           "utterance_statistics"]
+__all__ = ["CnnSpeakerJudge", "LinearSpeakerJudge", "StoredJudge", "content_retrieval",
+           "judge_conversions", "utterance_statistics"]
