@@ -176,29 +176,7 @@ class ResumeTest(tf.test.TestCase):
 
         for name in ("ganpf", "ganpf_stft", "ganvc"):
             with self.subTest(model=name):
-                batches = list(speech_models.speech_batches(name).take(2))
-
-                def fresh(name=name):
-                    keras.utils.set_random_seed(1)
-                    model = speech_models.build_speech(name)
-                    model.compile(d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-                                  g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-                                  objective="least_squares", run_eagerly=True)
-                    return model
-
-                unbroken = fresh()
-                for batch in batches:
-                    unbroken.train_on_batch(batch)
-                first = fresh()
-                first.train_on_batch(batches[0])
-                path = tf.train.Checkpoint(model=first).save(
-                    os.path.join(self.get_temp_dir(), name, "ckpt"))
-                resumed = fresh()
-                tf.train.Checkpoint(model=resumed).restore(path).assert_existing_objects_matched()
-                resumed.train_on_batch(batches[1])
-                self.assertEqual(int(resumed.step_counter.numpy()), 2)
-                for a, b in zip(unbroken.get_weights(), resumed.get_weights(), strict=True):
-                    self.assertAllClose(a, b, atol=1e-6)
+                speech_models.assert_resume_equals_unbroken(self, name, self.get_temp_dir())
 
 
 @pytest.mark.slow

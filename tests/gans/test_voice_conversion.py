@@ -265,36 +265,8 @@ class ResumeTest(tf.test.TestCase):
     keyed by the step, the checkpoint holds every network, optimizer and the step)."""
 
     def test_kill_and_resume_equals_an_unbroken_run(self):
-        import speech_models as equivalence  # tests/gans: the tiny speech models
+        import speech_models  # tests/gans: the tiny speech models
 
         for name in ("cyclegan_vc", "cyclegan_vc2", "stargan_vc", "stargan_vc2"):
             with self.subTest(model=name):
-                batches = list(equivalence.speech_batches(name).take(2))
-
-                def fresh(name=name):
-                    keras.utils.set_random_seed(1)
-                    model = equivalence.build_speech(name)
-                    # Eager steps: tracing four models' steps three times each cost 2.5
-                    # minutes of the suite; eagerly, the same step code runs in seconds.
-                    model.compile(d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-                                  g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-                                  objective="least_squares", run_eagerly=True)
-                    return model
-
-                def fit(model, part):
-                    model.fit(tf.data.Dataset.from_tensor_slices(
-                        tuple(np.stack(t) for t in zip(*[tuple(b) for b in part], strict=True))
-                    ).unbatch().batch(equivalence.BATCH), epochs=1, verbose=0)
-
-                unbroken = fresh()
-                fit(unbroken, batches)
-                first = fresh()
-                fit(first, batches[:1])
-                path = tf.train.Checkpoint(model=first).save(
-                    os.path.join(self.get_temp_dir(), name, "ckpt"))
-                resumed = fresh()
-                tf.train.Checkpoint(model=resumed).restore(path).assert_existing_objects_matched()
-                fit(resumed, batches[1:])
-                self.assertEqual(int(resumed.step_counter.numpy()), 2)
-                for a, b in zip(unbroken.get_weights(), resumed.get_weights(), strict=True):
-                    self.assertAllClose(a, b, atol=1e-6)
+                speech_models.assert_resume_equals_unbroken(self, name, self.get_temp_dir())
