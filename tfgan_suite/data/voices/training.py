@@ -132,6 +132,15 @@ def normalised_features(corpus: voice_corpus.Corpus, voice: str, statistics) -> 
             .astype(np.float32) for u in utterances]
 
 
+def _read_record(directory: str, name: str, what: str) -> dict:
+    """The JSON record ``name`` of a run directory, or a one-line error naming it."""
+    path = os.path.join(directory, name)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{directory}: no {name}; not {what}")
+    with open(path, encoding="utf-8") as stream:
+        return json.load(stream)
+
+
 def write_statistics(data_cfg: dict, many: bool, directory: str) -> str:
     """Writes the section's speakers' ``SpeakerStatistics`` (what the run's features were
     normalised with, what its converter must use) to ``directory/speakers.json``."""
@@ -148,12 +157,7 @@ def write_statistics(data_cfg: dict, many: bool, directory: str) -> str:
 
 def read_statistics(directory: str) -> tuple[dict, dict]:
     """(speaker → ``SpeakerStatistics``, the record's corpus and subset) of a run."""
-    path = os.path.join(directory, STATISTICS_FILE)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{directory}: no {STATISTICS_FILE}; not a speech "
-                                "conversion run")
-    with open(path, encoding="utf-8") as stream:
-        record = json.load(stream)
+    record = _read_record(directory, STATISTICS_FILE, "a speech conversion run")
     return ({v: SpeakerStatistics.from_dict(s) for v, s in record["speakers"].items()},
             {"corpus": record["corpus"], "subset": record["subset"]})
 
@@ -178,12 +182,8 @@ def write_pair_statistics(data_cfg: dict, pair_data: dict, directory: str) -> st
 
 def read_pair_statistics(directory: str) -> dict:
     """``write_pair_statistics``' record of a run, the statistics as ``NormStats``."""
-    path = os.path.join(directory, PAIRS_FILE)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{directory}: no {PAIRS_FILE}; not a run of a paired speech "
-                                "model (ganpf, ganpf_stft, ganvc)")
-    with open(path, encoding="utf-8") as stream:
-        record = json.load(stream)
+    record = _read_record(directory, PAIRS_FILE,
+                          "a run of a paired speech model (ganpf, ganpf_stft, ganvc)")
     for role in ("source", "target"):
         record[f"{role}_statistics"] = NormStats.from_dict(record[f"{role}_statistics"])
     return record
