@@ -325,7 +325,7 @@ class AdversarialModel(keras.Model):
         self.d_optimizer.build(self._all_discriminator_variables())
         self.g_optimizer.build(self._all_generator_variables())
         self.optimizer = keras_view.OptimizerPair(self.d_optimizer, self.g_optimizer)
-        names = ["d_loss", "g_loss"] + [p.name for p in self.penalties]
+        names = self.adversarial_metric_names() + [p.name for p in self.penalties]
         names += self.extra_metric_names()
         names += [name for name, network in (("d_reg", self.discriminator),
                                              ("g_reg", self.generator))
@@ -374,6 +374,11 @@ class AdversarialModel(keras.Model):
     def extra_metric_names(self) -> list[str]:
         """Names of the extra loss terms a subclass logs (hook)."""
         return []
+
+    def adversarial_metric_names(self) -> list[str]:
+        """The adversarial terms the step logs (hook): ``d_loss`` and ``g_loss``; a model
+        that trains without its discriminator (the squared-error postfilter) logs none."""
+        return ["d_loss", "g_loss"]
 
     @property
     def metrics(self):

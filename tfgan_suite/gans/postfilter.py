@@ -147,6 +147,9 @@ class SequenceGAN(AdversarialModel):
         return (["mse"] if self.mse_weight > 0 else []) + (
             ["similarity"] if self.similarity_weight > 0 else [])
 
+    def adversarial_metric_names(self) -> list[str]:
+        return super().adversarial_metric_names() if self.adversarial else []
+
     # --- the model as a function ---------------------------------------------------------
 
     def noise(self, inputs: tf.Tensor, seed: int = 0) -> tf.Tensor:
