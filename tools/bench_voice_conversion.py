@@ -22,7 +22,11 @@ it then trains ``--minutes`` × 60 / (seconds per step) steps (``--minutes`` 15 
 pinned to one core, so a run's steps do not depend on what else the machine does; each row
 reports the CPU minutes its training took. Calibrate on a quiet machine: a process beside
 the two calibrations slows their instructions (shared cores) and inflates CPU time per
-step. The identity loss is on for the first 10 % of a run's steps; learning rates constant
+step. The calibration is kept in the json and not repeated on another machine: a
+campaign that spans sittings on different machines trains every configuration for the same
+step count everywhere (the rows record their machine; the report lists the machines and
+compares the seed-free baselines measured on both). The identity loss is on for the first
+10 % of a run's steps; learning rates constant
 for the first half, then linearly to 0 (the recipes' schedule).
 
 Measurement (``speech_evaluation``): every hidden test sentence of a direction converted
@@ -30,6 +34,10 @@ Measurement (``speech_evaluation``): every hidden test sentence of a direction c
 MCD-fixed and MCD-DTW (dB), MSD, GV ratio, target acceptance by the linear and the CNN
 speaker judges, source retention, content retrieval. Intervals: 95 % bootstrap over the
 test conversions of all seeds pooled (GV and MSD: over directions × seeds).
+
+Listening: each row's first finished run converts one hidden test sentence and keeps its
+first 2.5 s in ``docs/results/voice_conversion/clips`` (run directories do not travel
+between machines); ``bench_voice_conversion_report.py --listening`` builds the page.
 
 Resumable: the json keeps finished runs; a run killed half-way is started again (its
 directory is removed), so no run trains more than its budget. Run directories are kept in
@@ -156,15 +164,25 @@ def train_and_measure(spec: dict) -> dict:
         parts.append({"out": part["out"], "steps": run.metrics["steps"],
                       "training_seconds": run.metrics["training_seconds"],
                       "cpu_seconds": round(time.process_time() - cpu, 1)})
-    converters = [runs.speech_converter(p["out"]) for p in spec["parts"]]
-    converter, record = converters[0]
-    if len(converters) > 1:
-        converter = Pairwise([c for c, _ in converters])
+    converter, record = _converter(spec)
     directions = [tuple(d) for d in spec["directions"]]
     result = speech_evaluation.evaluate_converter(converter, record, spec["parts"][0]["out"],
                                                   seed=0, directions=directions)
     return {"parts": parts, "rows": result["rows"], "directions": result["directions"],
             "summary": result["summary"], "seconds": round(time.monotonic() - started, 1)}
+
+
+def _converter(spec: dict):
+    """The converter a finished job left (its run; the pairwise row's six as one) and its
+    run record."""
+    from tfgan_suite import conversion, runs
+
+    if "parts" not in spec:
+        return conversion.load_converter(spec["out"])
+    converters = [runs.speech_converter(p["out"]) for p in spec["parts"]]
+    if len(converters) == 1:
+        return converters[0]
+    return Pairwise([c for c, _ in converters]), converters[0][1]
 
 
 def baseline(spec: dict) -> dict:
@@ -210,6 +228,11 @@ def job_main(spec: dict, out: str) -> None:
     kind = spec["kind"]
     row = (calibrate(spec) if kind == "calibrate" else baseline(spec)
            if kind in dict((k, n) for n, k in BASELINES) else train_and_measure(spec))
+    if spec.get("clip"):
+        import bench_voice_conversion_report as report
+
+        report.write_clip(_converter(spec)[0], spec["clip"], spec["setting"],
+                          *spec["directions"][0])
     with open(out + ".tmp", "w", encoding="utf-8") as stream:
         json.dump(row, stream, default=float)
     os.replace(out + ".tmp", out)
@@ -374,7 +397,10 @@ def main() -> int:
         out = os.path.join(args.keep_runs, tag)
         shutil.rmtree(out, ignore_errors=True)  # a stale, unfinished run: start afresh
         spec = {"kind": row["kind"], "corpus": row["corpus"], "seed": seed, "out": out,
-                "directions": row["directions"]}
+                "directions": row["directions"], "setting": row["setting"]}
+        clip = report.clip_path(args.results, row["setting"], row["name"])
+        if not os.path.isfile(clip):  # the row's first finished run keeps its clip
+            spec["clip"] = clip
         if row["kind"] == "model":
             per_step = saved["calibration"][_calibration_key(row)]["cpu_seconds_per_step"]
             budget = args.minutes * 60.0 * row.get("budget", 1)

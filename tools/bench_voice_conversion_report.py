@@ -99,6 +99,37 @@ def verdicts(table: dict) -> list[str]:
     return lines
 
 
+def machines(saved: dict) -> list[str]:
+    """The machines the rows were measured on, and what makes rows of different machines
+    comparable: a run's budget is a step count, fixed by its configuration's calibration."""
+    counts: dict = {}
+    for row in saved["rows"]:
+        counts[row["machine"]] = counts.get(row["machine"], 0) + 1
+    calibrated = sorted({c.get("machine", "?") for c in saved.get("calibration", {}).values()})
+    lines = ["- Machines: " + "; ".join(f"{m} ({n} runs)" for m, n in counts.items())]
+    if len(counts) > 1:
+        lines.append(
+            "- Rows mix machines (the campaign spans sittings, each on the machine it was "
+            "given). A run's budget is the step count of its configuration's calibration, "
+            f"measured once on {', '.join(calibrated)}, so a configuration trains the same "
+            "steps on every machine and the quality columns compare equal training; only the "
+            "CPU-minute column depends on the machine.")
+        # B0 and B1 do not depend on the seed: their runs on two machines measure the
+        # pipeline (analysis, synthesis, re-analysis, judges) on both.
+        gaps = {}
+        for row in saved["rows"]:
+            if row["name"].startswith(("B0", "B1")):
+                gaps.setdefault((row["setting"], row["name"]), {})[row["machine"]] = (
+                    row["summary"]["mcd"][0])
+        gaps = {key: max(v.values()) - min(v.values()) for key, v in gaps.items() if len(v) > 1}
+        if gaps:
+            lines.append(
+                f"- The seed-free baselines B0 and B1, measured on two machines "
+                f"({len(gaps)} rows): MCD-fixed differs by at most "
+                f"{max(gaps.values()):.3f} dB between them.")
+    return lines
+
+
 def render(path: str) -> str:
     with open(path, encoding="utf-8") as stream:
         saved = json.load(stream)
@@ -118,7 +149,7 @@ def render(path: str) -> str:
              "over directions × seeds). Lower is better for MCD, MSD and source retention "
              "(SRR); a GV ratio of 1 is natural. CPU min: the training process's CPU "
              "time (per seed), which the calibration aims at the budget.", "",
-             f"- Machine: {meta.get('machine')}",
+             *machines(saved),
              f"- Revision: {meta.get('git_revision')}, date {meta.get('date')}",
              "- Commands: " + "; ".join(f"`{c}`" for c in meta.get("commands", []))]
     lines += [f"- Note: {meta['notes']}"] if meta.get("notes") else []
@@ -153,17 +184,53 @@ def render(path: str) -> str:
 
 
 
-def listening_page(path: str, out: str, seconds: float = 2.5) -> str:
+#: Each row's listening clip (one sentence, 2.5 s, 16-bit) is kept beside the table
+#: (``clip_path``): run directories stay on the machine that trained them.
+CLIP_SECONDS = 2.5
+
+
+def clip_path(results: str, setting: str, name: str) -> str:
+    """Where the row ``name`` of ``setting`` keeps its clip, under the results directory."""
+    text = "".join(c if c.isascii() and (c.isalnum() or c in "_.") else "_"
+                   for c in f"{setting}_{name}")
+    return os.path.join(results, "voice_conversion", "clips", text + ".wav")
+
+
+def listening_sentence(setting: str, source: str, target: str):
+    """The hidden test sentence a setting is listened to on: its first test pair."""
+    from tfgan_suite.data.voices import corpus as voice_corpus
+
+    corpus = voice_corpus.load_corpus("mix4" if setting.startswith("mix4") else "esp4")
+    return corpus.pairs("test", source, target)[0]
+
+
+def write_clip(converter, path: str, setting: str, source: str, target: str) -> str:
+    """Converts the setting's listening sentence with ``converter`` and keeps its first
+    ``CLIP_SECONDS`` as the row's clip (inside a benchmark job, after its measurement)."""
+    from tfgan_suite import conversion
+    from tfgan_suite.audio import io as audio_io
+    from tfgan_suite.data.voices import features as voice_features
+
+    pair = listening_sentence(setting, source, target)
+    wave = conversion.synthesise(converter, voice_features.analysed(pair[0].path), source,
+                                 target)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    audio_io.write_wav(path + ".tmp.wav", wave[:int(CLIP_SECONDS * audio_io.SAMPLE_RATE)])
+    os.replace(path + ".tmp.wav", path)
+    return path
+
+
+def listening_page(path: str, out: str) -> str:
     """A self-contained page (inline WAVs, spectrogram PNGs, no script) of one hidden test
-    sentence per setting: the natural source and target, and every row's conversion (its
-    seed-0 run, re-analysed as measured), each clip its first ``seconds`` (the page stays a
-    few MB: a few listening samples, not a corpus). Run after the campaign:
-    ``python tools/bench_voice_conversion_report.py --listening``."""
+    sentence per setting: the natural source and target, and every row's conversion — the
+    clip its first finished run kept (``write_clip``), re-analysed for the spectrogram as
+    measured — each clip its first ``CLIP_SECONDS`` (the page stays a few MB: a few
+    listening samples, not a corpus). ``python tools/bench_voice_conversion_report.py
+    --listening``."""
     import html
 
-    from tfgan_suite import conversion, report, runs
+    from tfgan_suite import conversion, report
     from tfgan_suite.audio import io as audio_io
-    from tfgan_suite.data.voices import corpus as voice_corpus
     from tfgan_suite.data.voices import features as voice_features
     from tfgan_suite.report import speech
 
@@ -171,45 +238,44 @@ def listening_page(path: str, out: str, seconds: float = 2.5) -> str:
         saved = json.load(stream)
     settings: dict = {}
     for row in saved["rows"]:
-        if row["seed"] == 0:
-            settings.setdefault(row["setting"], []).append(row)
-    body = []
+        settings.setdefault(row["setting"], {}).setdefault(row["name"], row)
+    body, samples = [], int(CLIP_SECONDS * audio_io.SAMPLE_RATE)
     for setting, rows in settings.items():
-        corpus = voice_corpus.load_corpus("mix4" if setting.startswith("mix4") else "esp4")
-        source, target = rows[0]["directions"][0]["source"], rows[0]["directions"][0]["target"]
-        pair = corpus.pairs("test", source, target)[0]
-        natural = voice_features.analysed(pair[0].path)
-        clips = [(f"{source} (natural source)", audio_io.read_wav(pair[0].path), natural),
-                 (f"{target} (natural target)", audio_io.read_wav(pair[1].path),
-                  voice_features.analysed(pair[1].path))]
-        for row in rows:
-            run = os.path.join(ROOT, row["run"])
-            if row["name"].startswith("pairwise"):
-                parts = sorted(os.path.join(run, p) for p in os.listdir(run)
-                               if p.startswith("part"))
-                converter = next(c for c, _ in map(runs.speech_converter, parts)
-                                 if (source, target) in conversion.directions_of(c))
+        first = next(iter(rows.values()))
+        source, target = first["directions"][0]["source"], first["directions"][0]["target"]
+        pair = listening_sentence(setting, source, target)
+        clips = []
+        for caption, wav in ((f"{source} (natural source)", pair[0].path),
+                             (f"{target} (natural target)", pair[1].path)):
+            clips.append((caption, audio_io.read_wav(wav)[:samples]))
+        missing = []
+        for name in rows:
+            clip = clip_path(os.path.dirname(path), setting, name)
+            if os.path.isfile(clip):
+                clips.append((name, audio_io.read_wav(clip)))
             else:
-                converter, _ = runs.speech_converter(run)
-            wave = conversion.synthesise(converter, natural, source, target)
-            clips.append((f"{row['name']}", wave,
-                          conversion.reanalysed(wave, natural.sample_rate, natural)))
+                missing.append(name)
         body.append(f"<h2>{html.escape(setting)}: {html.escape(pair[0].text)}</h2>")
-        for caption, wave, _ in clips:
-            clip = wave[:int(seconds * audio_io.SAMPLE_RATE)]
+        if missing:
+            body.append(f"<p>No clip kept for: {html.escape(', '.join(missing))} (measured "
+                        "before clips were kept).</p>")
+        for caption, wave in clips:
             body.append(f'<figure><audio controls preload="metadata" '
-                        f'src="{speech.audio_uri(clip)}"></audio>'
+                        f'src="{speech.audio_uri(wave)}"></audio>'
                         f"<figcaption>{html.escape(caption)}</figcaption></figure>")
-        figure = speech.spectrogram_figure([(c, a) for c, _, a in clips])
+        natural = voice_features.analysed(pair[0].path)
+        figure = speech.spectrogram_figure(
+            [(caption, conversion.reanalysed(wave, audio_io.SAMPLE_RATE, natural))
+             for caption, wave in clips])
         body.append(f'<img alt="spectrograms, {html.escape(setting)}" '
                     f'src="{report.figure_uri(figure)}">')
     page = ("<!doctype html><html><head><meta charset='utf-8'><title>Voice conversion: "
             "listening</title></head><body><h1>Voice conversion: hidden test sentences</h1>"
             "<p>Generated by <code>python tools/bench_voice_conversion_report.py "
-            "--listening</code> from the seed-0 runs of docs/results/voice_conversion.md. "
-            "Each model's clip is its conversion of the natural source; the spectrograms "
-            "are of the re-analysed audio, as measured.</p>" + "".join(body)
-            + "</body></html>")
+            "--listening</code> from the clips the runs of docs/results/voice_conversion.md "
+            "kept (each row's first finished run). Each model's clip is its conversion of the "
+            "natural source; the spectrograms are of the re-analysed audio, as measured.</p>"
+            + "".join(body) + "</body></html>")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w", encoding="utf-8") as stream:
         stream.write(page)
