@@ -20,6 +20,10 @@ analysed here (the library's one analysis), its mel-cepstrum and F0 sent, and th
 ones synthesised with the source's aperiodicity into the WAV ``--out``
 (``tfgan_suite.export.speech``).
 
+A request the server refuses — more rows than the export's ``max_batch``, NaN in z, an
+image of the wrong shape — ends the client with one line on stderr,
+``client: error: the server refused the request: <its reason>``.
+
 Request bodies and response parsing are defined once, in ``tfgan_suite.export.serving``.
 """
 
@@ -40,6 +44,11 @@ PROTOCOLS = ("rest", "grpc")
 BODY_FORMATS = ("instances", "inputs")
 
 
+class RequestRefused(RuntimeError):
+    """The server refused a request (REST 400, gRPC INVALID_ARGUMENT); the message is its
+    reason in one line (``protocol.refusal_reason``)."""
+
+
 def rest_url(host: str, port: int, model_name: str, version: Optional[int] = None) -> str:
     """``http://host:port/v1/models/<name>[/versions/<v>]:predict``."""
     path = f"/v1/models/{model_name}" + (f"/versions/{version}" if version else "")
@@ -55,7 +64,17 @@ def rest_predict(url: str, body: Mapping[str, Any], timeout: float = 60.0) -> di
             return json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as error:  # TF Serving explains failures in the body
         detail = error.read().decode("utf-8", "replace")
+        if error.code == 400:  # {"error": why the request cannot run}
+            raise RequestRefused(protocol.refusal_reason(_error_field(detail))) from None
         raise RuntimeError(f"{url}: HTTP {error.code}: {detail}") from None
+
+
+def _error_field(body: str) -> str:
+    """The ``error`` of TF Serving's JSON error body (the body itself if it has none)."""
+    try:
+        return str(json.loads(body)["error"])
+    except (ValueError, KeyError, TypeError):
+        return body
 
 
 def grpc_predict(target: str, request, timeout: float = 60.0) -> dict[str, np.ndarray]:
@@ -66,7 +85,12 @@ def grpc_predict(target: str, request, timeout: float = 60.0) -> dict[str, np.nd
 
     with grpc.insecure_channel(target) as channel:
         stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
-        response = stub.Predict(request, timeout=timeout)
+        try:
+            response = stub.Predict(request, timeout=timeout)
+        except grpc.RpcError as error:
+            if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
+                raise RequestRefused(protocol.refusal_reason(error.details())) from None
+            raise
     return {name: tf.make_ndarray(proto) for name, proto in response.outputs.items()}
 
 
@@ -124,6 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except RequestRefused as refusal:
+        raise SystemExit(f"client: error: the server refused the request: {refusal}") from None
+
+
+def _run(args) -> int:
+    """One request of the kind ``--signature`` names (module docstring)."""
     if args.signature.startswith("convert_"):
         return _convert(args)
     if args.wav is not None:

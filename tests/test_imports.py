@@ -27,6 +27,8 @@ LAYERS = {
     # Pure modules over the base: the data, the losses, the run records, the exporters
     # (which read models by their protocol, never the families).
     "data": 1, "objectives": 1, "penalties": 1, "provenance": 1, "export": 1,
+    # the checkpoints of a GAN and the callbacks that write them (keras, arguments).
+    "checkpoints": 1,
     # metrics reads the data it scores; layers use data's blur and text vocabulary and
     # the penalties' orthogonal regulariser.
     "metrics": 2, "layers": 2,

@@ -18,6 +18,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan_suite.checkpoints import (  # noqa: F401 - part of this module's API
+    Checkpoints,
+    GracefulStop,
+    TrainingInterrupted,
+)
 from tfgan_suite.gans import keras_view
 from tfgan_suite.viz import grids
 
@@ -202,42 +207,6 @@ class StepProgress(keras.callbacks.Callback):
         elif end:
             out.write(text + end)
         out.flush()
-
-
-class CheckpointEachEpoch(keras.callbacks.Callback):
-    """Saves a ``tf.train.CheckpointManager`` checkpoint at each epoch end (and at the end).
-
-    ``CheckpointManager`` writes the data files first and then atomically replaces the
-    ``checkpoint`` index, so a crash mid-write leaves the previous checkpoint as latest.
-    """
-
-    def __init__(self, manager: tf.train.CheckpointManager,
-                 guard: Optional[NonFiniteGuard] = None):
-        super().__init__()
-        self.manager = manager
-        self.guard = guard
-        self._last_saved = None
-
-    def _save(self):
-        if self.guard is not None and self.guard.tripped:
-            return
-        step = _step(self.model)
-        if not all(np.all(np.isfinite(w)) for w in self.model.get_weights()):
-            if self.guard is not None:
-                self.guard.trip(f"non-finite weights at step {step}; not checkpointed")
-            return
-        if step != self._last_saved:
-            refresh = getattr(self.model, "refresh_standing_statistics", None)
-            if refresh is not None:  # checkpoints hold current standing statistics
-                refresh()
-            self.manager.save(checkpoint_number=step)
-            self._last_saved = step
-
-    def on_epoch_end(self, epoch, logs=None):
-        self._save()
-
-    def on_train_end(self, logs=None):
-        self._save()
 
 
 class SampleGrid(keras.callbacks.Callback):

@@ -468,7 +468,8 @@ SCHEMA: dict[str, Any] = {
     "penalties": OPEN,       # {gp|r1|r2|dragan|drift|clip: {weight, interval, ...}}
     "train": {
         "steps": Field(2000, "Generator updates in total.", (int,), check=_positive),
-        "steps_per_epoch": Field(500, "Steps between checkpoints / sample grids / logs.",
+        "steps_per_epoch": Field(500, "Steps between sample grids / logs / checkpoints "
+                                 "(see also checkpoint_every_*).",
                                  (int,), check=_positive),
         "max_minutes": Field(None, "Stop after this much wall-clock time (checked between "
                              "executions).", (float,), check=_positive, nullable=True),
@@ -513,6 +514,15 @@ SCHEMA: dict[str, Any] = {
                                check=_non_negative),
         "checkpoints_to_keep": Field(3, "Checkpoints kept in checkpoints/.", (int,),
                                      check=_positive),
+        "checkpoint_every_steps": Field(None, "Also checkpoint after this many steps since "
+                                        "the last checkpoint (checked after each execution); "
+                                        "null: epoch ends and the minutes bound only.", (int,),
+                                        check=_positive, nullable=True),
+        "checkpoint_every_minutes": Field(5.0, "Also checkpoint after this many minutes of "
+                                          "wall clock since the last checkpoint, so a kill -9 "
+                                          "loses at most about this much work; null: epoch "
+                                          "ends and the steps bound only.", (float,),
+                                          check=_positive, nullable=True),
     },
     "sample": {
         "grid_size": Field(64, "Images in each sample grid (a square number is best).",

@@ -17,6 +17,7 @@ import functools
 import json
 import math
 import os
+import signal
 import tempfile
 import time
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_suite import callbacks as callbacks_lib
+from tfgan_suite import checkpoints as checkpoints_lib
 from tfgan_suite import config as config_lib
 from tfgan_suite import conversion, distribute, factory, hardware, postfiltering, provenance
 from tfgan_suite.arguments import argument, setting
@@ -49,9 +51,7 @@ class Run:
     sample_grid: Optional[str]
 
 
-def _checkpoint(model) -> tf.train.Checkpoint:
-    return tf.train.Checkpoint(model=model, d_optimizer=model.d_optimizer,
-                               g_optimizer=model.g_optimizer)
+_checkpoint = checkpoints_lib.checkpoint_of
 
 
 def _prepare_directory(out: str, config, overrides, resume: bool) -> dict:
@@ -121,6 +121,18 @@ def _record_session(out: str, start_step: int, precision: str) -> None:
     os.replace(path + ".tmp", path)  # atomic: a kill never leaves half a file
 
 
+def _record_session_end(out: str, step: int, how: str) -> None:
+    """Completes the last session of ``<run>/provenance.json`` with the step it ended at and
+    how: ``end`` (the planned steps, a time limit or a non-finite stop) or the signal."""
+    path = os.path.join(out, "provenance.json")
+    with open(path, encoding="utf-8") as handle:
+        sessions = json.load(handle)
+    sessions[-1] |= {"end_step": step, "ended_by": how}
+    with open(path + ".tmp", "w", encoding="utf-8") as handle:
+        json.dump(sessions, handle, indent=2)
+    os.replace(path + ".tmp", path)
+
+
 def _build(config: dict, strategy, facts: factory.RunFacts):
     """The compiled GAN of ``config``; ``model.run_facts`` keeps ``facts`` for the pipeline
     and the sample grids of each ``_fit``."""
@@ -178,9 +190,12 @@ def train(config: Union[str, dict, None], out: str,
         model = _build(config, strategy, facts)
         checkpoints = os.path.join(directory, "checkpoints")
         if resume:
-            latest = tf.train.latest_checkpoint(os.path.join(out, "checkpoints"))
-            if latest:
-                _checkpoint(model).restore(latest).assert_existing_objects_matched()
+            try:  # the newest whole checkpoint; damaged ones are set aside (by the chief)
+                checkpoints_lib.restore_newest_valid(
+                    _checkpoint(model), os.path.join(out, "checkpoints"), model,
+                    set_aside_damaged=chief)
+            except checkpoints_lib.NoValidCheckpoint as error:
+                raise RunError(f"{argument('resume')}: {error}") from None
         start_step = int(model.step_counter.numpy())
         if chief:
             _record_session(out, start_step, config["precision"])
@@ -188,10 +203,11 @@ def train(config: Union[str, dict, None], out: str,
         rollbacks = 0
         training_seconds = evaluating = 0.0
         while True:
-            session = _fit(model, config, directory, chief, verbose)
+            session = _fit(model, config, directory, chief, verbose,
+                           resume_command=f"tfgan train --out {out} --resume")
             training_seconds += session["stop"].clock.elapsed()
             evaluating += session["stop"].clock.paused_seconds
-            if not session["guard"].tripped:
+            if not session["guard"].tripped or session["interrupted"] is not None:
                 break
             train_cfg = config["train"]
             latest = tf.train.latest_checkpoint(checkpoints)
@@ -218,7 +234,17 @@ def train(config: Union[str, dict, None], out: str,
     }
     if session["evaluation"] is not None and session["evaluation"].every_seconds:
         summary["curve"] = session["evaluation"].history
+    interrupted = session["interrupted"]
+    if interrupted is not None:
+        summary["stopped_by_signal"] = signal.Signals(interrupted.signum).name
     grid = session["grid"]
+    if chief:
+        _record_session_end(out, steps_done, summary.get("stopped_by_signal", "end"))
+    if chief and interrupted is not None:  # quick: a preempted machine has seconds left
+        with open(os.path.join(out, "metrics.json"), "w", encoding="utf-8") as handle:
+            json.dump(summary, handle, indent=2)
+    if interrupted is not None:
+        raise interrupted
     if chief:
         if factory.mixture(config) is not None:
             summary["mode_coverage"] = _toy_metrics(model, config)
@@ -232,8 +258,11 @@ def train(config: Union[str, dict, None], out: str,
     return Run(out, model, config, summary, None if grid is None else grid.last_path)
 
 
-def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
-    """One ``model.fit`` from the model's current step to ``train.steps`` (or a stop)."""
+def _fit(model, config: dict, directory: str, chief: bool, verbose,
+         resume_command: Optional[str] = None) -> dict:
+    """One ``model.fit`` from the model's current step to ``train.steps`` (or a stop; a
+    signal's ``TrainingInterrupted`` is returned as ``interrupted``, its checkpoint
+    written)."""
     train_cfg = config["train"]
     steps_per_epoch = train_cfg["steps_per_epoch"]
     start_step = int(model.step_counter.numpy())
@@ -241,6 +270,10 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
                                          os.path.join(directory, "checkpoints"),
                                          max_to_keep=train_cfg["checkpoints_to_keep"])
     guard = callbacks_lib.NonFiniteGuard()
+    writer = callbacks_lib.Checkpoints(manager, guard,
+                                       every_steps=train_cfg["checkpoint_every_steps"],
+                                       every_minutes=train_cfg["checkpoint_every_minutes"])
+    graceful = callbacks_lib.GracefulStop(writer, resume=resume_command, announce=False)
     stop = callbacks_lib.StopAt(train_cfg["steps"], train_cfg["max_minutes"])
     evaluation = None
     mix = factory.mixture(config)
@@ -252,8 +285,7 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
         log_dir=os.path.join(directory, "logs", "samples"),
         labels=factory.grid_labels(config, config["sample"]["grid_size"], model.run_facts),
         sources=factory.grid_sources(config, config["sample"]["grid_size"], model.run_facts))
-    callbacks = [*model.training_callbacks(), guard, stop,
-                 callbacks_lib.CheckpointEachEpoch(manager, guard)]
+    callbacks = [*model.training_callbacks(), guard, stop, writer, graceful]
     if chief:
         callbacks += [grid] if grid is not None else []
         callbacks += [keras.callbacks.TensorBoard(os.path.join(directory, "logs"),
@@ -283,11 +315,16 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose) -> dict:
         # Keras cannot shuffle a tf.data.Dataset and warns that it ignores shuffle=True.
         progress = ([callbacks_lib.StepProgress(interactive=False if verbose == 2 else None)]
                     if chief and verbose else [])
-        model.fit(batches, epochs=math.ceil(train_cfg["steps"] / steps_per_epoch),
-                  initial_epoch=start_step // steps_per_epoch,
-                  steps_per_epoch=steps_per_epoch, callbacks=progress + callbacks,
-                  verbose=0, shuffle=False)
-    return {"guard": guard, "stop": stop, "grid": grid, "evaluation": evaluation}
+        try:
+            model.fit(batches, epochs=math.ceil(train_cfg["steps"] / steps_per_epoch),
+                      initial_epoch=start_step // steps_per_epoch,
+                      steps_per_epoch=steps_per_epoch, callbacks=progress + callbacks,
+                      verbose=0, shuffle=False)
+        except callbacks_lib.TrainingInterrupted as interrupted:
+            return {"guard": guard, "stop": stop, "grid": grid, "evaluation": evaluation,
+                    "interrupted": interrupted}
+    return {"guard": guard, "stop": stop, "grid": grid, "evaluation": evaluation,
+            "interrupted": None}
 
 
 #: ``load_run``'s checkpoint choices.

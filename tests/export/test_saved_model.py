@@ -199,6 +199,29 @@ class ExportCommandTest(tf.test.TestCase):
         images = TFLiteGenerator(out).generate(np.zeros([2, 8], np.float32))
         self.assertEqual(images.shape, (2, 28, 28, 1))
 
+    def test_max_batch_flag_sets_the_limit_of_the_served_model(self):
+        models = os.path.join(self.workdir, "bounded")
+        code, stdout, stderr = run_cli("export", "--run", self.run_dir, "--format",
+                                       "saved_model", "--max-batch", "3", "--out", models)
+        self.assertEqual(code, 0, stderr)
+        from tfgan_suite.export import limits
+
+        loaded = tf.saved_model.load(os.path.join(models, "generator", "1"))
+        self.assertEqual(limits.recorded_limits(loaded), {"max_batch": 3})
+        with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                    r"seeds: 4 rows in one request; this model takes at most 3"):
+            loaded.signatures["sample_from_seeds"](seeds=tf.range(4, dtype=tf.int64))
+        self.assertEqual(cli.build_parser().parse_args(
+            ["export", "--run", "r", "--format", "saved_model", "--out", "o"]).max_batch, 1024)
+        for argv, message in ((["--format", "saved_model", "--max-batch", "0"],
+                               "--max-batch: must be a positive integer, got 0"),
+                              (["--format", "tflite", "--max-batch", "3"],
+                               "--max-batch: applies to --format saved_model only")):
+            code, _, stderr = run_cli("export", "--run", self.run_dir, *argv, "--out", models)
+            self.assertEqual(code, 2)
+            self.assertEqual(len(stderr.strip().splitlines()), 1)
+            self.assertIn(message, stderr)
+
     def test_quantize_with_saved_model_is_a_one_line_error(self):
         code, _, stderr = run_cli("export", "--run", self.run_dir, "--format", "saved_model",
                                   "--quantize", "int8", "--out", self.workdir)

@@ -215,7 +215,8 @@ def start_rest_stand_in(signatures):
 
 
 def start_grpc_stand_in(signatures):
-    """A gRPC PredictionService answering from ``signatures``; (server, port)."""
+    """A gRPC PredictionService answering from ``signatures``; (server, port). A request the
+    signature refuses gets INVALID_ARGUMENT with TensorFlow's message, as from TF Serving."""
     import grpc
     from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
 
@@ -223,9 +224,13 @@ def start_grpc_stand_in(signatures):
         def Predict(self, request, context):  # noqa: N802 (gRPC method name)
             signature = signatures[request.model_spec.signature_name]
             inputs = {k: tf.make_ndarray(v) for k, v in request.inputs.items()}
+            try:
+                outputs = signature(**inputs)
+            except tf.errors.InvalidArgumentError as error:
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, error.message)
             response = predict_pb2.PredictResponse()
             response.model_spec.CopyFrom(request.model_spec)
-            for key, value in signature(**inputs).items():
+            for key, value in outputs.items():
                 response.outputs[key].CopyFrom(tf.make_tensor_proto(value.numpy()))
             return response
 
@@ -279,6 +284,77 @@ class ClientTransportTest(tf.test.TestCase):
                             "127.0.0.1", "--grpc-port", str(self.grpc_port), "--signature",
                             "serving_default", "--latent-dim", str(LATENT_DIM)])
         self.assertEqual(code, 0)
+
+
+class RefusedRequestClientTest(tf.test.TestCase):
+    """A request over the export's limits (export/limits.py) is refused by the server; the
+    client raises ``RequestRefused`` with the reason in one line and its command line ends
+    with that line instead of a traceback."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        keras.utils.set_random_seed(0)
+        generator = DCGANGenerator(latent_dim=LATENT_DIM, image_size=28, base_filters=4)
+        cls.signatures = tf.saved_model.load(export_saved_model(
+            generator, tempfile.mkdtemp(), max_batch=4)).signatures
+        cls.http, cls.rest_port = start_rest_stand_in(cls.signatures)
+        cls.grpc_server, cls.grpc_port = start_grpc_stand_in(cls.signatures)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.http.shutdown()
+        cls.grpc_server.stop(None)
+        super().tearDownClass()
+
+    def request(self, values, signature="sample_from_seeds", transport="rest",
+                body_format="instances"):
+        return client.request_images(values, signature, transport, body_format, "127.0.0.1",
+                                     self.rest_port, self.grpc_port)
+
+    def test_over_limit_batch_is_refused_with_the_reason_in_one_line(self):
+        reason = ("seeds: 5 rows in one request; this model takes at most 4 (max_batch, set "
+                  "at export)")
+        for transport, body_format in (("rest", "instances"), ("rest", "inputs"),
+                                       ("grpc", "instances")):
+            with self.subTest(transport=transport, body_format=body_format):
+                with self.assertRaises(client.RequestRefused) as refused:
+                    self.request(np.arange(5), transport=transport, body_format=body_format)
+                self.assertEqual(str(refused.exception), reason)
+
+    def test_batch_at_the_limit_is_served(self):
+        for transport in client.PROTOCOLS:
+            self.assertEqual(self.request(np.arange(4), transport=transport).shape,
+                             (4, 28, 28, 1))
+
+    def test_nan_z_is_refused(self):
+        z = np.zeros([2, LATENT_DIM], np.float32)
+        z[0, 0] = np.nan
+        for transport in client.PROTOCOLS:
+            with self.subTest(transport=transport):
+                with self.assertRaises(client.RequestRefused) as refused:
+                    self.request(z, "serving_default", transport, "inputs")
+                self.assertEqual(str(refused.exception),
+                                 "z: NaN or infinite values; a request takes finite numbers")
+
+    def test_command_line_ends_with_one_line_naming_the_limit(self):
+        with self.assertRaises(SystemExit) as refused:
+            client.main(["--n", "5", "--out", os.path.join(tempfile.mkdtemp(), "g.png"),
+                         "--host", "127.0.0.1", "--rest-port", str(self.rest_port)])
+        self.assertEqual(str(refused.exception),
+                         "client: error: the server refused the request: seeds: 5 rows in one "
+                         "request; this model takes at most 4 (max_batch, set at export)")
+
+    def test_refusal_reason_is_the_assertion_of_tf_serving_and_in_process_messages(self):
+        served = ("assertion failed: [seeds: 5 rows in one request]\n\t "
+                  "[[{{function_node __inference_checked_1}}{{node Assert/Assert}}]]")
+        self.assertEqual(protocol.refusal_reason(served), "seeds: 5 rows in one request")
+        in_process = ("Graph execution error:\n\nDetected at node Assert/Assert defined at "
+                      "(most recent call last):\n<stack traces unavailable>\n" + served
+                      + " [Op:__inference_signature_wrapper_2]")
+        self.assertEqual(protocol.refusal_reason(in_process), "seeds: 5 rows in one request")
+        self.assertEqual(protocol.refusal_reason("Servable not found for request"),
+                         "Servable not found for request")
 
 
 class TranslatorClientTest(tf.test.TestCase):

@@ -46,6 +46,11 @@ The input signatures fix shapes and dtypes, so a request with the wrong ones is 
 by the server instead of being silently cast. The generator is the sampling generator
 (the EMA copy when the model keeps one) called with ``training=False`` (BatchNorm uses
 its moving statistics).
+
+Every signature refuses, before any work, a request of more than ``max_batch`` rows
+(default 1024) and non-finite float inputs (z, truncation, …): TF Serving answers
+INVALID_ARGUMENT with a message naming the input and the limit (``export/limits.py``, which
+also reads the limits the SavedModel records).
 """
 
 from __future__ import annotations
@@ -58,7 +63,7 @@ import keras
 import tensorflow as tf
 
 from tfgan_suite.arguments import argument
-from tfgan_suite.export import serving, speech
+from tfgan_suite.export import limits, serving, speech
 
 #: The second word of the stateless seed of ``sample_from_seeds``.
 SEED_STREAM = 0
@@ -216,12 +221,15 @@ def _translation_endpoints(model) -> dict:
     return endpoints
 
 
-def _export_translators(model, target: str, model_name: str, warmup_batch: int) -> None:
+def _export_translators(model, target: str, model_name: str, warmup_batch: int,
+                        max_batch: int) -> None:
     archive = keras.export.ExportArchive()
     for direction in model.directions:
         archive.track(model.translator(direction))
     for name, (function, signature) in _translation_endpoints(model).items():
-        archive.add_endpoint(name, function, input_signature=signature)
+        archive.add_endpoint(name, limits.bounded(function, signature, max_batch),
+                             input_signature=signature)
+    limits.record_limits(archive, max_batch)
     archive.write_out(target, verbose=False)
     if warmup_batch:
         shape = model.translator("a2b").inputs[0].shape[1:]
@@ -275,7 +283,9 @@ def _version_target(out: str, model_name: str, version: Optional[int],
 def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
                        model_name: str = "generator", version: Optional[int] = 1,
                        latent_dim: Optional[int] = None, warmup_batch: int = 2,
-                       overwrite: bool = False, statistics: Optional[dict] = None) -> str:
+                       overwrite: bool = False, statistics: Optional[dict] = None,
+                       max_batch: int = limits.DEFAULT_MAX_BATCH,
+                       max_frames: int = limits.DEFAULT_MAX_FRAMES) -> str:
     """Write ``<out>/<model_name>/<version>/`` for TF Serving; returns that directory.
 
     Args:
@@ -286,34 +296,48 @@ def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
         version: version directory number; TF Serving serves the highest by default.
             ``None`` takes the next free number (``serving.next_version``).
         latent_dim: size of z; read from the model or the generator's input when omitted.
-        warmup_batch: batch size of the warmup requests (0 writes none).
+        warmup_batch: batch size of the warmup requests (0 writes none; at most
+            ``max_batch``).
         overwrite: replace an existing version directory instead of refusing.
         statistics: voice conversion models: speaker → ``SpeakerStatistics`` (a run's
             ``speakers.json``), baked into the ``convert_<s>_to_<t>`` signatures;
             postfilters: the target's ``NormStats`` (a run's ``pairs.json``), baked into the
             ``postfilter`` signature (``export/speech.py``).
+        max_batch: the most rows (seeds, z, images, utterances) one request may carry;
+            every signature refuses a larger request before any work (``export/limits.py``).
+        max_frames: speech models: the most frames one request may carry, all its
+            utterances together.
     """
+    max_batch = limits.check_limit("max_batch", max_batch)
+    max_frames = limits.check_limit("max_frames", max_frames)
     if getattr(model_or_generator, "modality", "image") == "speech":
         if statistics is None:
             raise ValueError("statistics: a speech model is exported with its statistics "
                              "(a conversion model: its speakers', the run's speakers.json; "
                              "a postfilter: its target's, the run's pairs.json)")
+        if warmup_batch and max_frames < speech.WARMUP_FRAMES:
+            raise ValueError(f"{argument('max_frames')}: {max_frames} is fewer than the "
+                             f"{speech.WARMUP_FRAMES} frames of a warmup request; TF Serving "
+                             "would refuse its own warmup requests")
         target = _version_target(out, model_name, version, overwrite)
         if not callable(getattr(model_or_generator, "converter", None)):
-            speech.export_postfilter(model_or_generator, statistics, target)
+            speech.export_postfilter(model_or_generator, statistics, target, max_batch,
+                                     max_frames)
             if warmup_batch:
                 serving.write_warmup_requests(target, speech.postfilter_warmup_requests(
                     model_name, statistics.dims))
             return target
-        names = speech.export_conversion(model_or_generator, statistics, target)
+        names = speech.export_conversion(model_or_generator, statistics, target, max_batch,
+                                         max_frames)
         if warmup_batch:
             dims = next(iter(statistics.values())).mcep.dims - 1
             serving.write_warmup_requests(target, speech.warmup_requests(model_name, names,
                                                                          dims))
         return target
+    warmup_batch = min(warmup_batch, max_batch)  # TF Serving must accept its warmup
     if getattr(model_or_generator, "translates", False):
         target = _version_target(out, model_name, version, overwrite)
-        _export_translators(model_or_generator, target, model_name, warmup_batch)
+        _export_translators(model_or_generator, target, model_name, warmup_batch, max_batch)
         return target
     generator, inferred = sampling_generator_of(model_or_generator)
     num_classes = num_classes_of(model_or_generator, generator)
@@ -334,7 +358,9 @@ def export_saved_model(model_or_generator: Union[keras.Model, object], out: str,
                             truncation_cutoff=getattr(model_or_generator, "truncation_cutoff",
                                                       None)))
     for name, (function, signature) in endpoints.items():
-        archive.add_endpoint(name, function, input_signature=signature)
+        archive.add_endpoint(name, limits.bounded(function, signature, max_batch),
+                             input_signature=signature)
+    limits.record_limits(archive, max_batch)
     archive.write_out(target, verbose=False)
     if warmup_batch:
         codes = (None if not code_width else

@@ -22,6 +22,7 @@ an ``inputs`` entry ``labels`` or a second gRPC tensor.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -108,6 +109,29 @@ def rest_inputs_body(signature_name: str, values: Any, labels: Any = None) -> di
     if labels is not None:
         inputs[LABELS_INPUT[0]] = _labels_array(labels, len(array)).tolist()
     return {"signature_name": signature_name, "inputs": inputs}
+
+
+#: TensorFlow's lines that say where an error happened, not what is wrong ...
+_LOCATION_LINE = re.compile(r"^(\[\[|Graph execution error|Detected at node|<stack traces|File \")")
+#: ... and the location it appends to the line that says what.
+_LOCATION_SUFFIX = re.compile(r"\s*(\[\[|\[Op:).*$")
+_ASSERTION = re.compile(r"^assertion failed: \[(.*)\]$")
+
+
+def refusal_reason(message: str) -> str:
+    """The one line of a server's error that says what is wrong with the request.
+
+    TF Serving answers a failed check (a request limit, ``limits.py``; an input shape) with
+    TensorFlow's message, ``assertion failed: [<reason>]`` and the graph node; a signature
+    run in process adds "Graph execution error" and a stack. This keeps ``<reason>``, or
+    else the last line that is not a location.
+    """
+    lines = [_LOCATION_SUFFIX.sub("", line.strip()) for line in str(message).splitlines()
+             if line.strip() and not _LOCATION_LINE.match(line.strip())]
+    if not lines:
+        return str(message).strip()
+    reason = next((line for line in lines if _ASSERTION.match(line)), lines[-1])
+    return _ASSERTION.sub(r"\1", reason)
 
 
 def parse_rest_response(body: Mapping[str, Any], output: str = "images") -> np.ndarray:

@@ -25,6 +25,10 @@ statistics=<the target's NormStats>)``) has one signature, ``postfilter``: ``fea
 float32 ``[batch, frames, D]`` in natural units (the mel-cepstrum c0..cD, or natural-log
 STFT magnitudes) → ``features`` postfiltered, the target's statistics and the noise seed
 inside (``postfilter_function``).
+
+Both refuse, before any work, a request of more than ``max_batch`` utterances or
+``max_frames`` frames (all its utterances together) and non-finite features
+(``export/limits.py``). The LiteRT runners convert one utterance per call (a batch of one).
 """
 
 from __future__ import annotations
@@ -35,9 +39,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan_suite.export import limits
+
 #: Conversion networks halve time twice (conversion.TIME_MULTIPLE).
 TIME_MULTIPLE = 4
 INPUT_NAMES = ("mcep", "f0")
+#: Frames of the warmup requests.
+WARMUP_FRAMES = 64
 
 
 def signature_name(source: str, target: str) -> str:
@@ -84,9 +92,12 @@ def input_signature(dims: int) -> list[tf.TensorSpec]:
             tf.TensorSpec([None, None], tf.float32, name="f0")]
 
 
-def export_conversion(model, statistics: Mapping, target: str) -> list[str]:
+def export_conversion(model, statistics: Mapping, target: str,
+                      max_batch: int = limits.DEFAULT_MAX_BATCH,
+                      max_frames: int = limits.DEFAULT_MAX_FRAMES) -> list[str]:
     """Writes the SavedModel of a conversion model into the version directory ``target``;
-    returns its signature names (the first is also ``serving_default``)."""
+    returns its signature names (the first is also ``serving_default``). Requests of more
+    than ``max_batch`` utterances or ``max_frames`` frames are refused."""
     missing = [v for v in model.domains if v not in statistics]
     if missing:
         raise ValueError(f"statistics: no statistics of {', '.join(missing)} (the model's "
@@ -98,10 +109,12 @@ def export_conversion(model, statistics: Mapping, target: str) -> list[str]:
     names = []
     for source, target_speaker in model.speaker_directions():
         name = signature_name(source, target_speaker)
-        archive.add_endpoint(name, conversion_function(model, statistics, source,
-                                                       target_speaker),
+        function = conversion_function(model, statistics, source, target_speaker)
+        archive.add_endpoint(name, limits.bounded(function, input_signature(dims), max_batch,
+                                                  max_frames),
                              input_signature=input_signature(dims))
         names.append(name)
+    limits.record_limits(archive, max_batch, max_frames)
     archive.write_out(target, verbose=False)
     return names
 
@@ -134,23 +147,30 @@ def postfilter_function(model, statistics, seed: int = 0):
     return function
 
 
-def export_postfilter(model, statistics, target: str) -> list[str]:
+def export_postfilter(model, statistics, target: str,
+                      max_batch: int = limits.DEFAULT_MAX_BATCH,
+                      max_frames: int = limits.DEFAULT_MAX_FRAMES) -> list[str]:
     """Writes the SavedModel of a postfilter into the version directory ``target`` (one
-    signature, ``postfilter``, also ``serving_default``); returns its signature names."""
+    signature, ``postfilter``, also ``serving_default``); returns its signature names.
+    Requests of more than ``max_batch`` utterances or ``max_frames`` frames are refused."""
     if not hasattr(statistics, "mean") or statistics.dims != model.generator.inputs[0].shape[-1]:
         raise ValueError(f"statistics: a postfilter is exported with its target's feature "
                          f"statistics (NormStats of {model.generator.inputs[0].shape[-1]} "
                          "dimensions: the run's pairs.json target_statistics)")
+    signature = [tf.TensorSpec([None, None, statistics.dims], tf.float32, name="features")]
     archive = keras.export.ExportArchive()
     archive.track(model.sampling_generator)
-    archive.add_endpoint(POSTFILTER_SIGNATURE, postfilter_function(model, statistics),
-                         input_signature=[tf.TensorSpec([None, None, statistics.dims],
-                                                        tf.float32, name="features")])
+    archive.add_endpoint(POSTFILTER_SIGNATURE,
+                         limits.bounded(postfilter_function(model, statistics), signature,
+                                        max_batch, max_frames),
+                         input_signature=signature)
+    limits.record_limits(archive, max_batch, max_frames)
     archive.write_out(target, verbose=False)
     return [POSTFILTER_SIGNATURE]
 
 
-def postfilter_warmup_requests(model_name: str, dims: int, frames: int = 64) -> list:
+def postfilter_warmup_requests(model_name: str, dims: int,
+                               frames: int = WARMUP_FRAMES) -> list:
     """One ``PredictRequest`` of ``frames`` zero frames for the postfilter signature."""
     from tensorflow_serving.apis import predict_pb2
 
@@ -170,7 +190,7 @@ def _networks(model) -> list[keras.Model]:
 
 
 def warmup_requests(model_name: str, signatures: Sequence[str], dims: int,
-                    frames: int = 64) -> list:
+                    frames: int = WARMUP_FRAMES) -> list:
     """One ``PredictRequest`` per signature: a silent-ish ``frames``-frame utterance."""
     requests = []
     for name in signatures:
@@ -231,7 +251,8 @@ class _LiteRTRunner:
 
 class TFLiteVoiceConverter(_LiteRTRunner):
     """A converted direction (``tfgan export --format tflite --direction S:T``) run by the
-    LiteRT interpreter: ``convert(mcep, f0) -> (mcep, f0)`` of one utterance.
+    LiteRT interpreter: ``convert(mcep, f0) -> (mcep, f0)`` of one utterance (the batch is
+    always one).
 
     Args:
         path: the ``.tflite`` file.
@@ -260,7 +281,7 @@ class TFLiteVoiceConverter(_LiteRTRunner):
 class TFLitePostfilter(_LiteRTRunner):
     """An exported postfilter (``tfgan export --format tflite`` of a ``ganpf`` /
     ``ganpf_stft`` run) run by the LiteRT interpreter: ``postfilter(features)`` of one
-    utterance ``[frames, D]`` in natural units.
+    utterance ``[frames, D]`` in natural units (the batch is always one).
 
     Args:
         path: the ``.tflite`` file.

@@ -20,6 +20,12 @@ int8       weights and activations int8, activation ranges calibrated on
            change; ops with no int8 kernel (e.g. the final round/cast to uint8) stay float.
 =========  ==================================================================================
 
+The batch is fixed at conversion with ``batch_size`` (the runners then refuse any other
+batch) or left dynamic. The SavedModel's request limits (``export/limits.py``) do not survive
+conversion — TFLite has no Assert op, and the converter drops the checks — so
+``TFLiteGenerator`` and ``TFLiteTranslator`` refuse more than ``max_batch`` rows (default
+1024) per call of a dynamic-batch model themselves.
+
 Only TFLite built-in ops are allowed (no Select TF / "Flex" ops, which need the large
 Flex delegate on device): a graph that needs one fails here with a ``ValueError`` naming
 the ops, not later on the phone.
@@ -37,6 +43,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_suite.arguments import argument
+from tfgan_suite.export.limits import DEFAULT_MAX_BATCH, check_limit
 
 QUANTIZE_MODES = ("none", "float16", "dynamic", "int8")
 
@@ -224,6 +231,13 @@ def export_tflite(source, out_path: str, quantize: str = "none",
     return out_path
 
 
+def _check_batch(name: str, rows: int, max_batch: int) -> None:
+    """A ``ValueError`` naming input ``name`` when a call carries more than ``max_batch``."""
+    if rows > max_batch:
+        raise ValueError(f"{name}: {rows} rows in one call; this runner takes at most "
+                         f"{max_batch} (max_batch)")
+
+
 def single_signature(path: str, num_threads: int = 1) -> tuple:
     """(interpreter, signature key, runner) of a ``.tflite`` file holding one signature (a
     converted direction of a translator or a voice converter), under LiteRT."""
@@ -241,12 +255,16 @@ class TFLiteGenerator:
         path: the ``.tflite`` file.
         num_threads: interpreter threads.
         signature_key: the converted signature.
+        max_batch: the most rows one call of a dynamic-batch model takes (a fixed-batch
+            model takes exactly its ``batch_size``).
     """
 
     def __init__(self, path: str, num_threads: int = 1,
-                 signature_key: str = "serving_default"):
+                 signature_key: str = "serving_default",
+                 max_batch: int = DEFAULT_MAX_BATCH):
         from ai_edge_litert.interpreter import Interpreter
 
+        self.max_batch = check_limit("max_batch", max_batch)
         self.interpreter = Interpreter(model_path=path, num_threads=num_threads)
         self.runner = self.interpreter.get_signature_runner(signature_key)
         details = self.runner.get_input_details()
@@ -268,6 +286,8 @@ class TFLiteGenerator:
                 self.batch_size is not None and z.shape[0] != self.batch_size):
             raise ValueError(f"z: expected shape [{batch}, {self.latent_dim}], got "
                              f"{list(z.shape)}")
+        if self.batch_size is None:
+            _check_batch("z", len(z), self.max_batch)
         inputs = {self.input_name: z}
         if self.conditional:
             if labels is None:
@@ -296,9 +316,12 @@ class TFLiteTranslator:
     Args:
         path: the ``.tflite`` file (``export_tflite`` of a ``translate_<d>`` signature).
         num_threads: interpreter threads.
+        max_batch: the most images one call of a dynamic-batch model takes (a fixed-batch
+            model takes exactly its ``batch_size``).
     """
 
-    def __init__(self, path: str, num_threads: int = 1):
+    def __init__(self, path: str, num_threads: int = 1, max_batch: int = DEFAULT_MAX_BATCH):
+        self.max_batch = check_limit("max_batch", max_batch)
         # One signature per file: its key is the SavedModel's (translate_<d>), or
         # serving_default for a fixed-batch conversion.
         self.interpreter, self.signature_key, self.runner = single_signature(path,
@@ -322,6 +345,8 @@ class TFLiteTranslator:
             raise ValueError(f"images: expected shape [{batch}, "
                              f"{', '.join(map(str, self.image_shape))}] in [-1, 1], got "
                              f"{list(images.shape)}")
+        if self.batch_size is None:
+            _check_batch("images", len(images), self.max_batch)
         return self.runner(images=np.ascontiguousarray(images))
 
     def translate(self, images: np.ndarray) -> np.ndarray:

@@ -26,14 +26,15 @@ number of replicas, and a 2-replica step equals the 1-device step.
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Optional
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan_suite import checkpoints, ops
 from tfgan_suite import objectives as objectives_lib
-from tfgan_suite import ops
 from tfgan_suite import penalties as penalties_lib
 from tfgan_suite.gans import keras_view, network_checks, standing
 from tfgan_suite.gans import latent as latent_lib
@@ -442,6 +443,34 @@ class AdversarialModel(keras.Model):
             "jit_compile": bool(self.jit_compile),
             "steps_per_execution": self.steps_per_execution,
         }
+
+    def fit(self, *args, **kwargs):
+        """``keras.Model.fit``, with ``callbacks.GracefulStop`` among ``callbacks=`` turning a
+        SIGTERM / SIGINT into a stop after the current execution: the ``callbacks.
+        Checkpoints`` callback of the same ``fit`` writes that step, then this raises
+        ``callbacks.TrainingInterrupted`` (a ``SystemExit`` with status 143 / 130) after one
+        line on stderr naming the signal and the step."""
+        given = kwargs.get("callbacks") or []
+        listed = list(given.callbacks if isinstance(given, keras.callbacks.CallbackList)
+                      else given)
+        stops = [c for c in listed if isinstance(c, checkpoints.GracefulStop)]
+        writers = [c for c in listed if isinstance(c, checkpoints.Checkpoints)]
+        for stop in stops:
+            if stop.checkpoints is None and writers:
+                stop.checkpoints = writers[-1]
+            stop.install()  # before fit: a signal while the first step traces counts too
+        try:
+            history = super().fit(*args, **kwargs)
+        finally:
+            for stop in stops:
+                stop.uninstall()
+        for stop in stops:
+            interrupted = stop.interruption()
+            if interrupted is not None:
+                if stop.announce:
+                    print(f"tfgan: {interrupted}", file=sys.stderr, flush=True)
+                raise interrupted
+        return history
 
     def compile_from_config(self, config: dict[str, Any]) -> None:
         config = dict(config)
