@@ -16,9 +16,9 @@ With your own Keras networks (docs/guides/keras.md has runnable examples):
     tg.export.export_tflite(gan, "generator.tflite")
 
 Modules: ``gans`` (every family; ``gans.GANS`` maps config names to classes), ``networks``,
-``objectives``, ``penalties``, ``callbacks``, ``export``, ``data``, ``metrics``; for speech
-``audio`` (WAV, WORLD, SPTK mel-cepstrum, STFT) and ``conversion`` (the voice-conversion
-baselines and converter runs).
+``objectives``, ``penalties``, ``callbacks``, ``checkpoints``, ``export``, ``data``,
+``metrics``; for speech ``audio`` (WAV, WORLD, SPTK mel-cepstrum, STFT) and ``conversion``
+(the voice-conversion baselines and converter runs).
 """
 
 from tfgan_suite import quiet
@@ -30,6 +30,7 @@ quiet.command_start()
 from tfgan_suite import (  # noqa: E402
     audio,
     callbacks,
+    checkpoints,
     conversion,
     data,
     export,
@@ -43,6 +44,6 @@ from tfgan_suite.gans import AdversarialModel  # noqa: E402
 from tfgan_suite.provenance import VERSION as __version__  # noqa: E402
 from tfgan_suite.runs import load_run, train  # noqa: E402
 
-__all__ = ["AdversarialModel", "audio", "callbacks", "conversion", "data", "export", "gans",
-           "metrics", "networks", "objectives", "penalties", "train", "load_run",
+__all__ = ["AdversarialModel", "audio", "callbacks", "checkpoints", "conversion", "data",
+           "export", "gans", "metrics", "networks", "objectives", "penalties", "train", "load_run",
            "__version__"]

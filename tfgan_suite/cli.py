@@ -65,17 +65,18 @@ def _parse_labels(text: Optional[str], n: int):
 
 
 def _stopped(train):
-    """``train`` (a ``runs.train`` call), turning its two ways of stopping early into one
-    line and an exit status: a signal (``TrainingInterrupted``: 143 / 130, where to resume)
-    and a checkpoint that could not be written (status 1, the checkpoint still whole)."""
-    from tfgan_suite import callbacks, checkpoints
+    """``train`` (a ``runs.train`` call), turning its ways of stopping early into one line
+    and an exit status: a signal (``TrainingInterrupted``: 143 / 130, where to resume), a
+    checkpoint that could not be written (status 1, the previous one whole) and a lost
+    worker of a multi_worker job (status 1, restart every worker with --resume)."""
+    from tfgan_suite import callbacks, checkpoints, runs
 
     try:
         return train(), 0
     except callbacks.TrainingInterrupted as stop:
         print(f"tfgan: {stop}", file=sys.stderr, flush=True)
         return None, stop.code
-    except checkpoints.CheckpointWriteError as error:
+    except (checkpoints.CheckpointWriteError, runs.WorkerLost) as error:
         print(f"tfgan: training stopped: {error}", file=sys.stderr, flush=True)
         return None, 1
 

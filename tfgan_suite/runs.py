@@ -40,6 +40,22 @@ class RunError(ValueError):
     """The run directory cannot be used as asked (exists, missing, or incomplete)."""
 
 
+class WorkerLost(RuntimeError):
+    """A worker of a ``multi_worker`` job stopped (killed, preempted, its machine lost): the
+    others' collective ops fail once it misses its heartbeats. Every worker must restart
+    with ``--resume``; they continue from the chief's newest checkpoint."""
+
+    def __init__(self, out: str, error: Exception):
+        latest = tf.train.latest_checkpoint(os.path.join(out, "checkpoints"))
+        cause = (getattr(error, "message", None) or str(error)).strip().splitlines()
+        unhealthy = next((line.strip() for line in cause if line.strip().startswith("/job:")),
+                         cause[0] if cause else type(error).__name__)
+        super().__init__(
+            f"a worker of the multi_worker job stopped ({unhealthy}); the newest checkpoint "
+            f"is {'step ' + str(checkpoints_lib.step_of(latest)) if latest else 'none'}; "
+            f"restart every worker with: tfgan train --out {out} --resume")
+
+
 @dataclasses.dataclass
 class Run:
     """What ``train`` returns: where it wrote, the trained model and the summary."""
@@ -203,8 +219,13 @@ def train(config: Union[str, dict, None], out: str,
         rollbacks = 0
         training_seconds = evaluating = 0.0
         while True:
-            session = _fit(model, config, directory, chief, verbose,
-                           resume_command=f"tfgan train --out {out} --resume")
+            try:
+                session = _fit(model, config, directory, chief, verbose,
+                               resume_command=f"tfgan train --out {out} --resume")
+            except (tf.errors.UnavailableError, tf.errors.AbortedError) as error:
+                if config["distribute"]["strategy"] != "multi_worker":
+                    raise
+                raise WorkerLost(out, error) from error
             training_seconds += session["stop"].clock.elapsed()
             evaluating += session["stop"].clock.paused_seconds
             if not session["guard"].tripped or session["interrupted"] is not None:
