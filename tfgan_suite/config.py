@@ -170,10 +170,9 @@ OPEN = object()
 
 SCHEMA: dict[str, Any] = {
     "seed": Field(0, "Seed of initial weights, data order and every training draw.", (int,)),
-    "deterministic": Field(False, "TensorFlow deterministic kernels (slower). Most reruns "
-                           "and kill -9 resumes then reproduce the weights bit for bit; about "
-                           "one run in ten still differs by float round-off "
-                           "(docs/concepts/randomness.md).", (bool,)),
+    "deterministic": Field(False, "TensorFlow's deterministic kernels and one intra-op and "
+                           "one inter-op thread (slower on large networks): reruns reproduce "
+                           "the weights bit for bit (docs/concepts/randomness.md).", (bool,)),
     "model": Field("gan", "GAN family (gans registry): gan = unconditional adversarial model; "
                    "cgan = class-conditional G(z, y) and D(x, y) (concat or projection "
                    "discriminator); acgan = G(z, y) and D(x) with an auxiliary classifier; "

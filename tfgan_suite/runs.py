@@ -18,6 +18,7 @@ import json
 import math
 import os
 import signal
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -137,6 +138,32 @@ def _record_session(out: str, start_step: int, precision: str) -> None:
     os.replace(path + ".tmp", path)  # atomic: a kill never leaves half a file
 
 
+#: The environment variables that size TensorFlow's thread pools when its runtime starts.
+THREAD_ENV = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+
+
+def _one_thread_each() -> None:
+    """``deterministic: true``: TensorFlow's runtime with one intra-op and one inter-op
+    thread. With op determinism alone, 2 of 20 reruns of the toy recipe (two processes at a
+    time, a loaded machine) ended with other weights than the rest (up to 1.5e-2); with one
+    thread each, 40 of 40 were bit-identical (``docs/results/determinism.md``). Which
+    thread-scheduling effect is the source was not isolated: either pool at one thread
+    alone did not remove it. The pools are fixed when the runtime starts: when it has
+    already started in this process with more threads, one line says so."""
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:  # the runtime has started (ops ran before this run)
+        if (tf.config.threading.get_intra_op_parallelism_threads() == 1
+                and tf.config.threading.get_inter_op_parallelism_threads() == 1) or all(
+                os.environ.get(name) == "1" for name in THREAD_ENV):
+            return
+        print("tfgan: deterministic: TensorFlow started before this run with its default "
+              "threads, so reruns may differ at float round-off; start Python with "
+              "TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 for bit-identical ones",
+              file=sys.stderr, flush=True)
+
+
 def _record_session_end(out: str, step: int, how: str) -> None:
     """Completes the last session of ``<run>/provenance.json`` with the step it ended at and
     how: ``end`` (the planned steps, a time limit or a non-finite stop) or the signal."""
@@ -183,6 +210,8 @@ def train(config: Union[str, dict, None], out: str,
             2 one line per epoch (as Keras's ``verbose``).
     """
     config = _prepare_directory(out, config, overrides, resume)
+    if config["deterministic"]:
+        _one_thread_each()  # before the strategy starts TensorFlow's runtime
     strategy = distribute.make_strategy(config["distribute"])
     chief = distribute.is_chief()
     directory = out if chief else tempfile.mkdtemp(prefix=f"tfgan_{distribute.task_id()}_")

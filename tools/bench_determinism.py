@@ -56,12 +56,16 @@ def variables_of(run: str) -> dict:
 
 
 #: ``--prelude ftz``: the process's main thread flushes denormals to zero before TensorFlow
-#: starts (glibc's FE_DFL_DISABLE_SSE_DENORMS_ENV: MXCSR's FTZ and DAZ bits), as
-#: TensorFlow's pool threads do.
+#: starts (MXCSR's FTZ and DAZ bits, set through glibc's fegetenv / fesetenv on x86-64),
+#: as TensorFlow's pool threads do.
 PRELUDES = {
     "none": "",
     "ftz": "import ctypes, ctypes.util\n"
-           "assert ctypes.CDLL(ctypes.util.find_library('m')).fesetenv(ctypes.c_void_p(-3)) == 0\n",
+           "libm = ctypes.CDLL(ctypes.util.find_library('m'))\n"
+           "env = (ctypes.c_uint32 * 8)()\n"
+           "assert libm.fegetenv(env) == 0\n"
+           "env[7] |= 0x8040\n"
+           "assert libm.fesetenv(env) == 0\n",
 }
 
 
