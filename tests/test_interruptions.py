@@ -182,16 +182,18 @@ class CommandLineSignalTest(tf.test.TestCase):
     def test_tfgan_train_exits_143_with_one_line_and_its_checkpoint(self):
         out = os.path.join(tempfile.mkdtemp(), "run")
         command = [sys.executable, "-m", "tfgan_suite", "train", "--config", TOY, "--out", out]
-        for item in SMALL + ["train.steps=1000000", "train.steps_per_epoch=100000"]:
+        for item in SMALL + ["train.steps=1000000", "train.steps_per_epoch=100000",
+                             "train.checkpoint_every_steps=50"]:
             command += ["--set", item]
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                    text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
-        try:
+        index = os.path.join(out, "checkpoints", "checkpoint")
+        try:  # once training runs (its first checkpoint is written), at an arbitrary step
             deadline = time.monotonic() + 300
             while (time.monotonic() < deadline and process.poll() is None
-                   and not os.path.exists(os.path.join(out, "provenance.json"))):
+                   and not os.path.exists(index)):
                 time.sleep(0.05)
-            time.sleep(1.0)  # into training: an arbitrary step
+            time.sleep(0.5)
             process.send_signal(signal.SIGTERM)
             _, stderr = process.communicate(timeout=300)
         finally:
