@@ -251,7 +251,8 @@ def train(config: Union[str, dict, None], out: str,
             try:
                 session = _fit(model, config, directory, chief, verbose,
                                resume_command=f"tfgan train --out {out} --resume")
-            except (tf.errors.UnavailableError, tf.errors.AbortedError) as error:
+            except (tf.errors.UnavailableError, tf.errors.AbortedError,
+                    tf.errors.DeadlineExceededError, tf.errors.CancelledError) as error:
                 if config["distribute"]["strategy"] != "multi_worker":
                     raise
                 raise WorkerLost(out, error) from error
