@@ -519,8 +519,10 @@ SCHEMA: dict[str, Any] = {
                                         check=_positive, nullable=True),
         "checkpoint_every_minutes": Field(5.0, "Also checkpoint after this many minutes of "
                                           "wall clock since the last checkpoint, so a kill -9 "
-                                          "loses at most about this much work; null: epoch "
-                                          "ends and the steps bound only.", (float,),
+                                          "loses at most about this much work (not under "
+                                          "multi_worker, whose workers must save at the same "
+                                          "steps: use checkpoint_every_steps there); null: "
+                                          "epoch ends and the steps bound only.", (float,),
                                           check=_positive, nullable=True),
     },
     "sample": {

@@ -321,9 +321,14 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose,
                                          os.path.join(directory, "checkpoints"),
                                          max_to_keep=train_cfg["checkpoints_to_keep"])
     guard = callbacks_lib.NonFiniteGuard()
+    # Under multi_worker every worker saves at the same steps (a save reads variables that
+    # are reduced across workers): a wall-clock bound would fire at different steps on
+    # each, so there only checkpoint_every_steps and the epoch ends apply.
+    minutes = (None if config["distribute"]["strategy"] == "multi_worker"
+               else train_cfg["checkpoint_every_minutes"])
     writer = callbacks_lib.Checkpoints(manager, guard,
                                        every_steps=train_cfg["checkpoint_every_steps"],
-                                       every_minutes=train_cfg["checkpoint_every_minutes"])
+                                       every_minutes=minutes)
     graceful = callbacks_lib.GracefulStop(writer, resume=resume_command, announce=False)
     stop = callbacks_lib.StopAt(train_cfg["steps"], train_cfg["max_minutes"])
     evaluation = None
