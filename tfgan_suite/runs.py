@@ -324,12 +324,15 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose,
     # Under multi_worker every worker saves at the same steps (a save reads variables that
     # are reduced across workers): a wall-clock bound would fire at different steps on
     # each, so there only checkpoint_every_steps and the epoch ends apply.
-    minutes = (None if config["distribute"]["strategy"] == "multi_worker"
-               else train_cfg["checkpoint_every_minutes"])
-    writer = callbacks_lib.Checkpoints(manager, guard,
-                                       every_steps=train_cfg["checkpoint_every_steps"],
-                                       every_minutes=minutes)
-    graceful = callbacks_lib.GracefulStop(writer, resume=resume_command, announce=False)
+    # For the same reason a signal to one worker cannot be a graceful stop there (its lone
+    # save would wait on the others): it ends that worker, and the others stop as for a
+    # dead worker (WorkerLost); all restart from the newest checkpoint.
+    multi_worker = config["distribute"]["strategy"] == "multi_worker"
+    writer = callbacks_lib.Checkpoints(
+        manager, guard, every_steps=train_cfg["checkpoint_every_steps"],
+        every_minutes=None if multi_worker else train_cfg["checkpoint_every_minutes"])
+    graceful = [] if multi_worker else [
+        callbacks_lib.GracefulStop(writer, resume=resume_command, announce=False)]
     stop = callbacks_lib.StopAt(train_cfg["steps"], train_cfg["max_minutes"])
     evaluation = None
     mix = factory.mixture(config)
@@ -341,7 +344,7 @@ def _fit(model, config: dict, directory: str, chief: bool, verbose,
         log_dir=os.path.join(directory, "logs", "samples"),
         labels=factory.grid_labels(config, config["sample"]["grid_size"], model.run_facts),
         sources=factory.grid_sources(config, config["sample"]["grid_size"], model.run_facts))
-    callbacks = [*model.training_callbacks(), guard, stop, writer, graceful]
+    callbacks = [*model.training_callbacks(), guard, stop, writer, *graceful]
     if chief:
         callbacks += [grid] if grid is not None else []
         callbacks += [keras.callbacks.TensorBoard(os.path.join(directory, "logs"),
