@@ -256,11 +256,12 @@ class Checkpoints(keras.callbacks.Callback):
             self._last_saved = int(self.model.step_counter.numpy())
 
     def on_train_batch_end(self, batch, logs=None):
-        step = int(self.model.step_counter.numpy())
-        if (self.every_steps is not None and self._last_saved is not None
-                and step - self._last_saved >= self.every_steps) or (
-                self.every_seconds is not None
-                and time.monotonic() - self._saved_at >= self.every_seconds):
+        # After every execution: read the step only when a steps bound asks for it.
+        if (self.every_seconds is not None
+                and time.monotonic() - self._saved_at >= self.every_seconds) or (
+                self.every_steps is not None and self._last_saved is not None
+                and int(self.model.step_counter.numpy()) - self._last_saved
+                >= self.every_steps):
             self.save()
 
     def on_epoch_end(self, epoch, logs=None):

@@ -291,16 +291,13 @@ def train(config: Union[str, dict, None], out: str,
     grid = session["grid"]
     if chief:
         _record_session_end(out, steps_done, summary.get("stopped_by_signal", "end"))
-    if chief and interrupted is not None:  # quick: a preempted machine has seconds left
-        with open(os.path.join(out, "metrics.json"), "w", encoding="utf-8") as handle:
-            json.dump(summary, handle, indent=2)
-    if interrupted is not None:
-        raise interrupted
-    if chief:
-        if factory.mixture(config) is not None:
+        if interrupted is None and factory.mixture(config) is not None:
             summary["mode_coverage"] = _toy_metrics(model, config)
         with open(os.path.join(out, "metrics.json"), "w", encoding="utf-8") as handle:
             json.dump(summary, handle, indent=2)
+    if interrupted is not None:  # quick: a preempted machine has seconds left
+        raise interrupted
+    if chief:
         model.refresh_standing_statistics()
         model.sampling_generator.save(os.path.join(out, "generator", "generator.keras"))
         if grid is not None and grid.last_path is None:  # nothing trained this session
