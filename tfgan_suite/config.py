@@ -426,6 +426,11 @@ SCHEMA: dict[str, Any] = {
                                     "unlabelled (label -1).", (float,),
                                     check=lambda v: None if 0.0 < v <= 1.0
                                     else "must be in (0, 1]"),
+            "label_selection": Field("random", "Which labels label_fraction keeps: random "
+                                     "(one seeded permutation of all examples) or per_class "
+                                     "(the fraction of each class: 1 % of Fashion-MNIST = "
+                                     "60 per class).", (str,),
+                                     choices=("random", "per_class")),
             "unlabelled": Field("keep", "Examples without a label: keep (models that use "
                                 "them, e.g. s3gan) or drop (train on the labelled ones only).",
                                 (str,), choices=("keep", "drop")),

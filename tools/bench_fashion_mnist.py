@@ -119,19 +119,21 @@ def run_pinned_cpu(command: list[str], timeout: float, cpus: Optional[str] = Non
 def run_recipe(name: str, recipe: str, minutes: float, workdir: str, n_eval: int,
                overrides: tuple = (), seed: int = 0, curve_minutes: float = None,
                curve_n: int = 5000, grid_dir: str = None, cpus: Optional[str] = None,
-               eval_metrics: Optional[str] = None, sample_grid: bool = True) -> dict:
+               eval_metrics: Optional[str] = None, sample_grid: bool = True,
+               curve_metrics: str = "[fd]") -> dict:
     """Trains ``recipe`` (plus ``overrides``) for ``minutes`` through ``tfgan train``, then
     ``tfgan eval`` (every feature space; ``eval_metrics``: its ``--metrics``) and a sample
     grid (``sample_grid``; translators have no z to sample: their caller draws them). With
     ``curve_minutes``, the run also evaluates every ``curve_minutes`` of training time on
-    ``curve_n`` samples (the evaluations' time is not training time). ``cpus``
+    ``curve_n`` samples (the evaluations' time is not training time), the metric groups
+    ``curve_metrics`` (``eval.metrics``, e.g. ``[fd,conditional]``). ``cpus``
     pins every step to those CPUs (taskset), e.g. one core each for two runs at a time."""
     run = os.path.join(workdir, f"{name}_seed{seed}")
     sets = [f"train.max_minutes={minutes}", "train.steps=10000000", f"seed={seed}",
             *overrides]
     if curve_minutes:
         sets += [f"eval.every_minutes={curve_minutes}", f"eval.n={curve_n}",
-                 "eval.metrics=[fd]"]
+                 f"eval.metrics={curve_metrics}"]
     started = time.monotonic()
     _, train_cpu = run_pinned_cpu(
         _tfgan("train", "--config", os.path.join(ROOT, "configs", recipe), "--out", run,

@@ -38,6 +38,44 @@ Must-show rules (``VERDICTS``), in both spaces, mean over seeds:
 - AmbientGAN's FD ≤ 0.5 × the plain GAN's for block_pixels p = 0.8 and convolve_noise;
 - AmbientGAN beats restore-then-GAN (2 combined SE) on at least one measurement.
 
+Issue #45: NR-GAN with its reference recipe (rows in ``REFERENCE_ROWS``; the groups above
+are ``ROWS``). The reference is Kaneko & Harada, "Noise Robust Generative Adversarial
+Networks", CVPR 2020 (arXiv:1911.11776) and its official code, github.com/takuhirok/NR-GAN,
+read for this at commit 79e73ac: ``models/net.py`` (the generator: linear → 128 channels at
+image_size / 8 → three up-sampling residual blocks → ReLU → conv3×3 → tanh; the
+discriminator: an optimized block, a down-sampling block, two plain blocks, ReLU, global
+mean pooling, linear), ``models/common.py`` (residual blocks without any normalisation,
+output = shortcut + 0.1 · residual, ``residual_factor`` 0.1 in both networks; nearest
+up-sampling, mean-pool down-sampling), ``train.py`` (defaults: Adam ``g_lr`` = ``d_lr`` =
+2e-4, β = (0, 0.99), ``num_critic`` 1, ``lambda_r1`` 10 on λ·E‖∇D(y)‖² without ½,
+``lambda_ds`` 0.02, batch 64 with the generator's batch twice that, EMA 0.999 of the
+generators, 200k iterations without decay) and ``scripts/train.sh`` (the variants' flags;
+AmbientGAN = ``--noise_measure``). The recipes ``gan_`` / ``ambientgan_`` /
+``nrgan_resnet_r1_fashion_mnist.yaml`` carry exactly that — ResNet G and D without
+BatchNorm, residual ×0.1, mean pooling, no spectral norm, NS loss, R1 = 10 in the
+reference's convention (``penalties: {r1: {weight: 20}}``: the suite's R1 is γ/2·E‖∇D‖²),
+Adam 2e-4 for both networks with β = (0, 0.99), EMA 0.999, λ_ds = 0.02 — scaled to the CPU
+in width (32 channels per block instead of 128), resolution (28 px with two up-sampling
+blocks instead of 32 px with three) and length (minutes instead of 200k iterations). The
+learning rates are the reference's: its batch (64) is ours, so there is nothing to rescale
+them by; what is not reproduced: the generator's double batch, and the Xavier gain √2 of
+the residual convolutions (Keras's Glorot gain 1 here).
+
+- ``reference_A``, ``reference_G``: every row of ``noise_A`` / ``noise_G`` (plain GAN,
+  AmbientGAN†, SI-NR-GAN-I, SI-NR-GAN-II, SD-NR-GAN-II, restore-then-GAN) with the
+  reference recipe, ``--minutes`` each (10 by default), two seeds;
+- ``reference_A_60min`` (the must-show) and ``reference_G_60min``: the plain GAN,
+  AmbientGAN† and the judged NR-GAN variant (SI-I on A, SI-II on G) for six times the
+  budget (60 minutes), evaluated every ``CURVE_MINUTES`` of training time (FD on 5,000
+  samples, both spaces; the evaluations are not training time). The renderer tabulates and
+  plots the mean FD-versus-time curves, states where NR-GAN's curve crosses the GAN's and
+  AmbientGAN†'s, the ratio at every point and whether it is still falling over the second
+  half (least-squares slope), and the first minute at which each bar holds on the means.
+
+Bars of issue #45 (``REFERENCE_BARS``) on every reference group, in both spaces, by more
+than two combined standard errors: the judged NR-GAN's FD ≤ 0.6 × the plain GAN's and
+≤ 1.2 × AmbientGAN†'s; the must-show is ``reference_A_60min``'s.
+
 Each run trains ``--minutes`` (default 10) through ``tfgan train`` then ``tfgan eval --n
 10000``; two runs at a time, one core each (``family_campaign.py``). Results:
 ``docs/results/imperfect_images.md`` / ``.json``; grids of each row's clean samples under
@@ -55,6 +93,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 import family_campaign as campaign  # noqa: E402
+import family_curves as curves  # noqa: E402
 from fashion_mnist_campaign import meets_bar  # noqa: E402
 
 RESULTS = os.path.join(ROOT, "docs", "results")
@@ -113,8 +152,42 @@ def _longer_rows(group: str) -> list[dict]:
 ROWS = ([row for letter in NOISES for row in _noise_rows(letter)]
         + [row for group in MEASUREMENTS for row in _measurement_rows(group)]
         + [row for group in LONGER for row in _longer_rows(group)])
+
+#: Issue #45: NR-GAN's reference recipe for each model (module docstring).
+REFERENCE_RECIPES = {GAN: "gan_resnet_r1_fashion_mnist.yaml",
+                     AMBIENT: "ambientgan_resnet_r1_fashion_mnist.yaml",
+                     NRGAN: "nrgan_resnet_r1_fashion_mnist.yaml"}
+REFERENCE_NOISES = ("A", "G")
+#: The 60-minute groups: name → (noise, its rows), at LONG_BUDGET × --minutes.
+REFERENCE_LONG = {"reference_A_60min": ("A", ("gan", "ambientgan", BEST_NRGAN["A"])),
+                  "reference_G_60min": ("G", ("gan", "ambientgan", BEST_NRGAN["G"]))}
+LONG_BUDGET = 6
+CURVE_MINUTES = 6.0
+CURVE = {"budget": LONG_BUDGET, "curve_minutes": CURVE_MINUTES, "curve_n": 5000,
+         "curve_metrics": "[fd]"}
+#: Issue #45's bars: the judged NR-GAN ≤ 0.6 × the plain GAN's FD, ≤ 1.2 × AmbientGAN†'s.
+REFERENCE_BARS = {"gan": 0.6, "ambientgan": 1.2}
+
+
+def _reference_rows(letter: str) -> list[dict]:
+    return [row | {"group": f"reference_{letter}", "recipe": REFERENCE_RECIPES[row["recipe"]],
+                   "setting": f"{row['setting']}, reference recipe"}
+            for row in _noise_rows(letter)]
+
+
+def _reference_long_rows(group: str) -> list[dict]:
+    letter, names = REFERENCE_LONG[group]
+    return [row | {"group": group, "setting": f"{row['setting']}, {LONG_BUDGET} × the budget"}
+            | CURVE for row in _reference_rows(letter) if row["name"] in names]
+
+
+REFERENCE_ROWS = ([row for letter in REFERENCE_NOISES for row in _reference_rows(letter)]
+                  + [row for group in REFERENCE_LONG for row in _reference_long_rows(group)])
+ALL_ROWS = ROWS + REFERENCE_ROWS
+REFERENCE_GROUPS = tuple(f"reference_{letter}" for letter in REFERENCE_NOISES) + tuple(
+    REFERENCE_LONG)
 GROUPS = (tuple(f"noise_{letter}" for letter in NOISES) + tuple(MEASUREMENTS)
-          + tuple(LONGER))
+          + tuple(LONGER) + REFERENCE_GROUPS)
 
 
 def _value(row: dict, metric: str, space: str):
@@ -150,6 +223,11 @@ def summarise(rows: list[dict]) -> dict:
     for group, model in noise_groups:
         bar(group, model, "gan", 0.5, "FD ≤ 0.5 × GAN")
         bar(group, model, "ambientgan", 1.5, "FD ≤ 1.5 × AmbientGAN†")
+    for group in REFERENCE_GROUPS:
+        model = BEST_NRGAN[group.split("_")[1]]
+        for baseline, factor in REFERENCE_BARS.items():
+            label = "GAN" if baseline == "gan" else "AmbientGAN†"
+            bar(group, model, baseline, factor, f"FD ≤ {factor:g} × {label}")
     for group in ("block_pixels_0.8", "convolve_noise"):
         bar(group, "ambientgan", "gan", 0.5, "FD ≤ 0.5 × GAN")
     for group in MEASUREMENTS:
@@ -165,7 +243,11 @@ def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
         "noise generator of the same architecture, so it makes fewer steps in the same "
         "time)" + "".join(f"; {group} trains {budget} × the budget (a diagnostic of the "
                           "budget, judged by the same bars)"
-                          for group, (_, _, budget) in LONGER.items()), rows) + [
+                          for group, (_, _, budget) in LONGER.items())
+        + "; the reference_* groups (issue #45) train with NR-GAN's reference recipe instead "
+        "(ResNets without BatchNorm, R1 = 10, Adam β = (0, 0.99); the tool's docstring), "
+        f"their *_60min groups {LONG_BUDGET} × the budget with an FD curve every "
+        f"{CURVE_MINUTES:g} training minutes, judged by issue #45's bars", rows) + [
         "- score: FD of the clean generator (`tfgan eval --n 10000`) against the **clean** "
         "test split, in the primary space (`fmnist`) and the independent one "
         "(`fmnist_vgg`); mean ± standard error over seeds",
@@ -197,6 +279,8 @@ def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
         lines.append(f"| {group} | {setting} | {name} | {len(entry['seeds'])} | "
                      f"{campaign.pm(s.get('fd_fmnist'))} | "
                      f"{campaign.pm(s.get('fd_fmnist_vgg'))} |")
+    for group in REFERENCE_LONG:
+        lines += curve_lines(rows, group, results)
     lines += ["", "## Runs", "",
               "| group | model | seed | minutes | steps | revision | date |", "|---" * 7 + "|"]
     for row in rows:
@@ -216,6 +300,46 @@ def write_markdown(meta: dict, rows: list[dict], results: str) -> None:
         handle.write("\n".join(lines) + "\n")
 
 
+def curve_lines(rows: list[dict], group: str, results: str) -> list[str]:
+    """A 60-minute group's FD-versus-time section: plot, table per space, crossings and the
+    ratio of the judged NR-GAN to the GAN and to AmbientGAN† (``family_curves``), and the
+    first minute at which each of issue #45's bars holds on the means."""
+    members = [row for row in rows if row["group"] == group and row.get("curve")]
+    if not members:
+        return []
+    period = members[0].get("curve_minutes", CURVE_MINUTES)
+    model = REFERENCE_LONG[group][1][-1]
+    names = list(dict.fromkeys(row["name"] for row in members))
+
+    def mean(name: str, space: str) -> list[tuple]:
+        return curves.mean_curve([row for row in members if row["name"] == name],
+                                 f"fd_{space}", period)
+
+    lines = ["", f"## FD versus training time: {group} (every {period:g} training minutes, "
+             "5,000 samples; mean ± SE over seeds)", ""]
+    plot = f"{NAME}_curves_{group}.png"
+    if curves.plot_curves([(f"FD ({space})", {name: mean(name, space) for name in names})
+                           for space in SPACES], os.path.join(results, plot), title=group):
+        lines += [f"![{group} curves]({plot})", ""]
+    for space in SPACES:
+        lines += [f"### FD, {space}", ""]
+        lines += curves.curve_table({name: mean(name, space) for name in names}) + [""]
+    lines += ["### Where the curves cross, and the ratios", ""]
+    for baseline, factor in REFERENCE_BARS.items():
+        for space in SPACES:
+            comparison = curves.compare_curves(mean(model, space), mean(baseline, space),
+                                               higher=False)
+            lines.append("- " + curves.describe_comparison(model, baseline, comparison,
+                                                           f"FD, {space}"))
+            if comparison is not None:
+                pairs = list(zip(comparison["minutes"], comparison["ratios"], strict=True))
+                reached = next((minute for minute, ratio in pairs if ratio <= factor), None)
+                lines.append("  - ratios: " + ", ".join(f"{m:g} min {r:.2f}" for m, r in pairs)
+                             + f"; ≤ {factor:g} (on the means) "
+                             + (f"from {reached:g} min" if reached is not None else "never"))
+    return lines
+
+
 def render(results: str) -> None:
     campaign.rerender(results, NAME, write_markdown)
 
@@ -230,7 +354,7 @@ def write_examples(groups, results: str) -> None:
 
     os.makedirs(os.path.join(results, NAME), exist_ok=True)
     for group in groups:
-        if group in LONGER:  # the same training images as its noise's group
+        if group in LONGER or group in REFERENCE_GROUPS:  # its noise group's training images
             continue
         rows = {row["name"]: row for row in ROWS if row["group"] == group}
         shown = []
@@ -250,12 +374,12 @@ def main(argv=None) -> int:
                         help="only write each group's corrupted / restored example grid")
     args = parser.parse_args(argv)
     if args.rerender:
-        render(RESULTS)
+        render(args.results or RESULTS)
         return 0
     if args.examples:
-        write_examples(args.only or GROUPS, RESULTS)
+        write_examples(args.only or GROUPS, args.results or RESULTS)
         return 0
-    return campaign.run(NAME, ROWS, args, render, RESULTS, "bench_imperfect_images.py")
+    return campaign.run(NAME, ALL_ROWS, args, render, RESULTS, "bench_imperfect_images.py")
 
 
 if __name__ == "__main__":

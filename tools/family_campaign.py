@@ -4,9 +4,12 @@ budget, then ``tfgan eval`` against the clean test split, each run pinned to one
 two go at a time; ``--merge`` resumes a campaign across sittings; the comparison rule.
 
 A benchmark gives its rows (dicts with ``group``, ``setting``, ``name``, ``recipe``,
-``overrides``; optionally ``budget``, a multiple of ``--minutes`` for that row, and
-``runner``) and a ``render(results)`` that writes its table from the json. Each run's row
-records the ``minutes`` it trained for.
+``overrides``; optionally ``budget``, a multiple of ``--minutes`` for that row, ``runner``,
+and ``curve_minutes`` / ``curve_metrics`` / ``curve_n``: evaluate every ``curve_minutes`` of
+training time, metric groups ``curve_metrics`` (e.g. ``[fd,conditional]``) on ``curve_n``
+samples, kept under the row's ``curve``) and a ``render(results)`` that writes its table
+from the json. Each run's row records the ``minutes`` it trained for. ``--results DIR``
+writes the json, md and grids to DIR instead of docs/results (smoke runs of a campaign).
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ from tfgan_suite import provenance
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPACES = ("fmnist", "fmnist_vgg")
+
+
+#: Keys of a row spec handed to its runner as keyword arguments: the curve's schedule.
+CURVE_KEYS = ("curve_minutes", "curve_metrics", "curve_n")
 
 
 def row_key(row: dict) -> tuple:
@@ -63,6 +70,9 @@ def parser(doc: str, groups: tuple, minutes: float = 10.0, seeds: int = 3
                              "(to measure a group again, e.g. on another machine)")
     result.add_argument("--rerender", action="store_true",
                         help="only rewrite the md (and plots) from the json")
+    result.add_argument("--results", metavar="DIR", default=None,
+                        help="write the json, md and grids here instead of docs/results "
+                             "(e.g. a smoke run of a campaign)")
     result.add_argument("--keep-runs", metavar="DIR",
                         help="train in DIR and keep every run directory (for pictures or "
                              "further evaluation later); default: a temporary directory, "
@@ -189,6 +199,7 @@ def run(name: str, all_rows: list[dict], args, render: Callable[[str], None],
     after each run."""
     import tensorflow as tf
 
+    results = getattr(args, "results", None) or results
     path = os.path.join(results, f"{name}.json")
     rows: list[dict] = []
     previous: dict = {}
@@ -239,9 +250,10 @@ def run(name: str, all_rows: list[dict], args, render: Callable[[str], None],
             # A row may bring its own runner (same arguments), e.g. StackGAN's two stages.
             runner = spec.get("runner", run_recipe)
             minutes = args.minutes * spec.get("budget", 1)
+            curve = {key: spec[key] for key in CURVE_KEYS if key in spec}
             row = runner(tag, spec["recipe"], minutes, workdir, args.n_eval,
                          overrides=spec["overrides"], seed=seed, grid_dir=grid_dir,
-                         cpus=core if args.parallel > 1 else None)
+                         cpus=core if args.parallel > 1 else None, **curve)
         finally:
             cores.put(core)
         row |= {key: spec[key] for key in ("group", "setting", "name")} | {
@@ -249,6 +261,7 @@ def run(name: str, all_rows: list[dict], args, render: Callable[[str], None],
             "machine": provenance.machine_description(),
             "cores": 1 if args.parallel > 1 else os.cpu_count(),
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+        row |= {key: spec[key] for key in CURVE_KEYS if key in spec}
         if not keep:
             shutil.rmtree(os.path.join(workdir, f"{tag}_seed{seed}"), ignore_errors=True)
         with lock:

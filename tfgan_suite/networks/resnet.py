@@ -11,6 +11,15 @@ conv1×1), one down-sampling block, two blocks without down-sampling, ReLU and g
 pooling → features φ, then a linear logit, a projection head (``[images, labels]`` input)
 or an AC-GAN class head. Spectral normalisation on every convolution and dense layer.
 
+The NR-GAN reference's ResNets (Kaneko & Harada 2020, takuhirok/NR-GAN ``models/net.py``,
+``models/common.py``; the same blocks, as in the ResNets of Mescheder et al. 2018) are
+these networks with three options: ``normalization="none"`` (no BatchNorm anywhere in the
+generator, its output included), ``residual_scale=0.1`` (every block returns shortcut +
+0.1 · residual, in both networks) and the discriminator's ``pooling="mean"`` (global mean
+instead of sum pooling), with ``spectral_norm=False``. The reference initialises its
+residual convolutions with Xavier-uniform of gain √2; here every layer keeps Keras's
+Glorot-uniform (gain 1).
+
 The block builders (``up_block``, ``first_down_block``, ``down_block``, …) and the graph
 builders are reused by the SAGAN and BigGAN families.
 """
@@ -34,6 +43,10 @@ from tfgan_suite.networks.base import Network, register_discriminator, register_
 GEOMETRY = {28: (7, 2), 32: (4, 3)}
 #: discriminator conditioning modes
 CONDITIONING = ("none", "projection", "auxiliary")
+#: generator normalisation: BatchNorm (conditional BatchNorm when conditional) or none
+NORMALIZATIONS = ("batch", "none")
+#: discriminator global pooling of the last feature map
+POOLINGS = ("sum", "mean")
 
 #: ``norm(x, name)`` → normalised x; hides BatchNorm vs. conditional BatchNorm from blocks.
 Norm = Callable[[Any, str], Any]
@@ -117,6 +130,33 @@ def batch_norm() -> Norm:
     return lambda x, name: keras.layers.BatchNormalization(name=name)(x)
 
 
+def no_norm() -> Norm:
+    """The identity as a ``Norm``: blocks without normalisation (``normalization="none"``)."""
+    return lambda x, name: x
+
+
+def scaled_residual(h, residual_scale: float, name: str):
+    """``residual_scale`` · h (the residual branch before the shortcut is added); h itself at
+    scale 1, so the default graph has no extra layer."""
+    if residual_scale == 1.0:
+        return h
+    return keras.layers.Rescaling(residual_scale, name=f"{name}_residual_scale")(h)
+
+
+def choice(field: str, value: str, accepted: tuple[str, ...]) -> str:
+    """``value`` if it is one of ``accepted``, else a ValueError naming ``field``."""
+    if value not in accepted:
+        raise ValueError(f"{field}: unknown value {value!r}; accepted: {', '.join(accepted)}")
+    return value
+
+
+def positive_scale(field: str, value: float) -> float:
+    """``value`` as a positive float, else a ValueError naming ``field``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{field}: must be a positive number, got {value!r}")
+    return float(value)
+
+
 def conditional_norm(condition, num_classes: int | None = None) -> Norm:
     """ConditionalBatchNorm on ``condition`` (labels with ``num_classes``, or a vector)."""
     def norm(x, name):
@@ -126,17 +166,18 @@ def conditional_norm(condition, num_classes: int | None = None) -> Norm:
 
 def up_block(x, filters: int, norm: Norm, name: str, spectral_norm: bool = False,
              regularizer: keras.regularizers.Regularizer | None = None,
-             initializer: str = "glorot_uniform"):
+             initializer: str = "glorot_uniform", residual_scale: float = 1.0):
     """Generator residual block that doubles the resolution.
 
     Args:
         x: input feature map.
         filters: output channels.
-        norm: normalisation (BatchNorm or conditional BatchNorm).
+        norm: normalisation (BatchNorm, conditional BatchNorm or ``no_norm``).
         name: prefix of the block's layer names.
         spectral_norm: spectrally normalise the convolutions.
         regularizer: kernel regularizer of the convolutions.
         initializer: kernel initializer of the convolutions.
+        residual_scale: the block returns shortcut + residual_scale · residual.
     """
     options = dict(spectral_norm=spectral_norm, regularizer=regularizer, initializer=initializer)
     h = norm(x, f"{name}_bn1")
@@ -146,23 +187,28 @@ def up_block(x, filters: int, norm: Norm, name: str, spectral_norm: bool = False
     h = norm(h, f"{name}_bn2")
     h = keras.layers.ReLU(name=f"{name}_relu2")(h)
     h = conv(filters, 3, f"{name}_conv2", **options)(h)
+    h = scaled_residual(h, residual_scale, name)
     shortcut = NearestUpsample2D(name=f"{name}_skip_up")(x)
     shortcut = conv(filters, 1, f"{name}_skip_conv", **options)(shortcut)
     return keras.layers.Add(name=f"{name}_add")([h, shortcut])
 
 
-def first_down_block(x, filters: int, name: str, spectral_norm: bool):
-    """The discriminator's optimized first block (no ReLU before the first convolution)."""
+def first_down_block(x, filters: int, name: str, spectral_norm: bool,
+                     residual_scale: float = 1.0):
+    """The discriminator's optimized first block (no ReLU before the first convolution);
+    shortcut + ``residual_scale`` · residual."""
     h = conv(filters, 3, f"{name}_conv1", spectral_norm)(x)
     h = keras.layers.ReLU(name=f"{name}_relu1")(h)
     h = conv(filters, 3, f"{name}_conv2", spectral_norm)(h)
     h = keras.layers.AveragePooling2D(2, name=f"{name}_pool")(h)
+    h = scaled_residual(h, residual_scale, name)
     shortcut = keras.layers.AveragePooling2D(2, name=f"{name}_skip_pool")(x)
     shortcut = conv(filters, 1, f"{name}_skip_conv", spectral_norm)(shortcut)
     return keras.layers.Add(name=f"{name}_add")([h, shortcut])
 
 
-def down_block(x, filters: int, name: str, spectral_norm: bool, downsample: bool):
+def down_block(x, filters: int, name: str, spectral_norm: bool, downsample: bool,
+               residual_scale: float = 1.0):
     """Discriminator residual block; 1×1 shortcut when channels change or it down-samples.
 
     Args:
@@ -171,6 +217,7 @@ def down_block(x, filters: int, name: str, spectral_norm: bool, downsample: bool
         name: prefix of the block's layer names.
         spectral_norm: spectrally normalise the convolutions.
         downsample: average-pool 2×2 at the end of both paths.
+        residual_scale: the block returns shortcut + residual_scale · residual.
     """
     h = keras.layers.ReLU(name=f"{name}_relu1")(x)
     h = conv(filters, 3, f"{name}_conv1", spectral_norm)(h)
@@ -182,14 +229,17 @@ def down_block(x, filters: int, name: str, spectral_norm: bool, downsample: bool
     if downsample:
         h = keras.layers.AveragePooling2D(2, name=f"{name}_pool")(h)
         shortcut = keras.layers.AveragePooling2D(2, name=f"{name}_skip_pool")(shortcut)
+    h = scaled_residual(h, residual_scale, name)
     return keras.layers.Add(name=f"{name}_add")([h, shortcut])
 
 
 def to_image(x, channels: int, spectral_norm: bool,
              regularizer: keras.regularizers.Regularizer | None = None,
-             initializer: str = "glorot_uniform"):
-    """Generator output: BN → ReLU → conv3×3 → tanh (float32 ``images``)."""
-    x = keras.layers.BatchNormalization(name="out_bn")(x)
+             initializer: str = "glorot_uniform", batch_norm: bool = True):
+    """Generator output: BN (unless ``batch_norm=False``) → ReLU → conv3×3 → tanh (float32
+    ``images``)."""
+    if batch_norm:
+        x = keras.layers.BatchNormalization(name="out_bn")(x)
     x = keras.layers.ReLU(name="out_relu")(x)
     x = conv(channels, 3, "to_image", spectral_norm, regularizer, initializer)(x)
     return keras.layers.Activation("tanh", dtype="float32", name="images")(x)
@@ -197,17 +247,24 @@ def to_image(x, channels: int, spectral_norm: bool,
 
 def generator_graph(latent_dim: int, image_size: int, channels: int, width: int,
                     num_classes: int | None, conditional: bool, spectral_norm: bool,
-                    attention_resolution: int | None = None, attention: bool = False):
+                    attention_resolution: int | None = None, attention: bool = False,
+                    normalization: str = "batch", residual_scale: float = 1.0):
     """Inputs and output of the ResNet generator (with self-attention when ``attention``).
 
     Args:
-        latent_dim, image_size, channels, width, num_classes, conditional, spectral_norm:
-            as ``ResNetGenerator``.
+        latent_dim, image_size, channels, width, num_classes, conditional, spectral_norm,
+            normalization, residual_scale: as ``ResNetGenerator``.
         attention_resolution: feature-map size of the self-attention block (None: half the
             image size); only used when ``attention``.
         attention: insert a ``SelfAttention`` block after the block of that resolution.
     """
     start, blocks = geometry("generator", image_size)
+    choice("generator.normalization", normalization, NORMALIZATIONS)
+    residual_scale = positive_scale("generator.residual_scale", residual_scale)
+    if conditional and normalization == "none":
+        raise ValueError("generator.normalization: none leaves a conditional generator no "
+                         "path for its labels (they enter through conditional BatchNorm); "
+                         "use batch, or conditional: false")
     if attention:
         attention_resolution = check_attention_resolution(
             "generator", attention_resolution, image_size, generator_resolutions(image_size))
@@ -219,19 +276,22 @@ def generator_graph(latent_dim: int, image_size: int, channels: int, width: int,
         norm = conditional_norm(labels, num_classes)
     else:
         inputs = z
-        norm = batch_norm()
+        norm = batch_norm() if normalization == "batch" else no_norm()
     x = dense(start * start * width, "project", spectral_norm)(z)
     x = keras.layers.Reshape((start, start, width), name="reshape")(x)
     for block in range(blocks):
-        x = up_block(x, width, norm, f"up{block}", spectral_norm)
+        x = up_block(x, width, norm, f"up{block}", spectral_norm,
+                     residual_scale=residual_scale)
         if attention and x.shape[1] == attention_resolution:
             x = SelfAttention(spectral_norm=spectral_norm, name="attention")(x)
-    return inputs, to_image(x, channels, spectral_norm)
+    return inputs, to_image(x, channels, spectral_norm,
+                            batch_norm=normalization == "batch")
 
 
 def discriminator_features(images, width: int, spectral_norm: bool,
-                           attention_resolution: int | None = None):
-    """φ(images): the four residual blocks, ReLU and global sum pooling → [batch, width].
+                           attention_resolution: int | None = None,
+                           residual_scale: float = 1.0, pooling: str = "sum"):
+    """φ(images): the four residual blocks, ReLU and global pooling → [batch, width].
 
     Args:
         images: image input.
@@ -239,8 +299,10 @@ def discriminator_features(images, width: int, spectral_norm: bool,
         spectral_norm: spectrally normalise every convolution.
         attention_resolution: insert ``SelfAttention`` after the first block of that
             resolution (None: no attention).
+        residual_scale: every block returns shortcut + residual_scale · residual.
+        pooling: ``sum`` or ``mean`` over the last feature map's positions.
     """
-    x = first_down_block(images, width, "block0", spectral_norm)
+    x = first_down_block(images, width, "block0", spectral_norm, residual_scale)
     attended = False
 
     def maybe_attend(x):
@@ -253,20 +315,23 @@ def discriminator_features(images, width: int, spectral_norm: bool,
 
     x = maybe_attend(x)
     for block, downsample in ((1, True), (2, False), (3, False)):
-        x = down_block(x, width, f"block{block}", spectral_norm, downsample)
+        x = down_block(x, width, f"block{block}", spectral_norm, downsample, residual_scale)
         x = maybe_attend(x)
     x = keras.layers.ReLU(name="features_relu")(x)
+    if pooling == "mean":
+        return keras.ops.mean(x, axis=(1, 2))
     return keras.ops.sum(x, axis=(1, 2))  # global sum pooling
 
 
 def discriminator_graph(image_size: int, channels: int, width: int, num_classes: int | None,
                         conditioning: str, spectral_norm: bool,
-                        attention_resolution: int | None = None, attention: bool = False):
+                        attention_resolution: int | None = None, attention: bool = False,
+                        residual_scale: float = 1.0, pooling: str = "sum"):
     """Inputs and outputs of the ResNet discriminator (with self-attention when ``attention``).
 
     Args:
-        image_size, channels, width, num_classes, conditioning, spectral_norm: as
-            ``ResNetDiscriminator``.
+        image_size, channels, width, num_classes, conditioning, spectral_norm,
+            residual_scale, pooling: as ``ResNetDiscriminator``.
         attention_resolution: feature-map size of the self-attention block (None: half the
             image size); only used when ``attention``.
         attention: insert a ``SelfAttention`` block.
@@ -277,6 +342,8 @@ def discriminator_graph(image_size: int, channels: int, width: int, num_classes:
                          f"accepted: {', '.join(CONDITIONING)}")
     if conditioning != "none":
         require_num_classes("discriminator", num_classes, f"conditioning={conditioning!r}")
+    choice("discriminator.pooling", pooling, POOLINGS)
+    residual_scale = positive_scale("discriminator.residual_scale", residual_scale)
     if attention:
         attention_resolution = check_attention_resolution(
             "discriminator", attention_resolution, image_size,
@@ -284,7 +351,8 @@ def discriminator_graph(image_size: int, channels: int, width: int, num_classes:
     else:
         attention_resolution = None
     images = keras.Input((image_size, image_size, channels), name="images")
-    features = discriminator_features(images, width, spectral_norm, attention_resolution)
+    features = discriminator_features(images, width, spectral_norm, attention_resolution,
+                                      residual_scale, pooling)
     if conditioning == "projection":
         labels = keras.Input((), dtype="int32", name="labels")
         head = ProjectionHead(num_classes, spectral_norm=spectral_norm, name="projection")
@@ -313,19 +381,28 @@ class ResNetGenerator(Network):
         num_classes: number of classes (required when ``conditional``).
         conditional: take ``[z, labels]`` and use class-conditional BatchNorm in the blocks.
         spectral_norm: spectral normalisation on every convolution and dense layer.
+        normalization: ``batch`` (BatchNorm in the blocks and before the output) or ``none``
+            (no normalisation: the NR-GAN reference's generator; unconditional only).
+        residual_scale: every block returns shortcut + residual_scale · residual (the NR-GAN
+            reference: 0.1).
     """
 
     def __init__(self, latent_dim: int = 128, image_size: int = 32, channels: int = 1,
                  width: int = 128, num_classes: int | None = None, conditional: bool = False,
-                 spectral_norm: bool = False, name: str = "resnet_generator", **kwargs):
+                 spectral_norm: bool = False, normalization: str = "batch",
+                 residual_scale: float = 1.0, name: str = "resnet_generator", **kwargs):
         inputs, images = generator_graph(latent_dim, image_size, channels, width, num_classes,
-                                         conditional, spectral_norm)
+                                         conditional, spectral_norm,
+                                         normalization=normalization,
+                                         residual_scale=residual_scale)
         self.latent_dim = latent_dim
         self._finish(inputs, images, name, dict(latent_dim=latent_dim, image_size=image_size,
                                                 channels=channels, width=width,
                                                 num_classes=num_classes,
                                                 conditional=conditional,
-                                                spectral_norm=spectral_norm), **kwargs)
+                                                spectral_norm=spectral_norm,
+                                                normalization=normalization,
+                                                residual_scale=residual_scale), **kwargs)
 
 
 @register_discriminator("resnet")
@@ -340,14 +417,22 @@ class ResNetDiscriminator(Network):
         conditioning: ``none``; ``projection`` (inputs ``[images, labels]``, projection
             head); ``auxiliary`` (AC-GAN: outputs ``[logits, class_logits]``).
         spectral_norm: spectral normalisation on every convolution and dense layer.
+        residual_scale: every block returns shortcut + residual_scale · residual (the NR-GAN
+            reference: 0.1).
+        pooling: global ``sum`` (SN-GAN) or ``mean`` (the NR-GAN reference) pooling of the
+            last feature map.
     """
 
     def __init__(self, image_size: int = 32, channels: int = 1, width: int = 128,
                  num_classes: int | None = None, conditioning: str = "none",
-                 spectral_norm: bool = True, name: str = "resnet_discriminator", **kwargs):
+                 spectral_norm: bool = True, residual_scale: float = 1.0,
+                 pooling: str = "sum", name: str = "resnet_discriminator", **kwargs):
         inputs, outputs = discriminator_graph(image_size, channels, width, num_classes,
-                                              conditioning, spectral_norm)
+                                              conditioning, spectral_norm,
+                                              residual_scale=residual_scale, pooling=pooling)
         self._finish(inputs, outputs, name, dict(image_size=image_size, channels=channels,
                                                  width=width, num_classes=num_classes,
                                                  conditioning=conditioning,
-                                                 spectral_norm=spectral_norm), **kwargs)
+                                                 spectral_norm=spectral_norm,
+                                                 residual_scale=residual_scale,
+                                                 pooling=pooling), **kwargs)
