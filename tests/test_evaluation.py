@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.shared_cache import isolated_cache
 from tfgan_suite import cache, cli, data, evaluation, runs
 from tfgan_suite import config as config_lib
 from tfgan_suite.data import corruptions
@@ -119,8 +120,8 @@ class DigitsEvaluationTest(tf.test.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.workdir = tempfile.mkdtemp(prefix="tfgan_eval_digits_")
-        cls.environment = mock.patch.dict(
-            os.environ, {cache.CACHE_DIR_ENV: os.path.join(cls.workdir, "cache")})
+        cls.cache = isolated_cache("tfgan_eval_digits_cache_")
+        cls.environment = mock.patch.dict(os.environ, {cache.CACHE_DIR_ENV: cls.cache})
         cls.environment.start()
         cls.run_dir = os.path.join(cls.workdir, "run")
         runs.train(os.path.join(ROOT, "configs", "dcgan_fashion_mnist.yaml"), out=cls.run_dir,
@@ -130,6 +131,7 @@ class DigitsEvaluationTest(tf.test.TestCase):
     def tearDownClass(cls):
         cls.environment.stop()
         shutil.rmtree(cls.workdir, ignore_errors=True)
+        shutil.rmtree(cls.cache, ignore_errors=True)
         super().tearDownClass()
 
     def test_image_run_gives_finite_feature_space_metrics_named_after_the_space(self):
@@ -270,7 +272,7 @@ class CurveTest(tf.test.TestCase):
 
     def setUp(self):
         super().setUp()
-        cache_dir = tempfile.mkdtemp(prefix="tfgan_curve_cache_")
+        cache_dir = isolated_cache("tfgan_curve_cache_")
         self.addCleanup(shutil.rmtree, cache_dir, ignore_errors=True)
         environment = mock.patch.dict(os.environ, {cache.CACHE_DIR_ENV: cache_dir})
         environment.start()

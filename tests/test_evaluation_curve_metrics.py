@@ -10,6 +10,7 @@ from unittest import mock
 
 import tensorflow as tf
 
+from tests.shared_cache import isolated_cache
 from tfgan_suite import cache, evaluation, runs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -25,11 +26,11 @@ class ConditionalCurveTest(tf.test.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.workdir = tempfile.mkdtemp(prefix="tfgan_curve_metrics_")
-        cls.environment = mock.patch.dict(os.environ, {
-            cache.CACHE_DIR_ENV: os.path.join(cls.workdir, "cache")})
+        cls.cache = isolated_cache("tfgan_curve_metrics_cache_")
+        cls.environment = mock.patch.dict(os.environ, {cache.CACHE_DIR_ENV: cls.cache})
         cls.environment.start()
-        # The primary space only: the independent VGG classifier takes ~30 s to train here,
-        # and every space is measured by the same code (tests/test_evaluation.py).
+        # The primary space only: every space is measured by the same code
+        # (tests/test_evaluation.py), and one space halves the curve's evaluations.
         primary = evaluation.feature_spaces
 
         def primary_only(dataset):
@@ -43,6 +44,7 @@ class ConditionalCurveTest(tf.test.TestCase):
         cls.spaces.stop()
         cls.environment.stop()
         shutil.rmtree(cls.workdir, ignore_errors=True)
+        shutil.rmtree(cls.cache, ignore_errors=True)
         super().tearDownClass()
 
     def curve(self, recipe: str, out: str) -> list[dict]:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.shared_cache import isolated_cache
 from tfgan_suite import cache, data
 from tfgan_suite.metrics import classifier as classifier_lib
 
@@ -116,7 +117,8 @@ class IndependentClassifierTest(tf.test.TestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.cache = tempfile.mkdtemp(prefix="tfgan_classifier_cache_")
+        # The session's trained pair (tests/shared_cache.py): the same code trained them.
+        cls.cache = isolated_cache("tfgan_classifier_cache_")
         cls.primary = classifier_lib.get_domain_classifier("digits", directory=cls.cache)
         cls.independent = classifier_lib.get_domain_classifier(
             "digits", config=classifier_lib.INDEPENDENT_CONFIG, directory=cls.cache)

@@ -301,15 +301,18 @@ def get_domain_classifier(dataset: str, image_size: Optional[int] = None,
     classifier = train_domain_classifier(dataset, image_size, config)
     train_seconds = round(time.monotonic() - started, 1)
     os.makedirs(root, exist_ok=True)
-    # Write to temporary names and rename, so a concurrent reader never sees half a file.
-    classifier.network.save(model_path + ".tmp.keras")
-    with open(meta_path + ".tmp", "w", encoding="utf-8") as handle:
+    # Write to temporary names of this process and rename, so a concurrent reader never
+    # sees half a file and two processes training the same key (two benchmark runs, two test
+    # workers) never write into one temporary file; the last rename wins, both complete.
+    temporary = f".{os.getpid()}.tmp"
+    classifier.network.save(model_path + temporary + ".keras")
+    with open(meta_path + temporary, "w", encoding="utf-8") as handle:
         json.dump({"dataset": dataset, "image_size": image_size, "key": key,
                    "test_accuracy": classifier.test_accuracy,
                    "train_seconds": train_seconds, "config": dataclasses.asdict(config)},
                   handle, indent=2)
-    os.replace(model_path + ".tmp.keras", model_path)
-    os.replace(meta_path + ".tmp", meta_path)
+    os.replace(model_path + temporary + ".keras", model_path)
+    os.replace(meta_path + temporary, meta_path)
     return classifier
 
 
