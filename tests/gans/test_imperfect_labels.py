@@ -439,11 +439,14 @@ class DistributionEquivalenceTest(tf.test.TestCase):
     """Every family's 2-replica MirroredStrategy steps equal its 1-device steps (the
     conditional models, the imperfect-label models, AmbientGAN, SS-GAN and every NR-GAN
     variant, whose noise generator must have trained too, InfoGAN with every kind of code,
-    and CFGAN)."""
+    and CFGAN). Two processes of about equal length, so two test workers can share them."""
 
     def test_two_replica_steps_equal_single_device_steps(self):
-        names = ["cgan", "acgan", "racgan", "rcgan", "cpgan", "s3gan", "ambientgan", "ssgan",
-                 "nrgan_si1", "nrgan_si2", "nrgan_sd1", "nrgan_sd2", "nrgan_sd3", "infogan",
+        names = ["cgan", "acgan", "racgan", "rcgan", "cpgan", "s3gan", "ambientgan", "ssgan"]
+        equivalence.assert_two_replicas_equal_one_device(self, names)
+
+    def test_two_replica_steps_equal_single_device_steps_nrgan_and_codes(self):
+        names = ["nrgan_si1", "nrgan_si2", "nrgan_sd1", "nrgan_sd2", "nrgan_sd3", "infogan",
                  "cfgan"]
         equivalence.assert_two_replicas_equal_one_device(self, names)
 

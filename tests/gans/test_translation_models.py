@@ -247,13 +247,18 @@ class ScheduleTest(tf.test.TestCase):
 
 @pytest.mark.slow
 class TwoReplicaTest(tf.test.TestCase):
+    """The translation models' 2-replica steps equal their 1-device steps: the image
+    models, and the speech models (their steps trace longest) in a process of their own."""
+
     def test_two_replicas_equal_one_device(self):
-        outcomes = assert_two_replicas_equal_one_device(
-            self, ["cyclegan", "pix2pix", "cyclegan_vc", "cyclegan_vc2", "stargan_vc",
-                   "stargan_vc2"])
+        outcomes = assert_two_replicas_equal_one_device(self, ["cyclegan", "pix2pix"])
         # CycleGAN's pools (3 images, swapping in step 2) hold the same images and counts:
         # G's outputs, equal up to its weights' round-off.
         self.assertLess(outcomes[0]["pool_diff"], 1e-4, outcomes[0])
+
+    def test_two_replicas_equal_one_device_speech(self):
+        assert_two_replicas_equal_one_device(
+            self, ["cyclegan_vc", "cyclegan_vc2", "stargan_vc", "stargan_vc2"])
 
 
 class StubClassifier:
