@@ -52,6 +52,20 @@ class PostfilterBenchTest(tf.test.TestCase):
         self.assertEqual(speech_campaign.budget_steps(15, 0.7), 1280)
         self.assertEqual(speech_campaign.budget_steps(0.001, 5.0), 10)
 
+    def test_the_diagnostic_row_trains_four_budgets_once_and_last(self):
+        rows = bench.plan(bench.GROUPS)
+        jobs = bench.job_order(rows, seeds=2)
+        long = [(row["name"], seed) for row, seed in jobs if row["name"] in bench.LONG]
+        self.assertEqual(long, [("GAN-PF, 4× budget (diagnostic)", 0)])
+        self.assertIn(jobs[-1][0]["name"], bench.LONG)
+        self.assertEqual(sum(1 for row, _ in jobs if row["name"] == "GAN-PF"), 2)
+        self.assertEqual(sum(1 for row, _ in jobs if row["kind"] == "natural"), 2)  # 2 groups
+        per_step = 0.5
+        long_row = next(row for row in rows if row["name"] in bench.LONG)
+        plain = next(row for row in rows if row["name"] == "GAN-PF")
+        self.assertEqual(bench.row_steps(long_row, 15.0, per_step), 7200)
+        self.assertEqual(bench.row_steps(plain, 15.0, per_step), 1800)
+
     def test_the_report_pools_seeds_and_gives_the_verdicts(self):
         rows = [entry("ganpf", "no postfilter", 0, utterances(30, 6.2, 0.6, 0.28, 0.0)),
                 entry("ganpf", "squared-error postfilter", 0,

@@ -3,10 +3,12 @@ precondition, one table per group (rows pooled over their seeds), and the issue'
 must-show verdicts.
 
 Pooling: a row's test utterances of every seed form one sample; each cell is the mean with
-its 95 % bootstrap interval (``metrics.intervals.bootstrap_ci``). Per-utterance GV ratio and
-MSD are each utterance's against its own natural target (c10..c24 of a mel-cepstrum, every
-bin of a spectrogram); LSD-GV is a set-level measure (mean over seeds, no interval). "Beats"
-means the intervals do not overlap.
+its 95 % bootstrap interval (``metrics.intervals.bootstrap_ci``). A naturalness judge's
+"natural %" counts utterances whose P(natural) exceeds 0.5 (the issue's measure); its
+"P(natural)" column is the mean probability itself, which moves before the count does.
+Per-utterance GV ratio and MSD are each utterance's against its own natural target (c10..c24
+of a mel-cepstrum, every bin of a spectrogram); LSD-GV is a set-level measure (mean over
+seeds, no interval). "Beats" means the intervals do not overlap.
 """
 
 from __future__ import annotations
@@ -29,11 +31,15 @@ from tfgan_suite.metrics import intervals  # noqa: E402
 COLUMNS = {
     "ganpf": (("MCD dB", "mcd", False), ("GV ratio c10+", "gv_ratio_upper", False),
               ("MSD c10+", "msd_upper", False), ("natural (linear) %", "natural_linear", True),
-              ("natural (CNN) %", "natural_cnn", True), ("TAR linear %", "tar_linear", True),
+              ("natural (CNN) %", "natural_cnn", True),
+              ("P(natural) linear", "p_natural_linear", False),
+              ("P(natural) CNN", "p_natural_cnn", False), ("TAR linear %", "tar_linear", True),
               ("TAR CNN %", "tar_cnn", True), ("content %", "content_hit", True)),
     "stft": (("LSD dB", "lsd", False), ("GV ratio", "gv_ratio_upper", False),
              ("MSD", "msd_upper", False), ("natural (linear) %", "natural_linear", True),
-             ("natural (CNN) %", "natural_cnn", True)),
+             ("natural (CNN) %", "natural_cnn", True),
+             ("P(natural) linear", "p_natural_linear", False),
+             ("P(natural) CNN", "p_natural_cnn", False)),
 }
 THRESHOLD = 0.5
 
@@ -48,6 +54,8 @@ def pooled(group: str, entries: list[dict]) -> dict:
             values[key] = [float(u[f"judge_{judge}"] == u["target"]) for u in utterances]
         elif key.startswith("natural_"):
             values[key] = [float(u[key] > THRESHOLD) for u in utterances]
+        elif key.startswith("p_natural_"):  # the judge's probability itself, unthresholded
+            values[key] = [u[key[2:]] for u in utterances]
         elif key == "content_hit":
             values[key] = [float(u[key]) for u in utterances]
         else:
@@ -137,10 +145,15 @@ def verdicts(saved: dict, cells: dict) -> list[str]:
                       "natural (CNN)": conversion_report.beats(gan["natural_cnn"],
                                                                other["natural_cnn"], False)}
             held = [k for k, v in checks.items() if v]
+            # Not a condition of the bar (which counts utterances called natural): whether
+            # the judges' probabilities themselves moved towards natural.
+            moved = [judge for judge in ("linear", "CNN") if conversion_report.beats(
+                gan[f"p_natural_{judge.lower()}"], other[f"p_natural_{judge.lower()}"], False)]
             lines.append(f"- GAN-PF beats {other_name} on MSD, GV ratio and the naturalness "
                          f"judges: **{'yes' if all(checks.values()) else 'no'}** (holds: "
-                         f"{', '.join(held) or 'none'}); MCD {gan['mcd'][0]:.2f} against "
-                         f"{other['mcd'][0]:.2f} dB")
+                         f"{', '.join(held) or 'none'}); mean P(natural) higher beyond the "
+                         f"intervals: {', '.join(moved) or 'neither judge'}; MCD "
+                         f"{gan['mcd'][0]:.2f} against {other['mcd'][0]:.2f} dB")
     stft = cells.get("stft", {})
     four, one, plain = (stft.get(n) for n in ("GAN-PF K=4", "GAN-PF K=1", "no postfilter"))
     for other_name, other in (("K = 1", one), ("no postfilter", plain)):
