@@ -1,26 +1,25 @@
 """Test-session settings shared by every module."""
 
+import importlib.util
 import os
-import shutil
-import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-#: tests/shared_cache.py's session directory of trained classifiers.
+#: tests/shared_cache.py's directory of trained classifiers.
 SHARED_CLASSIFIERS_ENV = "TFGAN_TEST_CLASSIFIERS"
 
 
 def pytest_configure(config):
-    # In the controller (or a run without xdist), before the workers start: they inherit it.
-    if not hasattr(config, "workerinput") and not os.environ.get(SHARED_CLASSIFIERS_ENV):
-        config.tfgan_shared_classifiers = tempfile.mkdtemp(prefix="tfgan_test_classifiers_")
-        os.environ[SHARED_CLASSIFIERS_ENV] = config.tfgan_shared_classifiers
-
-
-def pytest_unconfigure(config):
-    shared = getattr(config, "tfgan_shared_classifiers", None)
-    if shared:
-        shutil.rmtree(shared, ignore_errors=True)
+    # Before any test patches TFGAN_CACHE_DIR, and in the controller before the xdist
+    # workers start (they inherit it): the classifiers of the cache every other test uses.
+    # cache.py is loaded by its path: importing the package would start TensorFlow here.
+    if not os.environ.get(SHARED_CLASSIFIERS_ENV):
+        spec = importlib.util.spec_from_file_location(
+            "_tfgan_cache", os.path.join(os.path.dirname(os.path.dirname(
+                os.path.abspath(__file__))), "tfgan_suite", "cache.py"))
+        cache = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(cache)
+        os.environ[SHARED_CLASSIFIERS_ENV] = os.path.join(cache.cache_dir(), "classifiers")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,15 +1,18 @@
-"""One classifier cache per test session, for the tests that measure in a feature space but
-do not test how its classifier is trained.
+"""One classifier cache for the tests that measure in a feature space but do not test how its
+classifier is trained.
 
 Training the digits classifiers of both feature spaces (the primary CNN and the independent
 VGG-style network) takes about 25 s on the 2-core CI machine, and every test that pointed
-``TFGAN_CACHE_DIR`` at a fresh directory trained them again. ``isolated_cache`` gives a
-fresh cache directory — edge maps, transitions and speech analyses still start empty — whose
-``classifiers`` entry is the session's shared directory, filled once under a file lock (two
-pytest-xdist workers asking at once train it once). The session directory is made by
-``conftest.py`` in the controller (``TFGAN_TEST_CLASSIFIERS``, inherited by the workers,
-removed at the end); outside pytest a temporary one is made per process. The tests of
-training and caching a classifier (``DigitsClassifierTest``) keep their own directory.
+``TFGAN_CACHE_DIR`` at a fresh directory trained them again — besides the tests that use the
+default cache, which trained them once more. ``isolated_cache`` gives a fresh cache
+directory — edge maps, transitions and speech analyses still start empty — whose
+``classifiers`` entry is the classifier directory of the cache the other tests use
+(``~/.cache/tfgan_suite/classifiers`` or ``$TFGAN_CACHE_DIR``'s, as at the start of the
+session: ``conftest.py`` records it in ``TFGAN_TEST_CLASSIFIERS``), the classifiers trained
+in it under a file lock, so two pytest-xdist workers asking at once train them once. Cached
+classifiers are keyed by their dataset, architecture, training config and code version
+(``metrics/classifier.py``). The tests of training and caching a classifier
+(``DigitsClassifierTest``) keep their own directory.
 """
 
 import fcntl
@@ -20,9 +23,12 @@ SHARED_ENV = "TFGAN_TEST_CLASSIFIERS"
 
 
 def shared_classifiers() -> str:
-    """The session's classifier directory (made on first use outside pytest)."""
+    """The shared classifier directory (``conftest.py``'s; outside pytest: the cache's)."""
     if not os.environ.get(SHARED_ENV):
-        os.environ[SHARED_ENV] = tempfile.mkdtemp(prefix="tfgan_test_classifiers_")
+        from tfgan_suite import cache
+
+        os.environ[SHARED_ENV] = os.path.join(cache.cache_dir(), "classifiers")
+    os.makedirs(os.environ[SHARED_ENV], exist_ok=True)
     return os.environ[SHARED_ENV]
 
 
