@@ -17,7 +17,9 @@ classifiers are keyed by their dataset, architecture, training config and code v
 
 import fcntl
 import os
+import shutil
 import tempfile
+from unittest import mock
 
 SHARED_ENV = "TFGAN_TEST_CLASSIFIERS"
 
@@ -50,4 +52,15 @@ def isolated_cache(prefix: str, datasets: tuple[str, ...] = ("digits",)) -> str:
                                                          directory=directory)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+    return directory
+
+
+def use_isolated_cache(test_class, prefix: str) -> str:
+    """In ``setUpClass``: ``TFGAN_CACHE_DIR`` is a new ``isolated_cache`` for the class's
+    tests; the class cleanup restores the environment and removes the directory."""
+    directory = isolated_cache(prefix)
+    environment = mock.patch.dict(os.environ, {"TFGAN_CACHE_DIR": directory})
+    environment.start()
+    test_class.addClassCleanup(shutil.rmtree, directory, ignore_errors=True)
+    test_class.addClassCleanup(environment.stop)
     return directory

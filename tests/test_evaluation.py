@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.shared_cache import isolated_cache
+from tests.shared_cache import isolated_cache, use_isolated_cache
 from tfgan_suite import cache, cli, data, evaluation, runs
 from tfgan_suite import config as config_lib
 from tfgan_suite.data import corruptions
@@ -120,18 +120,14 @@ class DigitsEvaluationTest(tf.test.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.workdir = tempfile.mkdtemp(prefix="tfgan_eval_digits_")
-        cls.cache = isolated_cache("tfgan_eval_digits_cache_")
-        cls.environment = mock.patch.dict(os.environ, {cache.CACHE_DIR_ENV: cls.cache})
-        cls.environment.start()
+        use_isolated_cache(cls, "tfgan_eval_digits_cache_")
         cls.run_dir = os.path.join(cls.workdir, "run")
         runs.train(os.path.join(ROOT, "configs", "dcgan_fashion_mnist.yaml"), out=cls.run_dir,
                    overrides=DIGITS_OVERRIDES, verbose=0)
 
     @classmethod
     def tearDownClass(cls):
-        cls.environment.stop()
         shutil.rmtree(cls.workdir, ignore_errors=True)
-        shutil.rmtree(cls.cache, ignore_errors=True)
         super().tearDownClass()
 
     def test_image_run_gives_finite_feature_space_metrics_named_after_the_space(self):

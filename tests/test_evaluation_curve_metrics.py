@@ -10,8 +10,8 @@ from unittest import mock
 
 import tensorflow as tf
 
-from tests.shared_cache import isolated_cache
-from tfgan_suite import cache, evaluation, runs
+from tests.shared_cache import use_isolated_cache
+from tfgan_suite import evaluation, runs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ["data.name=digits", "data.image_size=28", "generator.base_filters=8",
@@ -26,9 +26,7 @@ class ConditionalCurveTest(tf.test.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.workdir = tempfile.mkdtemp(prefix="tfgan_curve_metrics_")
-        cls.cache = isolated_cache("tfgan_curve_metrics_cache_")
-        cls.environment = mock.patch.dict(os.environ, {cache.CACHE_DIR_ENV: cls.cache})
-        cls.environment.start()
+        use_isolated_cache(cls, "tfgan_curve_metrics_cache_")
         # The primary space only: every space is measured by the same code
         # (tests/test_evaluation.py), and one space halves the curve's evaluations.
         primary = evaluation.feature_spaces
@@ -42,9 +40,7 @@ class ConditionalCurveTest(tf.test.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.spaces.stop()
-        cls.environment.stop()
         shutil.rmtree(cls.workdir, ignore_errors=True)
-        shutil.rmtree(cls.cache, ignore_errors=True)
         super().tearDownClass()
 
     def curve(self, recipe: str, out: str) -> list[dict]:
