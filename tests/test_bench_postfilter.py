@@ -98,6 +98,26 @@ class PostfilterBenchTest(tf.test.TestCase):
         self.assertIn("K = 4 beats K = 1 on LSD-GV and MSD: **yes**", text)
         self.assertIn("K = 4 beats no postfilter on LSD-GV and MSD: **yes**", text)
 
+    def test_each_gan_vc_variant_is_judged_against_the_squared_error_converter(self):
+        def converted(mcd, msd, gv, seed):
+            rng = np.random.default_rng(seed)
+            return {"rows": [{"mcd": mcd + 0.05 * rng.normal(), "mcd_dtw": mcd,
+                              "content_hit": True, "judge_linear": "kal", "judge_cnn": "kal",
+                              "target": "kal", "source": "rms"} for _ in range(30)],
+                    "directions": [{"msd": msd + 0.001 * rng.normal(),
+                                    "gv_ratio": gv + 0.001 * rng.normal()} for _ in range(4)]}
+
+        rows = {"squared error (same G)": [converted(6.0, 0.30, 0.60, s) for s in (0, 1)],
+                "GAN-VC": [converted(12.0, 0.20, 0.70, s) for s in (0, 1)],
+                "GAN-VC + squared error": [converted(6.0, 0.22, 0.85, s) for s in (0, 1)]}
+        _, cells = report.group_table("ganvc", rows)
+        lines = report.verdicts({}, {"ganvc": cells})
+        self.assertLen(lines, 2)
+        self.assertIn("- GAN-VC: MSD and GV closer", lines[0])
+        self.assertIn("**no** (MSD yes, GV yes, MCD 12.", lines[0])  # the MCD gives it away
+        self.assertIn("- GAN-VC + squared error: MSD and GV closer", lines[1])
+        self.assertIn("**yes**", lines[1])
+
     def test_a_gv_ratio_closer_to_one_must_separate_to_count(self):
         self.assertTrue(report._gv_better((0.9, 0.88, 0.92), (0.6, 0.58, 0.62)))
         self.assertFalse(report._gv_better((0.9, 0.7, 0.95), (0.8, 0.75, 0.85)))
