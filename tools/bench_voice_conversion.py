@@ -47,17 +47,9 @@ Results: ``docs/results/voice_conversion.md`` / ``.json``.
 
 from __future__ import annotations
 
-import argparse
-import concurrent.futures
-import datetime
-import hashlib
 import json
 import os
-import queue
-import shutil
-import subprocess
 import sys
-import threading
 import time
 from typing import Optional
 
@@ -65,7 +57,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
-RESULTS = os.path.join(ROOT, "docs", "results")
+import speech_campaign  # noqa: E402
+
 NAME = "voice_conversion"
 GROUPS = ("pairs", "many", "long")
 #: The long group's budget, a multiple of --minutes.
@@ -93,26 +86,6 @@ MANY_MODELS = (
 PAIRWISE = "pairwise CycleGAN-VC2 (6 models)"
 BASELINES = (("B0 F0 only", "f0_only"), ("B1 mean-variance", "mean_variance"),
              ("B2 parallel MSE", "parallel_mse"))
-CALIBRATION_WARMUP, CALIBRATION_STEPS = 20, 100
-
-
-def _env() -> dict:
-    return dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_NUM_INTRAOP_THREADS="1",
-                TF_NUM_INTEROP_THREADS="1", PYTHONPATH=ROOT)
-
-
-def _pinned(command: list[str], core: str, timeout: float) -> None:
-    subprocess.run(["taskset", "-c", core, *command], check=True, env=_env(),
-                   timeout=timeout, stdout=subprocess.DEVNULL)
-
-
-def _job(spec: dict, core: str, timeout: float = 6 * 3600) -> dict:
-    """Runs ``spec`` in a subprocess pinned to ``core``; its row."""
-    out = spec["out"] + ".row.json"
-    _pinned([sys.executable, __file__, "--job", json.dumps(spec), "--job-out", out], core,
-            timeout)
-    with open(out, encoding="utf-8") as stream:
-        return json.load(stream)
 
 
 # --- inside a job process --------------------------------------------------------------------
@@ -126,25 +99,10 @@ def _config(model: str, corpus: str, overrides, domains=None) -> dict:
 
 
 def calibrate(spec: dict) -> dict:
-    """CPU seconds per step of a configuration (module docstring)."""
-    import keras
-
-    from tfgan_suite import factory
-
-    # The recipe's steps_per_execution, as the runs train: with 1, each step's dispatch
-    # from Python adds CPU time that the runs do not spend.
-    config = _config(spec["model"], spec["corpus"], spec["overrides"], spec.get("domains"))
-    facts = factory.run_facts(config)
-    keras.utils.set_random_seed(0)
-    model = factory.build_gan(config, facts)
-    factory.compile_gan(model, config)
-    batches = factory.dataset(config, facts=facts)
-    model.fit(batches, steps_per_epoch=CALIBRATION_WARMUP, epochs=1, verbose=0)
-    cpu, wall = time.process_time(), time.monotonic()
-    model.fit(batches, steps_per_epoch=CALIBRATION_STEPS, epochs=1, verbose=0)
-    cpu, wall = time.process_time() - cpu, time.monotonic() - wall
-    return {"cpu_seconds_per_step": cpu / CALIBRATION_STEPS,
-            "wall_seconds_per_step": wall / CALIBRATION_STEPS}
+    """CPU seconds per step of a configuration (module docstring), in the recipe's
+    executions of 10 steps as the runs train."""
+    return speech_campaign.calibrate_config(
+        _config(spec["model"], spec["corpus"], spec["overrides"], spec.get("domains")))
 
 
 def train_and_measure(spec: dict) -> dict:
@@ -224,18 +182,21 @@ def Pairwise(converters):  # noqa: N802 - a class made lazily (TensorFlow import
     return PairwiseConverter(converters)
 
 
-def job_main(spec: dict, out: str) -> None:
-    kind = spec["kind"]
-    row = (calibrate(spec) if kind == "calibrate" else baseline(spec)
-           if kind in dict((k, n) for n, k in BASELINES) else train_and_measure(spec))
-    if spec.get("clip"):
-        import bench_voice_conversion_report as report
+def with_clip(handler):
+    """``handler``, then (when the spec names a clip) the row's listening clip."""
+    def job(spec: dict) -> dict:
+        row = handler(spec)
+        if spec.get("clip"):
+            import bench_voice_conversion_report as report
 
-        report.write_clip(_converter(spec)[0], spec["clip"], spec["setting"],
-                          *spec["directions"][0])
-    with open(out + ".tmp", "w", encoding="utf-8") as stream:
-        json.dump(row, stream, default=float)
-    os.replace(out + ".tmp", out)
+            report.write_clip(_converter(spec)[0], spec["clip"], spec["setting"],
+                              *spec["directions"][0])
+        return row
+    return job
+
+
+HANDLERS = {"calibrate": calibrate, "model": with_clip(train_and_measure)} | {
+    kind: with_clip(baseline) for _, kind in BASELINES}
 
 
 # --- the driver ------------------------------------------------------------------------------
@@ -285,11 +246,6 @@ def plan(groups) -> list[dict]:
     return rows
 
 
-def _tag(row: dict) -> str:
-    text = f"{row['group']}_{row['setting']}_{row['name']}"
-    return "".join(c if c.isascii() and (c.isalnum() or c in "_.") else "_" for c in text)
-
-
 def _calibration_key(row: dict) -> str:
     """The configuration whose cost a calibration measures: the model and its overrides."""
     return json.dumps([row["model"], row["overrides"]])
@@ -306,136 +262,69 @@ PRIORITY = ("B0 F0 only", "B1 mean-variance", "B2 parallel MSE", "CycleGAN-VC", 
             "StarGAN-VC", "StarGAN-VC2")
 
 
+def job_order(rows: list[dict], seeds: int) -> list[tuple[dict, int]]:
+    """(row, seed) jobs: seed 0 of the main rows first, then their ablations, the next
+    seed; the long rows (not a must-show row) last."""
+    jobs = [(row, seed) for seed in range(seeds) for row in rows]
+    return sorted(jobs, key=lambda job: (job[0]["group"] == "long", job[1],
+                                         PRIORITY.index(job[0]["name"])
+                                         if job[0]["name"] in PRIORITY else len(PRIORITY)))
+
+
+def calibration_spec(key: str, row: dict) -> dict:
+    """The job spec (without ``out``) that calibrates the configuration ``key``."""
+    corpus, domains = _calibration_data(key)
+    return {"model": row["model"], "corpus": corpus, "overrides": row["overrides"],
+            "domains": domains}
+
+
+def job_spec(row: dict, seed: int, out: str, minutes: float, seconds_per_step: float,
+             clip: Optional[str] = None) -> dict:
+    """A run's job: a baseline fitted, or a model's parts trained for their share of
+    ``minutes`` × the row's budget CPU minutes — each a multiple of the recipes'
+    steps_per_execution (10), so none is added — then measured."""
+    spec = {"kind": row["kind"], "corpus": row["corpus"], "seed": seed, "out": out,
+            "directions": row["directions"], "setting": row["setting"]}
+    if clip:
+        spec["clip"] = clip
+    if row["kind"] == "model":
+        budget = minutes * row.get("budget", 1)
+        spec |= {"model": row["model"], "overrides": row["overrides"], "parts": [
+            {"out": out if len(row["parts"]) == 1 else os.path.join(out, f"part{i}"),
+             "domains": part.get("domains"),
+             "steps": speech_campaign.budget_steps(budget * part["share"], seconds_per_step)}
+            for i, part in enumerate(row["parts"])]}
+    return spec
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=15.0,
-                        help="CPU minutes (one core) per run")
-    parser.add_argument("--seeds", type=int, default=2)
-    parser.add_argument("--only", nargs="*", choices=GROUPS)
-    parser.add_argument("--parallel", type=int, default=2, choices=(1, 2))
-    parser.add_argument("--keep-runs", default=os.path.join(ROOT, "runs", "bench_" + NAME))
-    parser.add_argument("--rerender", action="store_true")
-    parser.add_argument("--results", default=RESULTS, help="where the md and json go")
-    parser.add_argument("--rows", nargs="*", metavar="NAME", help="only rows of these names")
-    parser.add_argument("--job", help=argparse.SUPPRESS)
-    parser.add_argument("--job-out", help=argparse.SUPPRESS)
+    parser = speech_campaign.arguments(__doc__, GROUPS, name=NAME)
     args = parser.parse_args()
-    if args.job:
-        job_main(json.loads(args.job), args.job_out)
-        return 0
+    finished = speech_campaign.job_main(args, HANDLERS)
+    if finished is not None:
+        return finished
     import bench_voice_conversion_report as report
 
     path = os.path.join(args.results, f"{NAME}.json")
     if args.rerender:
         report.render(path)
         return 0
-    saved = {"meta": {}, "rows": [], "calibration": {}}
-    if os.path.isfile(path):
-        with open(path, encoding="utf-8") as stream:
-            saved = json.load(stream)
-    from tfgan_suite import provenance
-
-    machine = provenance.machine_description()
-    meta = saved["meta"]
-    command = f"python tools/bench_voice_conversion.py {' '.join(sys.argv[1:])}".strip()
-    meta |= {"machine": machine, "git_revision": provenance.git_revision(ROOT),
-             "minutes": args.minutes, "date": datetime.date.today().isoformat(),
-             "commands": [c for c in meta.get("commands", []) if c != command] + [command]}
-    rows_plan = [r for r in plan(args.only or GROUPS) if not args.rows or r["name"] in args.rows]
-    cores: queue.Queue = queue.Queue()
-    for core in range(args.parallel):
-        cores.put(str(core))
-    lock = threading.Lock()
-
-    def save() -> None:
-        os.makedirs(args.results, exist_ok=True)
-        with open(path + ".tmp", "w", encoding="utf-8") as stream:
-            json.dump(saved, stream, indent=1, default=float)
-        os.replace(path + ".tmp", path)
-        report.render(path)
-
-    def with_core(function, *arguments):
-        core = cores.get()
-        try:
-            return function(*arguments, core)
-        finally:
-            cores.put(core)
-
-    os.makedirs(args.keep_runs, exist_ok=True)
+    campaign = speech_campaign.Campaign(os.path.abspath(__file__), path, report.render, args)
+    rows = [r for r in plan(args.only or GROUPS) if not args.rows or r["name"] in args.rows]
     # 1. calibrations (one per configuration), each alone on its core.
-    wanted = {_calibration_key(r): r for r in rows_plan if r["kind"] == "model"}
-    missing = {k: r for k, r in wanted.items() if k not in saved["calibration"]}
+    campaign.calibrate({_calibration_key(r): calibration_spec(_calibration_key(r), r)
+                        for r in rows if r["kind"] == "model"})
 
-    def calibrate_one(key, row, core):
-        digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-        corpus, domains = _calibration_data(key)
-        spec = {"kind": "calibrate", "model": row["model"], "corpus": corpus,
-                "overrides": row["overrides"], "domains": domains,
-                "out": os.path.join(args.keep_runs, f"calibration_{digest}")}
-        result = _job(spec, core, timeout=3600)
-        with lock:
-            saved["calibration"][key] = result | {"machine": machine}
-            save()
-        print(f"calibrated {key}: {result}", flush=True)
-
-    with concurrent.futures.ThreadPoolExecutor(args.parallel) as pool:
-        for future in [pool.submit(with_core, calibrate_one, k, r) for k, r in missing.items()]:
-            future.result()
     # 2. the runs.
-    done = {(r["group"], r["setting"], r["name"], r["seed"]) for r in saved["rows"]}
-    jobs = [(row, seed) for seed in range(args.seeds) for row in rows_plan
-            if (row["group"], row["setting"], row["name"], seed) not in done]
-    # Seed 0 of the main rows first, then their ablations, the next seed; the long rows
-    # (not a must-show row) last.
-    jobs.sort(key=lambda job: (job[0]["group"] == "long", job[1],
-                               PRIORITY.index(job[0]["name"])
-                               if job[0]["name"] in PRIORITY else len(PRIORITY)))
-    print(f"{len(jobs)} runs to go", flush=True)
-
-    def run_one(row, seed, core):
-        tag = f"{_tag(row)}_seed{seed}"
-        out = os.path.join(args.keep_runs, tag)
-        shutil.rmtree(out, ignore_errors=True)  # a stale, unfinished run: start afresh
-        spec = {"kind": row["kind"], "corpus": row["corpus"], "seed": seed, "out": out,
-                "directions": row["directions"], "setting": row["setting"]}
+    def spec_of(row: dict, seed: int, out: str) -> dict:
         clip = report.clip_path(args.results, row["setting"], row["name"])
-        if not os.path.isfile(clip):  # the row's first finished run keeps its clip
-            spec["clip"] = clip
-        if row["kind"] == "model":
-            per_step = saved["calibration"][_calibration_key(row)]["cpu_seconds_per_step"]
-            budget = args.minutes * 60.0 * row.get("budget", 1)
-            spec |= {"model": row["model"], "overrides": row["overrides"], "parts": [
-                {"out": out if len(row["parts"]) == 1 else os.path.join(out, f"part{i}"),
-                 "domains": part.get("domains"),
-                 # a multiple of the recipes' steps_per_execution (10), so none is added
-                 "steps": max(10, int(budget * part["share"] / per_step) // 10 * 10)}
-                for i, part in enumerate(row["parts"])]}
-        started = time.monotonic()
-        result = _job(spec, core)
-        entry = {key: row[key] for key in ("group", "setting", "name", "kind")} | {
-            "seed": seed, "run": os.path.relpath(out, ROOT), "machine": machine,
-            "wall_seconds": round(time.monotonic() - started, 1),
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "git_revision": provenance.git_revision(ROOT)} | result
-        with lock:
-            saved["rows"].append(entry)
-            save()
-        print(json.dumps({"row": [row["setting"], row["name"]], "seed": seed,
-                          "mcd": result["summary"]["mcd"][0]}), flush=True)
+        per_step = (campaign.seconds_per_step(_calibration_key(row))
+                    if row["kind"] == "model" else 0.0)
+        return job_spec(row, seed, out, args.minutes, per_step,
+                        clip=None if os.path.isfile(clip) else clip)
 
-    failed = []
-
-    def attempt(row, seed, core):
-        try:
-            run_one(row, seed, core)
-        except Exception as error:  # noqa: BLE001 - one failed run must not stop the rest
-            failed.append((row["setting"], row["name"], seed))
-            print(f"FAILED {row['setting']} / {row['name']} seed {seed}: {error}", flush=True)
-
-    with concurrent.futures.ThreadPoolExecutor(args.parallel) as pool:
-        for future in [pool.submit(with_core, attempt, row, seed) for row, seed in jobs]:
-            future.result()
-    print(f"{len(failed)} failed runs: {failed}" if failed else "every run done", flush=True)
+    failed = campaign.run(job_order(rows, args.seeds), spec_of,
+                          fields=("group", "setting", "name", "kind"))
     return 1 if failed else 0
 
 

@@ -4,9 +4,9 @@ each run trains budget / (seconds per step) steps pinned to a core, two at a tim
 subprocess of the benchmark's own script (``--job``); results kept in one json, rendered
 after every run; resumable (finished runs kept, a half-done run started again).
 
-Used by ``bench_postfilter.py``; ``bench_voice_conversion.py`` carries the same driver in
-its own file (written first; it moves onto this module once its campaign has finished —
-its jobs re-read the script, so it is not edited while it measures).
+Used by ``bench_postfilter.py`` and ``bench_voice_conversion.py``. A campaign's jobs
+re-read the script: run a long campaign from a frozen clone, not from a checkout being
+edited.
 """
 
 from __future__ import annotations
@@ -172,10 +172,11 @@ class Campaign:
 
     def run(self, jobs: list[tuple[dict, int]], spec_of: Callable[[dict, int, str], dict],
             key_of: Callable[[dict], tuple] = lambda row: (row["group"], row["setting"],
-                                                             row["name"])) -> list:
+                                                             row["name"]),
+            fields: tuple = ("group", "setting", "name")) -> list:
         """Runs each (row, seed) not in the json yet: ``spec_of(row, seed, out)`` is its job;
-        the row's result joins the json with its provenance. Failures are reported, not
-        fatal; returns them."""
+        the row's result joins the json with its provenance and the row's ``fields``.
+        Failures are reported, not fatal; returns them."""
         from tfgan_suite import provenance
 
         done = {key_of(r) + (r["seed"],) for r in self.saved["rows"]}
@@ -194,7 +195,7 @@ class Campaign:
                 failed.append((key_of(row), seed))
                 print(f"FAILED {key_of(row)} seed {seed}: {error}", flush=True)
                 return
-            entry = {k: row[k] for k in ("group", "setting", "name") if k in row} | {
+            entry = {k: row[k] for k in fields if k in row} | {
                 "seed": seed, "run": os.path.relpath(out, ROOT), "machine": self.machine,
                 "wall_seconds": round(time.monotonic() - started, 1),
                 "date": datetime.datetime.now(datetime.timezone.utc).strftime(
