@@ -122,3 +122,15 @@ class PostfilterBenchTest(tf.test.TestCase):
         self.assertTrue(report._gv_better((0.9, 0.88, 0.92), (0.6, 0.58, 0.62)))
         self.assertFalse(report._gv_better((0.9, 0.7, 0.95), (0.8, 0.75, 0.85)))
         self.assertFalse(report._gv_better((1.6, 1.55, 1.65), (0.8, 0.78, 0.82)))
+
+    def test_the_table_links_the_listening_page_and_plots_only_once_written(self):
+        results = tempfile.mkdtemp()
+        self.assertEqual(report.listening_section(results), [])
+        os.makedirs(os.path.join(results, "postfilter"))
+        for name in ("listening.html", "gv_ms_stft.png"):
+            with open(os.path.join(results, "postfilter", name), "w", encoding="utf-8"):
+                pass
+        text = "\n".join(report.listening_section(results))
+        self.assertIn("(postfilter/listening.html)", text)
+        self.assertIn("(postfilter/gv_ms_stft.png)", text)
+        self.assertNotIn("gv_ms_ganpf", text)

@@ -188,6 +188,22 @@ TITLES = {"ganpf": "GAN-PF on mel-cepstra (re-analysed waveforms)",
           "ganvc": "GAN-VC (converted speech, speech_evaluation)"}
 
 
+def listening_section(results: str) -> list[str]:
+    """Links to what ``bench_postfilter_listening.py`` wrote beside the table, if it ran."""
+    folder = os.path.join(results, "postfilter")
+    plots = [f"gv_ms_{group}.png" for group in ("ganpf", "stft")
+             if os.path.isfile(os.path.join(folder, f"gv_ms_{group}.png"))]
+    if not plots and not os.path.isfile(os.path.join(folder, "listening.html")):
+        return []
+    lines = ["## Listening, GV and modulation spectra", "",
+             "Written by `python tools/bench_postfilter_listening.py` from each row's seed-0 "
+             "run: [the listening page](postfilter/listening.html) (one hidden test "
+             "sentence per row, inline audio) and, averaged over every hidden test sentence, "
+             "each dimension's GV and the modulation spectrum:", ""]
+    lines += [f"![GV and modulation spectrum: {TITLES[p[6:-4]]}](postfilter/{p})" for p in plots]
+    return lines + [""]
+
+
 def render(path: str) -> None:
     with open(path, encoding="utf-8") as stream:
         saved = json.load(stream)
@@ -199,7 +215,8 @@ def render(path: str) -> None:
              f"- Revision {meta.get('git_revision')}, {meta.get('date')}, machine: "
              f"{meta.get('machine')}",
              f"- Budget: {meta.get('minutes')} CPU minutes (one core) per trained run; "
-             "intervals: 95 % bootstrap over test utterances of all seeds.", ""]
+             "intervals: 95 % bootstrap over test utterances of all seeds."]
+    lines += [f"- {note}" for note in meta.get("notes", [])] + [""]
     pre = saved.get("precondition")
     if pre:
         lines += ["## Precondition: the squared-error converter's outputs (test)", "",
@@ -216,6 +233,7 @@ def render(path: str) -> None:
     verdict_lines = verdicts(saved, cells)
     if verdict_lines:
         lines += ["## Must show", ""] + verdict_lines + [""]
+    lines += listening_section(os.path.dirname(path))
     with open(path[:-len(".json")] + ".md", "w", encoding="utf-8") as stream:
         stream.write("\n".join(lines))
 
