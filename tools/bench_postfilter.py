@@ -353,9 +353,7 @@ def job_order(rows: list[dict], seeds: int) -> list[tuple[dict, int]]:
     the rest first, in ``PRIORITY`` order."""
     jobs = [(row, seed) for seed in range(seeds) for row in rows
             if seed == 0 or (row["kind"] not in DETERMINISTIC and row["name"] not in LONG)]
-    return sorted(jobs, key=lambda job: (job[0]["name"] in LONG, job[1],
-                                         PRIORITY.index(job[0]["name"])
-                                         if job[0]["name"] in PRIORITY else len(PRIORITY)))
+    return speech_campaign.ordered(jobs, PRIORITY, last=lambda row: row["name"] in LONG)
 
 
 def main() -> int:

@@ -188,19 +188,29 @@ TITLES = {"ganpf": "GAN-PF on mel-cepstra (re-analysed waveforms)",
           "ganvc": "GAN-VC (converted speech, speech_evaluation)"}
 
 
+#: Where ``bench_postfilter_listening.py`` writes, beside the table: the folder, the page and
+#: a group's GV / modulation-spectrum plot.
+LISTENING_DIR, LISTENING_PAGE = "postfilter", "listening.html"
+
+
+def plot_file(group: str) -> str:
+    return f"gv_ms_{group}.png"
+
+
 def listening_section(results: str) -> list[str]:
     """Links to what ``bench_postfilter_listening.py`` wrote beside the table, if it ran."""
-    folder = os.path.join(results, "postfilter")
-    plots = [f"gv_ms_{group}.png" for group in ("ganpf", "stft")
-             if os.path.isfile(os.path.join(folder, f"gv_ms_{group}.png"))]
-    if not plots and not os.path.isfile(os.path.join(folder, "listening.html")):
+    folder = os.path.join(results, LISTENING_DIR)
+    plots = {group: plot_file(group) for group in ("ganpf", "stft")
+             if os.path.isfile(os.path.join(folder, plot_file(group)))}
+    if not plots and not os.path.isfile(os.path.join(folder, LISTENING_PAGE)):
         return []
     lines = ["## Listening, GV and modulation spectra", "",
              "Written by `python tools/bench_postfilter_listening.py` from each row's seed-0 "
-             "run: [the listening page](postfilter/listening.html) (one hidden test "
+             f"run: [the listening page]({LISTENING_DIR}/{LISTENING_PAGE}) (one hidden test "
              "sentence per row, inline audio) and, averaged over every hidden test sentence, "
              "each dimension's GV and the modulation spectrum:", ""]
-    lines += [f"![GV and modulation spectrum: {TITLES[p[6:-4]]}](postfilter/{p})" for p in plots]
+    lines += [f"![GV and modulation spectrum: {TITLES[group]}]({LISTENING_DIR}/{name})"
+              for group, name in plots.items()]
     return lines + [""]
 
 

@@ -265,10 +265,8 @@ PRIORITY = ("B0 F0 only", "B1 mean-variance", "B2 parallel MSE", "CycleGAN-VC", 
 def job_order(rows: list[dict], seeds: int) -> list[tuple[dict, int]]:
     """(row, seed) jobs: seed 0 of the main rows first, then their ablations, the next
     seed; the long rows (not a must-show row) last."""
-    jobs = [(row, seed) for seed in range(seeds) for row in rows]
-    return sorted(jobs, key=lambda job: (job[0]["group"] == "long", job[1],
-                                         PRIORITY.index(job[0]["name"])
-                                         if job[0]["name"] in PRIORITY else len(PRIORITY)))
+    return speech_campaign.ordered([(row, seed) for seed in range(seeds) for row in rows],
+                                   PRIORITY, last=lambda row: row["group"] == "long")
 
 
 def calibration_spec(key: str, row: dict) -> dict:

@@ -96,6 +96,16 @@ def arguments(doc: str, groups: tuple, minutes: float = 15.0, seeds: int = 2,
     return parser
 
 
+def ordered(jobs: list[tuple[dict, int]], priority: tuple,
+            last: Callable[[dict], bool] = lambda row: False) -> list[tuple[dict, int]]:
+    """(row, seed) jobs sorted so that a partial campaign answers the main questions first:
+    the rows ``last`` picks after every other, then by seed, then by the row's name in
+    ``priority`` (names not in it after those that are)."""
+    return sorted(jobs, key=lambda job: (last(job[0]), job[1],
+                                         priority.index(job[0]["name"])
+                                         if job[0]["name"] in priority else len(priority)))
+
+
 def tag(*parts: str) -> str:
     text = "_".join(parts)
     return "".join(c if c.isascii() and (c.isalnum() or c in "_.") else "_" for c in text)
@@ -223,4 +233,4 @@ def job_main(args, handlers: dict[str, Callable[[dict], dict]]) -> Optional[int]
 
 
 __all__ = ["CALIBRATION_STEPS", "CALIBRATION_WARMUP", "Campaign", "arguments", "budget_steps",
-           "calibrate_config", "env", "job_main", "run_job", "tag", "write_row"]
+           "calibrate_config", "env", "job_main", "ordered", "run_job", "tag", "write_row"]
